@@ -1,0 +1,3 @@
+from map_worker.cli import main
+
+main()

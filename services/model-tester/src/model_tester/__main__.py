@@ -1,0 +1,3 @@
+from model_tester.cli import main
+
+main()

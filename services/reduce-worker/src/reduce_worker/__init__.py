@@ -1,0 +1,1 @@
+"""reduce-worker: cross-firm themes from every firm's topics."""

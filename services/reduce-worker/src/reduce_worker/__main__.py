@@ -1,0 +1,3 @@
+from reduce_worker.cli import main
+
+main()

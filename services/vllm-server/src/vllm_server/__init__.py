@@ -1,0 +1,1 @@
+"""vllm-server: settings and launch command of the vLLM OpenAI-compatible server."""

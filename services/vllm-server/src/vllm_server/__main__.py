@@ -1,0 +1,3 @@
+from vllm_server.cli import main
+
+main()

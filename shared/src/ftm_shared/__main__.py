@@ -1,0 +1,3 @@
+from ftm_shared.cli import entrypoint
+
+entrypoint()

@@ -1,0 +1,129 @@
+"""Start a server as a detached process, wait until it answers, stop it, know if it runs."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+LOOPBACK = "127.0.0.1"
+
+
+class ServerStartError(RuntimeError):
+    pass
+
+
+def free_port(host: str = LOOPBACK) -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def http_ok(url: str, timeout: float = 2.0) -> bool:
+    """True when `url` answers with a non-5xx status (a 404 still proves the server is up)."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 (loopback URL we built)
+            return int(response.status) < 500
+    except urllib.error.HTTPError as error:
+        return error.code < 500
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+@dataclass(frozen=True)
+class ServerRecord:
+    """What `ftm local status` and `down` need to know about a server we started."""
+
+    name: str
+    pid: int
+    url: str
+    log_file: str
+    started_at: float
+
+    def save(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(asdict(self), indent=2), encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: Path) -> ServerRecord | None:
+        if not path.is_file():
+            return None
+        return cls(**json.loads(path.read_text(encoding="utf-8")))
+
+    @property
+    def alive(self) -> bool:
+        return pid_alive(self.pid)
+
+
+def start_server(
+    name: str,
+    command: Sequence[str],
+    *,
+    url: str,
+    ready: Callable[[], bool],
+    log_file: Path,
+    timeout_s: float,
+    env: dict[str, str] | None = None,
+) -> ServerRecord:
+    """Spawn `command` in its own session (so it outlives the CLI) and wait for `ready()`."""
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    with log_file.open("ab") as log:
+        process = subprocess.Popen(
+            list(command),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+            env={**os.environ, **(env or {})},
+        )
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            tail = log_file.read_text(encoding="utf-8", errors="replace")[-2000:]
+            raise ServerStartError(
+                f"{name} exited with code {process.returncode} before answering; "
+                f"last log lines ({log_file}):\n{tail}"
+            )
+        if ready():
+            return ServerRecord(name, process.pid, url, str(log_file), time.time())
+        time.sleep(0.2)
+    stop_process(process.pid)
+    raise ServerStartError(f"{name} did not answer at {url} within {timeout_s:.0f}s (log: {log_file})")
+
+
+def stop_process(pid: int, grace_s: float = 10.0) -> None:
+    """SIGTERM the process group, then SIGKILL whatever is left after `grace_s`."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pid, signal.SIGTERM)
+    deadline = time.monotonic() + grace_s
+    while time.monotonic() < deadline:
+        # Reap it if it is our child, else it stays a zombie and looks alive.
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)
+        if not pid_alive(pid):
+            return
+        time.sleep(0.1)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pid, signal.SIGKILL)
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, 0)

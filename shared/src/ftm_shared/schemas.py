@@ -1,0 +1,30 @@
+"""Arrow schemas of the data contracts (DESIGN.md). Writers cast to them; readers rely on them."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+RAW_TRANSCRIPTS = pa.schema(
+    [
+        pa.field("call_id", pa.string(), nullable=False),
+        pa.field("firm_id", pa.string(), nullable=False),
+        pa.field("firm_name", pa.string()),
+        pa.field("permno", pa.int64()),
+        pa.field("gvkey", pa.string()),
+        pa.field("earnings_call_date", pa.date32()),
+        pa.field("quarter", pa.string(), nullable=False),
+        pa.field("para_idx", pa.int32(), nullable=False),
+        pa.field("speaker", pa.string()),
+        pa.field("text", pa.string(), nullable=False),
+    ]
+)
+
+FIRM_METADATA = pa.schema(
+    [
+        pa.field("firm_id", pa.string(), nullable=False),
+        pa.field("firm_name", pa.string()),
+        pa.field("permno", pa.int64()),
+        pa.field("gvkey", pa.string()),
+        pa.field("sector", pa.string()),
+    ]
+)

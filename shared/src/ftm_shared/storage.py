@@ -1,0 +1,201 @@
+"""Objects and Parquet tables in S3 (`s3://bucket[/prefix]`) or a local folder, one interface.
+
+Writes are atomic on both backends: an S3 object only becomes visible once its upload is
+complete, and a local file is written beside its target and renamed into place. A reader
+never sees half of an object.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+from urllib.parse import urlparse
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+if TYPE_CHECKING:
+    from ftm_shared.config import FtmSettings
+
+
+class ObjectNotFoundError(FileNotFoundError):
+    def __init__(self, uri: str) -> None:
+        super().__init__(f"no object at {uri}")
+        self.uri = uri
+
+
+class CorruptObjectError(ValueError):
+    """An object exists but cannot be decoded; the message names it."""
+
+    def __init__(self, uri: str, reason: str) -> None:
+        super().__init__(f"{uri} is not a readable Parquet/JSON object: {reason}")
+        self.uri = uri
+
+
+class _Backend(Protocol):
+    def put(self, key: str, data: bytes) -> None: ...
+    def get(self, key: str) -> bytes: ...
+    def list(self, prefix: str) -> Iterator[str]: ...
+    def delete(self, key: str) -> None: ...
+    def uri(self, key: str) -> str: ...
+
+
+class _S3Backend:
+    def __init__(self, bucket: str, root: str, s3: Any) -> None:
+        self.bucket, self.root, self.s3 = bucket, root, s3
+
+    def _key(self, key: str) -> str:
+        return self.root + key
+
+    def uri(self, key: str) -> str:
+        return f"s3://{self.bucket}/{self._key(key)}"
+
+    def put(self, key: str, data: bytes) -> None:
+        # upload_fileobj switches to multipart for large objects; either way the object
+        # appears only when the last part is committed.
+        self.s3.upload_fileobj(io.BytesIO(data), self.bucket, self._key(key))
+
+    def get(self, key: str) -> bytes:
+        try:
+            response = self.s3.get_object(Bucket=self.bucket, Key=self._key(key))
+        except self.s3.exceptions.NoSuchKey:
+            raise ObjectNotFoundError(self.uri(key)) from None
+        body: bytes = response["Body"].read()
+        return body
+
+    def list(self, prefix: str) -> Iterator[str]:
+        paginator = self.s3.get_paginator("list_objects_v2")
+        for page in paginator.paginate(Bucket=self.bucket, Prefix=self._key(prefix)):
+            for item in page.get("Contents", []):
+                yield item["Key"][len(self.root) :]
+
+    def delete(self, key: str) -> None:
+        self.s3.delete_object(Bucket=self.bucket, Key=self._key(key))
+
+
+class _LocalBackend:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def _path(self, key: str) -> Path:
+        path = (self.root / key).resolve()
+        if not path.is_relative_to(self.root.resolve()):
+            raise ValueError(f"key {key!r} escapes the storage root {self.root}")
+        return path
+
+    def uri(self, key: str) -> str:
+        return str(self._path(key))
+
+    def put(self, key: str, data: bytes) -> None:
+        target = self._path(key)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            Path(tmp_name).replace(target)
+        except BaseException:
+            Path(tmp_name).unlink(missing_ok=True)
+            raise
+
+    def get(self, key: str) -> bytes:
+        path = self._path(key)
+        if not path.is_file():
+            raise ObjectNotFoundError(str(path))
+        return path.read_bytes()
+
+    def list(self, prefix: str) -> Iterator[str]:
+        if not self.root.is_dir():
+            return
+        for path in sorted(self.root.rglob("*")):
+            key = path.relative_to(self.root).as_posix()
+            if path.is_file() and key.startswith(prefix) and not path.name.endswith(".tmp"):
+                yield key
+
+    def delete(self, key: str) -> None:
+        self._path(key).unlink(missing_ok=True)
+
+
+class ObjectStore:
+    """Bytes, JSON and Parquet under one root: `s3://bucket/prefix` or a local folder."""
+
+    def __init__(self, url: str, *, s3_client: Any | None = None) -> None:
+        self.url = url
+        parsed = urlparse(url)
+        self._backend: _Backend
+        if parsed.scheme == "s3":
+            if s3_client is None:
+                raise ValueError("an s3:// store needs an S3 client")
+            root = parsed.path.strip("/")
+            self._backend = _S3Backend(parsed.netloc, f"{root}/" if root else "", s3_client)
+        elif parsed.scheme in {"", "file"}:
+            self._backend = _LocalBackend(Path(parsed.path if parsed.scheme else url))
+        else:
+            raise ValueError(f"unsupported storage URL {url!r}: use s3://bucket or a local path")
+
+    @classmethod
+    def from_settings(cls, settings: FtmSettings) -> ObjectStore:
+        from ftm_shared.aws import client_for
+
+        return cls(settings.storage_url, s3_client=client_for("s3", settings))
+
+    def uri(self, key: str) -> str:
+        return self._backend.uri(key)
+
+    def put_bytes(self, key: str, data: bytes) -> None:
+        self._backend.put(key, data)
+
+    def get_bytes(self, key: str) -> bytes:
+        return self._backend.get(key)
+
+    def list_keys(self, prefix: str = "") -> list[str]:
+        return sorted(self._backend.list(prefix))
+
+    def exists(self, key: str) -> bool:
+        return key in self.list_keys(key)
+
+    def delete(self, key: str) -> None:
+        self._backend.delete(key)
+
+    def write_json(self, key: str, payload: Any) -> None:
+        self.put_bytes(key, json.dumps(payload, indent=2, sort_keys=True, default=str).encode())
+
+    def read_json(self, key: str) -> Any:
+        data = self.get_bytes(key)
+        try:
+            return json.loads(data)
+        except (UnicodeDecodeError, json.JSONDecodeError) as error:
+            raise CorruptObjectError(self.uri(key), str(error)) from None
+
+    def write_parquet(self, key: str, table: pa.Table) -> None:
+        buffer = io.BytesIO()
+        pq.write_table(table, buffer, compression="zstd")
+        self.put_bytes(key, buffer.getvalue())
+
+    def read_parquet(self, key: str) -> pa.Table:
+        data = self.get_bytes(key)
+        try:
+            return pq.read_table(io.BytesIO(data))
+        except (pa.ArrowInvalid, OSError) as error:
+            raise CorruptObjectError(self.uri(key), str(error)) from None
+
+    def parquet_keys(self, prefix: str) -> list[str]:
+        return [key for key in self.list_keys(prefix) if key.endswith(".parquet")]
+
+    def read_parquet_prefix(self, prefix: str, schema: pa.Schema | None = None) -> pa.Table:
+        """Every Parquet object under `prefix`, concatenated (an empty table when none)."""
+        tables = [self.read_parquet(key) for key in self.parquet_keys(prefix)]
+        if not tables:
+            if schema is None:
+                raise ObjectNotFoundError(self.uri(prefix))
+            return schema.empty_table()
+        if schema is not None:
+            tables = [table.select(schema.names).cast(schema) for table in tables]
+        return pa.concat_tables(tables, promote_options="default")

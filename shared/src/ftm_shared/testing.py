@@ -1,0 +1,60 @@
+"""Pytest fixtures for every ftm package: a real moto server over HTTP and the provided data.
+
+Registered as a pytest plugin (entry point `pytest11`), so any test suite with ftm-shared
+installed can ask for `local_cloud` or `data_dir` without a conftest of its own.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from ftm_shared import data
+from ftm_shared.config import FtmSettings, load_settings
+from ftm_shared.local import cloud
+from ftm_shared.local.process import ServerRecord, stop_process
+from ftm_shared.storage import ObjectStore
+
+
+@pytest.fixture(scope="session")
+def moto_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerRecord]:
+    """One moto server (a subprocess on 127.0.0.1) for the whole test session."""
+    record = cloud.start_moto(tmp_path_factory.mktemp("moto"))
+    yield record
+    stop_process(record.pid)
+
+
+@pytest.fixture
+def local_cloud(
+    moto_server: ServerRecord, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> cloud.LocalCloud:
+    """A fresh bucket on the session's moto server, with the environment pointing at it."""
+    local = cloud.LocalCloud(endpoint_url=moto_server.url, bucket=f"ftm-test-{uuid.uuid4().hex[:12]}")
+    cloud.provision(local)
+    for key, value in local.env().items():
+        monkeypatch.setenv(key, value)
+    # Never pick up a developer's own `ftm local up` env file or SSM choice.
+    monkeypatch.setenv("FTM_STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.delenv("FTM_ENV_FILE", raising=False)
+    monkeypatch.delenv("FTM_USE_SSM", raising=False)
+    return local
+
+
+@pytest.fixture
+def store(local_cloud: cloud.LocalCloud) -> ObjectStore:
+    return ObjectStore.from_settings(load_settings(FtmSettings))
+
+
+@pytest.fixture(scope="session")
+def data_dir() -> Path:
+    """The provided data sets; skipped with the reason where absent, but never in CI."""
+    try:
+        return data.data_dir()
+    except data.DataNotFoundError as missing:
+        if os.environ.get("CI"):
+            raise
+        pytest.skip(str(missing))

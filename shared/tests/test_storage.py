@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+
+from ftm_shared.storage import CorruptObjectError, ObjectNotFoundError, ObjectStore
+
+TABLE = pa.table({"firm_id": ["A", "B"], "n": [1, 2]})
+
+
+def _roundtrip(store: ObjectStore) -> None:
+    store.write_parquet("a/one.parquet", TABLE)
+    store.write_parquet("a/two.parquet", TABLE)
+    store.write_json("a/meta.json", {"done": ["A"]})
+    assert store.read_parquet("a/one.parquet").equals(TABLE)
+    assert store.read_json("a/meta.json") == {"done": ["A"]}
+    assert store.parquet_keys("a/") == ["a/one.parquet", "a/two.parquet"]
+    assert store.read_parquet_prefix("a/").num_rows == 4
+    assert store.exists("a/meta.json") and not store.exists("a/meta")
+    store.delete("a/two.parquet")
+    assert store.parquet_keys("a/") == ["a/one.parquet"]
+    with pytest.raises(ObjectNotFoundError):
+        store.get_bytes("a/missing.parquet")
+
+
+@pytest.mark.unit
+def test_local_roundtrip(tmp_path: Path) -> None:
+    _roundtrip(ObjectStore(str(tmp_path)))
+
+
+@pytest.mark.integration
+def test_s3_roundtrip(store: ObjectStore) -> None:
+    _roundtrip(store)
+
+
+@pytest.mark.integration
+def test_corrupt_parquet_names_the_object(store: ObjectStore) -> None:
+    store.put_bytes("raw/bad.parquet", b"not parquet at all")
+    with pytest.raises(CorruptObjectError, match=r"s3://.*/raw/bad.parquet"):
+        store.read_parquet("raw/bad.parquet")
+
+
+@pytest.mark.unit
+def test_failed_local_write_keeps_the_previous_object(tmp_path: Path) -> None:
+    store = ObjectStore(str(tmp_path))
+    store.write_parquet("t.parquet", TABLE)
+
+    # A write that dies half-way (here: the payload cannot be written) leaves no trace.
+    with pytest.raises(TypeError):
+        store.put_bytes("t.parquet", object())  # type: ignore[arg-type]
+    assert store.read_parquet("t.parquet").equals(TABLE)
+    assert [p.name for p in tmp_path.iterdir()] == ["t.parquet"]
+
+
+@pytest.mark.unit
+def test_local_keys_cannot_escape_the_root(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="escapes the storage root"):
+        ObjectStore(str(tmp_path / "root")).put_bytes("../outside", b"x")
