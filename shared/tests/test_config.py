@@ -5,7 +5,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from ftm_shared.config import FtmSettings, SettingsError, load_settings, ssm_parameter_name
 from ftm_shared.local.cloud import LocalCloud
 
@@ -67,7 +66,9 @@ def test_ssm_fills_settings_under_the_prefix(
 
 
 @pytest.mark.integration
-def test_ssm_is_not_read_unless_asked(local_cloud: LocalCloud, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_ssm_is_not_read_unless_asked(
+    local_cloud: LocalCloud, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("S3_BUCKET")
     with pytest.raises(SettingsError, match="S3_BUCKET: missing"):
         load_settings(FtmSettings)

@@ -4,7 +4,6 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
 from ftm_shared import layout, schemas
 from ftm_shared.ingest import IngestError, ingest
 from ftm_shared.storage import ObjectStore
@@ -51,7 +50,9 @@ def test_earnings21_names_go_to_the_firm_metadata(
 
 
 def test_unknown_quarter_lists_the_quarters_present(maec: Path, store: ObjectStore) -> None:
-    with pytest.raises(IngestError, match=r"maec.*'quarter' has no rows for 2019Q1.*2017Q1, 2017Q2"):
+    with pytest.raises(
+        IngestError, match=r"maec.*'quarter' has no rows for 2019Q1.*2017Q1, 2017Q2"
+    ):
         ingest(maec, "2019Q1", store)
 
 
@@ -68,7 +69,9 @@ def _broken_copy(maec: Path, tmp_path: Path, change) -> Path:  # type: ignore[no
     return path
 
 
-def test_missing_column_names_file_and_column(maec: Path, store: ObjectStore, tmp_path: Path) -> None:
+def test_missing_column_names_file_and_column(
+    maec: Path, store: ObjectStore, tmp_path: Path
+) -> None:
     path = _broken_copy(maec, tmp_path, lambda f: f.drop(columns=["text"]))
     with pytest.raises(IngestError, match=r"broken.parquet: missing column\(s\) text"):
         ingest(path, "2017Q1", store)
@@ -80,7 +83,9 @@ def test_empty_text_names_column_and_rows(maec: Path, store: ObjectStore, tmp_pa
         return frame
 
     path = _broken_copy(maec, tmp_path, blank)
-    with pytest.raises(IngestError, match=r"broken.parquet: column 'text' is empty in row\(s\) 7, 9"):
+    with pytest.raises(
+        IngestError, match=r"broken.parquet: column 'text' is empty in row\(s\) 7, 9"
+    ):
         ingest(path, "2017Q1", store)
     assert store.list_keys("raw/") == []
 
@@ -98,5 +103,5 @@ def test_unsafe_firm_id_is_refused(maec: Path, store: ObjectStore, tmp_path: Pat
 def test_not_parquet_names_the_file(store: ObjectStore, tmp_path: Path) -> None:
     path = tmp_path / "garbage.parquet"
     path.write_bytes(b"\xff\xfe not parquet")
-    with pytest.raises(IngestError, match="garbage.parquet: not a readable Parquet file"):
+    with pytest.raises(IngestError, match=r"garbage\.parquet: not a readable Parquet file"):
         ingest(path, "2017Q1", store)

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import pytest
-
 from ftm_shared import layout
 
 
@@ -27,7 +26,10 @@ def test_unsafe_segments_are_refused(firm_id: str) -> None:
 
 @pytest.mark.unit
 def test_contract_keys() -> None:
-    assert layout.raw_transcripts_key("2017Q1", "maec") == "raw/transcripts/quarter=2017Q1/maec.parquet"
+    assert (
+        layout.raw_transcripts_key("2017Q1", "maec")
+        == "raw/transcripts/quarter=2017Q1/maec.parquet"
+    )
     assert (
         layout.firm_topics_part_key("2017Q1", "b1", 3)
         == "intermediate/firm-topics/quarter=2017Q1/b1_part-00003.parquet"

@@ -6,10 +6,9 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from ftm_shared.config import read_env_file
-from ftm_shared.local.process import http_ok, pid_alive
-from ftm_shared.local.process import ServerRecord
+from ftm_shared.local.cloud import LocalCloud
+from ftm_shared.local.process import ServerRecord, http_ok, pid_alive
 
 pytestmark = pytest.mark.integration
 
@@ -18,7 +17,11 @@ def ftm(*args: str, state: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "FTM_STATE_DIR": str(state)}
     return subprocess.run(
         [sys.executable, "-m", "ftm_shared", *args],
-        env=env, capture_output=True, text=True, timeout=120, check=False,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
 
 
@@ -40,8 +43,6 @@ def test_up_status_down(tmp_path: Path) -> None:
         assert "moto" in status.stdout and " up " in status.stdout
 
         # What the services read: the bucket exists and SSM knows it.
-        from ftm_shared.local.cloud import LocalCloud
-
         cloud = LocalCloud(endpoint_url=env["AWS_ENDPOINT_URL"], bucket="ftm-cli-test")
         cloud.client("s3").head_bucket(Bucket="ftm-cli-test")
         parameter = cloud.client("ssm").get_parameter(Name="/ftm/s3_bucket")["Parameter"]

@@ -57,7 +57,9 @@ def check_command(settings_cls: type[FtmSettings]) -> click.Command:
     return check
 
 
-def service_group(name: str, help_text: str, settings_cls: type[FtmSettings]) -> Callable[..., Any]:
+def service_group(
+    name: str, help_text: str, settings_cls: type[FtmSettings]
+) -> Callable[[Callable[..., Any]], click.Group]:
     """Decorator for a service's click group; adds the shared `check` command."""
 
     def decorate(function: Callable[..., Any]) -> click.Group:

@@ -79,7 +79,9 @@ class SsmSettingsSource(PydanticBaseSettingsSource):
             return {}
         from ftm_shared.aws import client  # imported lazily: boto3 is slow to import
 
-        prefix = str(state.get("ftm_ssm_prefix") or FtmSettings.model_fields["ftm_ssm_prefix"].default)
+        prefix = str(
+            state.get("ftm_ssm_prefix") or FtmSettings.model_fields["ftm_ssm_prefix"].default
+        )
         ssm = client(
             "ssm",
             region=str(state.get("aws_region") or "us-east-1"),
@@ -133,15 +135,14 @@ class FtmSettings(BaseSettings):
 SettingsT = TypeVar("SettingsT", bound=FtmSettings)
 
 
-def describe_validation_error(settings_cls: type[BaseSettings], error: ValidationError) -> str:
+def describe_validation_error(settings_cls: type[FtmSettings], error: ValidationError) -> str:
     lines = [f"Invalid or missing settings for {settings_cls.__name__}:"]
     for problem in error.errors():
         field_name = str(problem["loc"][0]) if problem["loc"] else "?"
         field = settings_cls.model_fields.get(field_name)
         description = f" — {field.description}" if field and field.description else ""
         what = "missing" if problem["type"] == "missing" else problem["msg"]
-        env_prefix = str(settings_cls.model_config.get("env_prefix") or "")
-        lines.append(f"  {(env_prefix + field_name).upper()}: {what}{description}")
+        lines.append(f"  {field_name.upper()}: {what}{description}")
     lines.append(
         "Set them in the environment, in the env file written by `ftm local up` "
         f"({env_file_path()}), or (with FTM_USE_SSM=true) as SSM parameters "

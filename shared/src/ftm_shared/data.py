@@ -9,7 +9,8 @@ SOURCES_HELP = """\
 The earnings-call and medical data sets are not in this repository. Point FTM_DATA_DIR at a
 folder laid out as earnings_calls/*.parquet and medical/*.parquet. The sources (public
 repositories, with the commits used) are listed in the README's "Data" section:
-  MAEC (CC BY-SA 4.0): Earnings-Call-Dataset/MAEC-A-Multimodal-Aligned-Earnings-Conference-Call-Dataset-for-Financial-Risk-Prediction
+  MAEC (CC BY-SA 4.0): github.com/Earnings-Call-Dataset, repository
+    MAEC-A-Multimodal-Aligned-Earnings-Conference-Call-Dataset-for-Financial-Risk-Prediction
   Earnings-21 (CC BY-SA 4.0): revdotcom/speech-datasets (earnings21/)
   BC5CDR: the BioCreative V CDR corpus; NCBI disease: spyysalo/ncbi-disease;
   glaucoma medications: jche253/Glaucoma_Med_Dataset"""

@@ -72,7 +72,9 @@ def _check_text(path: Path, frame: pd.DataFrame) -> None:
     for column in ("call_id", "firm_id"):
         blank = frame.index[frame[column].isna() | (frame[column].astype("string") == "")]
         if len(blank):
-            raise IngestError(f"{path}: column {column!r} is empty in row(s) {_rows_preview(blank)}")
+            raise IngestError(
+                f"{path}: column {column!r} is empty in row(s) {_rows_preview(blank)}"
+            )
 
 
 def _select_quarter(path: Path, frame: pd.DataFrame, quarter: str) -> pd.DataFrame:
@@ -129,11 +131,14 @@ def merge_firm_metadata(*tables: pd.DataFrame) -> pd.DataFrame:
 
 def read_metadata_file(path: Path) -> pd.DataFrame:
     # gvkey is a zero-padded code, not a number: never let CSV parsing drop its zeros.
-    text_columns = {"firm_id": "string", "firm_name": "string", "gvkey": "string", "sector": "string"}
+    text_columns = {
+        "firm_id": "string",
+        "firm_name": "string",
+        "gvkey": "string",
+        "sector": "string",
+    }
     frame = (
-        _read_source(path)
-        if path.suffix == ".parquet"
-        else pd.read_csv(path, dtype=text_columns)  # type: ignore[arg-type]
+        _read_source(path) if path.suffix == ".parquet" else pd.read_csv(path, dtype=text_columns)  # type: ignore[arg-type]
     )
     if "firm_id" not in frame.columns:
         raise IngestError(f"{path}: missing column 'firm_id' in the firm-metadata table")
@@ -210,6 +215,10 @@ def ingest(
     )
     log.debug(
         "ingested %s: %d rows, %d calls, %d firms -> %s",
-        source.name, result.n_rows, result.n_calls, result.n_firms, result.uri,
+        source.name,
+        result.n_rows,
+        result.n_calls,
+        result.n_firms,
+        result.uri,
     )
     return result

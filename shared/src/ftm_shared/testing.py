@@ -33,7 +33,9 @@ def local_cloud(
     moto_server: ServerRecord, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> cloud.LocalCloud:
     """A fresh bucket on the session's moto server, with the environment pointing at it."""
-    local = cloud.LocalCloud(endpoint_url=moto_server.url, bucket=f"ftm-test-{uuid.uuid4().hex[:12]}")
+    local = cloud.LocalCloud(
+        endpoint_url=moto_server.url, bucket=f"ftm-test-{uuid.uuid4().hex[:12]}"
+    )
     cloud.provision(local)
     for key, value in local.env().items():
         monkeypatch.setenv(key, value)

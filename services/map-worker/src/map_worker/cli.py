@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 
 import click
-
 from ftm_shared.cli_support import run_cli, service_group
+
 from map_worker.config import MapWorkerSettings
 
 
@@ -28,7 +28,9 @@ def embed_command(batch_size: int, texts: tuple[str, ...]) -> None:
 
     started = time.perf_counter()
     vectors = embed(texts, batch_size=batch_size)
-    click.echo(f"{len(texts)} text(s) -> {vectors.shape[1]}-d in {time.perf_counter() - started:.2f}s")
+    click.echo(
+        f"{len(texts)} text(s) -> {vectors.shape[1]}-d in {time.perf_counter() - started:.2f}s"
+    )
     similarity = vectors @ vectors.T
     for i, text in enumerate(texts):
         row = "  ".join(f"{value:5.2f}" for value in similarity[i])

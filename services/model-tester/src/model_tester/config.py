@@ -1,8 +1,7 @@
 from __future__ import annotations
 
-from pydantic import Field
-
 from ftm_shared.config import FtmSettings
+from pydantic import Field
 
 
 class ModelTesterSettings(FtmSettings):

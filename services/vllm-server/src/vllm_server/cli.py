@@ -7,19 +7,20 @@ import shlex
 import shutil
 
 import click
+from pydantic import ValidationError
 
-from ftm_shared.cli_support import run_cli
-from ftm_shared.config import SettingsError, describe_validation_error
 from vllm_server.config import VllmServerSettings
 
 
 def _settings() -> VllmServerSettings:
-    from pydantic import ValidationError
-
     try:
         return VllmServerSettings()
     except ValidationError as error:
-        raise SettingsError(describe_validation_error(VllmServerSettings, error)) from None
+        problems = [
+            f"  VLLM_{str(problem['loc'][0]).upper()}: {problem['msg']}"
+            for problem in error.errors()
+        ]
+        raise click.UsageError("invalid vLLM settings:\n" + "\n".join(problems)) from None
 
 
 @click.group()
@@ -43,4 +44,4 @@ def serve_command() -> None:
 
 
 def main() -> None:
-    run_cli(group)
+    group()

@@ -108,7 +108,9 @@ def start_server(
             return ServerRecord(name, process.pid, url, str(log_file), time.time())
         time.sleep(0.2)
     stop_process(process.pid)
-    raise ServerStartError(f"{name} did not answer at {url} within {timeout_s:.0f}s (log: {log_file})")
+    raise ServerStartError(
+        f"{name} did not answer at {url} within {timeout_s:.0f}s (log: {log_file})"
+    )
 
 
 def stop_process(pid: int, grace_s: float = 10.0) -> None:

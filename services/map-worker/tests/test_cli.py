@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from ftm_shared.local.cloud import LocalCloud
+
+
+def map_worker(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "map_worker", *args],
+        env=env if env is not None else dict(os.environ),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+@pytest.mark.unit
+def test_help_lists_the_commands() -> None:
+    result = map_worker("--help")
+    assert result.returncode == 0
+    assert "check" in result.stdout and "embed" in result.stdout
+
+
+@pytest.mark.integration
+def test_check_waits_for_the_bucket(local_cloud: LocalCloud) -> None:
+    result = map_worker("check", "--timeout", "10")
+    assert result.returncode == 0, result.stderr
+    assert f"ok: s3://{local_cloud.bucket} answers" in result.stdout
+
+
+@pytest.mark.integration
+def test_check_names_a_missing_bucket(local_cloud: LocalCloud) -> None:
+    result = map_worker("check", env={**os.environ, "S3_BUCKET": "no-such-bucket"})
+    assert result.returncode == 2
+    assert "bucket 'no-such-bucket'" in result.stderr
+
+
+@pytest.mark.unit
+def test_missing_settings_fail_fast(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "S3_BUCKET"}
+    result = map_worker("check", env={**env, "FTM_STATE_DIR": str(tmp_path)})
+    assert result.returncode == 2
+    assert "S3_BUCKET: missing" in result.stderr

@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+from vllm_server.config import VllmServerSettings
+
+pytestmark = pytest.mark.unit
+
+
+def test_defaults_serve_qwen3_8b() -> None:
+    args = VllmServerSettings().serve_args()
+    assert args[:3] == ["vllm", "serve", "Qwen/Qwen3-8B"]
+    assert "--enable-lora" not in args
+
+
+def test_env_sets_every_knob(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VLLM_SERVED_MODEL", "meta-llama/Llama-3.1-8B-Instruct")
+    monkeypatch.setenv("VLLM_MODEL_PATH", "/models/llama")
+    monkeypatch.setenv("VLLM_MAX_MODEL_LEN", "4096")
+    monkeypatch.setenv("VLLM_GPU_MEMORY_UTILIZATION", "0.8")
+    monkeypatch.setenv("VLLM_ENABLE_LORA", "true")
+    monkeypatch.setenv("VLLM_MAX_LORA_RANK", "32")
+    monkeypatch.setenv("VLLM_PORT", "9000")
+    args = VllmServerSettings().serve_args()
+    assert args[2] == "/models/llama"
+    pairs = dict(zip(args[3::2], args[4::2], strict=False))
+    assert pairs["--served-model-name"] == "meta-llama/Llama-3.1-8B-Instruct"
+    assert pairs["--max-model-len"] == "4096"
+    assert pairs["--gpu-memory-utilization"] == "0.8"
+    assert pairs["--port"] == "9000"
+    assert args[-3:] == ["--enable-lora", "--max-lora-rank", "32"]
+
+
+def test_invalid_knob_is_named_on_the_command_line() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "vllm_server", "args"],
+        env={**os.environ, "VLLM_GPU_MEMORY_UTILIZATION": "1.5"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "VLLM_GPU_MEMORY_UTILIZATION: Input should be less than or equal to 1" in result.stderr
+
+
+def test_serve_outside_the_image_says_so() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "vllm_server", "serve"],
+        env={**os.environ, "PATH": "/nonexistent"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert "vllm is not installed here" in result.stderr
