@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from ftm_shared.local.process import ServerRecord, pid_alive
 
 pytestmark = pytest.mark.integration

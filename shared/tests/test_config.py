@@ -5,6 +5,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from ftm_shared.config import FtmSettings, SettingsError, load_settings, ssm_parameter_name
 from ftm_shared.local.cloud import LocalCloud
 

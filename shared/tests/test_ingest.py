@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+
 from ftm_shared import layout, schemas
 from ftm_shared.ingest import IngestError, ingest
 from ftm_shared.storage import ObjectStore

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from ftm_shared.config import read_env_file
 from ftm_shared.local.cloud import LocalCloud
 from ftm_shared.local.process import ServerRecord, http_ok, pid_alive

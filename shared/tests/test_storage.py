@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pyarrow as pa
 import pytest
+
 from ftm_shared.storage import CorruptObjectError, ObjectNotFoundError, ObjectStore
 
 TABLE = pa.table({"firm_id": ["A", "B"], "n": [1, 2]})

@@ -1,23 +1,15 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
+from functools import partial
 from pathlib import Path
 
 import pytest
+
 from ftm_shared.local.cloud import LocalCloud
+from ftm_shared.testing import run_module
 
-
-def map_worker(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "map_worker", *args],
-        env=env if env is not None else dict(os.environ),
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+map_worker = partial(run_module, "map_worker")
 
 
 @pytest.mark.unit

@@ -1,12 +1,10 @@
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-
 import pytest
+
 from ftm_shared import layout
 from ftm_shared.storage import ObjectStore
+from ftm_shared.testing import run_module
 from model_tester.adapters import list_adapters
 
 pytestmark = pytest.mark.integration
@@ -33,13 +31,6 @@ def test_adapters_are_listed_newest_first(store: ObjectStore) -> None:
 
 def test_models_command(store: ObjectStore) -> None:
     _upload(store, "20261120-120000")
-    result = subprocess.run(
-        [sys.executable, "-m", "model_tester", "models"],
-        env=dict(os.environ),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = run_module("model_tester", "models")
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("20261120-120000  2 file(s)")

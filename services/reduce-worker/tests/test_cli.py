@@ -6,6 +6,7 @@ import sys
 
 import pyarrow as pa
 import pytest
+
 from ftm_shared import layout
 from ftm_shared.storage import ObjectStore
 

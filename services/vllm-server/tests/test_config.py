@@ -5,6 +5,7 @@ import subprocess
 import sys
 
 import pytest
+
 from vllm_server.config import VllmServerSettings
 
 pytestmark = pytest.mark.unit

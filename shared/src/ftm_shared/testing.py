@@ -7,6 +7,8 @@ installed can ask for `local_cloud` or `data_dir` without a conftest of its own.
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -60,3 +62,17 @@ def data_dir() -> Path:
         if os.environ.get("FTM_REQUIRE_DATA") == "1":
             raise
         pytest.skip(str(missing))
+
+
+def run_module(
+    module: str, *args: str, env: dict[str, str] | None = None, timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
+    """Run `python -m module args...` as a user would, in the current (test) environment."""
+    return subprocess.run(
+        [sys.executable, "-m", module, *args],
+        env=env if env is not None else dict(os.environ),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )

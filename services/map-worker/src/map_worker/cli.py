@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 
 import click
-from ftm_shared.cli_support import run_cli, service_group
 
+from ftm_shared.cli_support import run_cli, service_group
 from map_worker.config import MapWorkerSettings
 
 

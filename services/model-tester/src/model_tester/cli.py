@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import click
+
 from ftm_shared.cli_support import run_cli, service_group
 from ftm_shared.config import load_settings
 from ftm_shared.storage import ObjectStore
-
 from model_tester.adapters import list_adapters
 from model_tester.config import ModelTesterSettings
 

@@ -1,7 +1,8 @@
 from __future__ import annotations
 
-from ftm_shared.config import FtmSettings
 from pydantic import Field
+
+from ftm_shared.config import FtmSettings
 
 
 class ModelTesterSettings(FtmSettings):

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import click
+
 from ftm_shared import layout
 from ftm_shared.cli_support import run_cli, service_group
 from ftm_shared.config import load_settings
 from ftm_shared.storage import ObjectStore
-
 from reduce_worker.config import ReduceWorkerSettings
 
 
