@@ -147,6 +147,13 @@ def tests_e2e(session: nox.Session) -> None:
 
 
 @nox.session(python=PYTHON)
+def bench_llm(session: nox.Session) -> None:
+    """Benchmark the LLM client against a plain saturating load on the same server."""
+    install_workspace(session)
+    session.run("python", "tests/benchmarks/bench_llm_client.py", *session.posargs)
+
+
+@nox.session(python=PYTHON)
 def smoke(session: nox.Session) -> None:
     """Run the whole pipeline end to end on the embedded local cloud (SMOKE_FIRMS=25)."""
     install_workspace(session)

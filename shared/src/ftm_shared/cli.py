@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -9,9 +10,10 @@ import click
 
 from ftm_shared import ingest as ingest_module
 from ftm_shared.cli_support import run_cli
-from ftm_shared.config import FtmSettings, load_settings, state_dir
+from ftm_shared.config import ENV_FILE_NAME, FtmSettings, load_settings, read_env_file, state_dir
 from ftm_shared.layout import validate_quarter
 from ftm_shared.local import cloud
+from ftm_shared.local.llm_server import LlmServerError
 from ftm_shared.local.process import ServerStartError
 from ftm_shared.logs import configure_logging
 from ftm_shared.raw_summary import summarise_raw
@@ -38,12 +40,22 @@ def local() -> None:
 
 @local.command("up")
 @click.option("--bucket", default=cloud.DEFAULT_BUCKET, show_default=True)
-def local_up(bucket: str) -> None:
+@click.option("--llm/--no-llm", default=True, show_default=True, help="Also start the LLM server.")
+def local_up(bucket: str, llm: bool) -> None:
     """Start (or reuse) the local cloud and write the env file services read."""
-    started = cloud.up(bucket=bucket)
+    started = cloud.up(bucket=bucket, with_llm=llm)
     click.echo(f"moto server  {started.endpoint_url}  (S3, SSM, EC2, ECS, ECR, STS, Batch, ...)")
     click.echo(f"bucket       s3://{started.bucket}")
-    click.echo(f"env file     {state_dir() / 'local.env'}  (read by every ftm service)")
+    if llm:
+        _echo_llm(read_env_file(state_dir() / ENV_FILE_NAME))
+    click.echo(f"env file     {state_dir() / ENV_FILE_NAME}  (read by every ftm service)")
+
+
+def _echo_llm(env: dict[str, str]) -> None:
+    if "LLM_BASE_URL" in env:
+        click.echo(f"LLM server   {env['LLM_BASE_URL']}  (model {env['LLM_MODEL']}, llama.cpp)")
+    else:
+        click.echo(f"LLM server   not started: LLM_BASE_URL={os.environ.get('LLM_BASE_URL')} is used")
 
 
 @local.command("down")
@@ -56,7 +68,11 @@ def local_down() -> None:
 @local.command("status")
 def local_status() -> None:
     """Show what runs, where, and since when."""
-    servers = cloud.status()
+    _echo_status()
+
+
+def _echo_status(only: str | None = None) -> None:
+    servers = [s for s in cloud.status() if only is None or s.record.name == only]
     if not servers:
         click.echo("nothing running (start it with `ftm local up`)")
         return
@@ -67,6 +83,52 @@ def local_status() -> None:
             f"{server.record.name:8} {state:14} pid {server.record.pid:<7} {server.record.url}"
             f"  since {since}  log {server.record.log_file}"
         )
+
+
+@main.group()
+def llm() -> None:
+    """The local LLM server: llama.cpp serving Gemma 3 270M on 127.0.0.1 (vLLM's stand-in)."""
+
+
+@llm.command("up")
+def llm_up() -> None:
+    """Start (or reuse) the LLM server and record its URL in the env file."""
+    cloud.llm_up()
+    _echo_llm(read_env_file(state_dir() / ENV_FILE_NAME))
+
+
+@llm.command("down")
+def llm_down() -> None:
+    """Stop the LLM server `ftm llm up` started."""
+    click.echo("stopped: llm" if cloud.llm_down() else "the LLM server was not running")
+
+
+@llm.command("status")
+def llm_status() -> None:
+    """Show whether the LLM server runs."""
+    _echo_status(only="llm")
+
+
+@llm.command("ask")
+@click.argument("prompt")
+@click.option("--max-tokens", default=64, show_default=True)
+def llm_ask(prompt: str, max_tokens: int) -> None:
+    """Send PROMPT as one chat completion to LLM_BASE_URL and print the answer."""
+    import openai
+
+    from ftm_shared.llm import LlmSettings
+
+    settings = load_settings(LlmSettings)
+    client = openai.OpenAI(base_url=settings.llm_base_url, api_key=settings.llm_api_key)
+    started = time.perf_counter()
+    reply = client.chat.completions.create(
+        model=settings.llm_model,
+        messages=[{"role": "user", "content": prompt}],
+        max_tokens=max_tokens,
+    )
+    click.echo(reply.choices[0].message.content)
+    click.echo(f"({settings.llm_model} at {settings.llm_base_url}, "
+               f"{time.perf_counter() - started:.1f}s)", err=True)
 
 
 @main.command("ingest")
@@ -118,7 +180,10 @@ def smoke_command(quarter: str, state_dir: Path) -> None:
 
 
 def entrypoint() -> None:
-    run_cli(main, (ingest_module.IngestError, cloud.LocalCloudError, ServerStartError))
+    run_cli(
+        main,
+        (ingest_module.IngestError, cloud.LocalCloudError, LlmServerError, ServerStartError),
+    )
 
 
 if __name__ == "__main__":

@@ -132,10 +132,10 @@ class FtmSettings(BaseSettings):
         return (init_settings, env_settings, SsmSettingsSource(settings_cls))
 
 
-SettingsT = TypeVar("SettingsT", bound=FtmSettings)
+SettingsT = TypeVar("SettingsT", bound=BaseSettings)
 
 
-def describe_validation_error(settings_cls: type[FtmSettings], error: ValidationError) -> str:
+def describe_validation_error(settings_cls: type[BaseSettings], error: ValidationError) -> str:
     lines = [f"Invalid or missing settings for {settings_cls.__name__}:"]
     for problem in error.errors():
         field_name = str(problem["loc"][0]) if problem["loc"] else "?"

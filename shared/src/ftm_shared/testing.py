@@ -18,6 +18,9 @@ import pytest
 from ftm_shared import data
 from ftm_shared.config import FtmSettings, load_settings
 from ftm_shared.local import cloud
+from ftm_shared.llm.config import LlmConfig
+from ftm_shared.local.llm_server import env_for as llm_env_for
+from ftm_shared.local.llm_server import start_llm
 from ftm_shared.local.process import ServerRecord, stop_process
 from ftm_shared.storage import ObjectStore
 
@@ -51,6 +54,27 @@ def local_cloud(
 @pytest.fixture
 def store(local_cloud: cloud.LocalCloud) -> ObjectStore:
     return ObjectStore.from_settings(load_settings(FtmSettings))
+
+
+@pytest.fixture(scope="session")
+def llm_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerRecord]:
+    """One real llama.cpp server (Gemma 3 270M on the CPU) for the whole test session."""
+    record = start_llm(tmp_path_factory.mktemp("llm"))
+    yield record
+    stop_process(record.pid)
+
+
+@pytest.fixture
+def llm_config(llm_server: ServerRecord) -> LlmConfig:
+    """Client config for the session's LLM server, with test-sized health polling."""
+    env = llm_env_for(llm_server.url)
+    return LlmConfig(
+        base_url=env["LLM_BASE_URL"],
+        model=env["LLM_MODEL"],
+        response_format="json_object",
+        health_poll_s=1.0,
+        recovery_timeout_s=120.0,
+    )
 
 
 @pytest.fixture(scope="session")

@@ -5,11 +5,13 @@ from __future__ import annotations
 import os
 import shlex
 import shutil
+from pathlib import Path
 
 import click
 from pydantic import ValidationError
 
 from vllm_server.config import VllmServerSettings
+from vllm_server.weights import sync_from_s3
 
 
 def _settings() -> VllmServerSettings:
@@ -37,9 +39,14 @@ def args_command() -> None:
 @group.command("serve")
 def serve_command() -> None:
     """Replace this process with `vllm serve` (the container's entrypoint)."""
-    args = _settings().serve_args()
+    settings = _settings()
+    args = settings.serve_args()
     if shutil.which(args[0]) is None:
         raise click.ClickException("vllm is not installed here; this runs in the vLLM image")
+    if settings.model_s3_uri and settings.model_path:
+        import boto3
+
+        sync_from_s3(settings.model_s3_uri, Path(settings.model_path), boto3.client("s3"))
     os.execvp(args[0], args)  # noqa: S606 (arguments come from validated settings)
 
 

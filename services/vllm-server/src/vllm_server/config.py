@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -13,12 +13,21 @@ class VllmServerSettings(BaseSettings):
     model_path: str | None = Field(
         None, description="Local folder with the weights (synced from S3 or baked in the image)"
     )
+    model_s3_uri: str | None = Field(
+        None, description="s3://bucket/prefix/ to sync into model_path before serving"
+    )
     max_model_len: int = Field(8192, ge=256, description="Context length")
     gpu_memory_utilization: float = Field(0.90, gt=0, le=1, description="GPU memory share")
     enable_lora: bool = Field(False, description="Serve LoRA adapters")
     max_lora_rank: int = Field(16, ge=1, le=512, description="Largest LoRA rank accepted")
     port: int = Field(8000, ge=1, le=65535, description="HTTP port")
     host: str = Field("0.0.0.0", description="Bind address inside the container")  # noqa: S104
+
+    @model_validator(mode="after")
+    def _s3_needs_a_local_folder(self) -> "VllmServerSettings":
+        if self.model_s3_uri and not self.model_path:
+            raise ValueError("model_path (VLLM_MODEL_PATH) is needed to sync VLLM_MODEL_S3_URI")
+        return self
 
     def serve_args(self) -> list[str]:
         args = [

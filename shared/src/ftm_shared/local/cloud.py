@@ -8,12 +8,15 @@ env file every service and test reads (see `ftm_shared.config`). It is idempoten
 from __future__ import annotations
 
 import importlib.util
+import os
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from ftm_shared import aws
-from ftm_shared.config import ENV_FILE_NAME, ssm_parameter_name, state_dir
+from ftm_shared.config import ENV_FILE_NAME, read_env_file, ssm_parameter_name, state_dir
+from ftm_shared.local import llm_server
 from ftm_shared.local.process import (
     LOOPBACK,
     ServerRecord,
@@ -101,37 +104,82 @@ def provision(cloud: LocalCloud, parameters: dict[str, str] | None = None) -> No
         )
 
 
-def write_env_file(cloud: LocalCloud, path: Path, extra: dict[str, str] | None = None) -> None:
-    lines = ["# Written by `ftm local up`; removed by `ftm local down`."]
-    lines += [f"{key}={value}" for key, value in {**cloud.env(), **(extra or {})}.items()]
+def update_env_file(
+    path: Path, values: dict[str, str] | None = None, drop: Iterable[str] = ()
+) -> None:
+    """Merge `values` into the env file and remove the `drop` keys; the file stays sorted."""
+    current = read_env_file(path) if path.is_file() else {}
+    merged = {k: v for k, v in {**current, **(values or {})}.items() if k not in set(drop)}
+    lines = ["# Written by `ftm local up` / `ftm llm up`; removed by `ftm local down`."]
+    lines += [f"{key}={value}" for key, value in sorted(merged.items())]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-def up(bucket: str = DEFAULT_BUCKET, directory: Path | None = None) -> LocalCloud:
+def _running(name: str, directory: Path, probe_path: str) -> ServerRecord | None:
+    record = ServerRecord.load(record_path(name, directory))
+    if record is not None and record.alive and http_ok(record.url + probe_path):
+        return record
+    return None
+
+
+def llm_up(directory: Path | None = None) -> dict[str, str]:
+    """Start (or reuse) the local LLM server; return the env that points services at it.
+
+    A user-set LLM_BASE_URL means "use that server": nothing is started.
+    """
     directory = directory or state_dir()
-    record = ServerRecord.load(record_path(MOTO, directory))
-    if record is None or not (record.alive and http_ok(f"{record.url}/moto-api/")):
+    if os.environ.get("LLM_BASE_URL"):
+        return {}
+    record = _running(llm_server.LLM, directory, "/v1/models")
+    if record is None:
+        record = llm_server.start_llm(directory)
+        record.save(record_path(llm_server.LLM, directory))
+    env = llm_server.env_for(record.url)
+    update_env_file(directory / ENV_FILE_NAME, env)
+    return env
+
+
+def llm_down(directory: Path | None = None) -> bool:
+    directory = directory or state_dir()
+    stopped = _stop(record_path(llm_server.LLM, directory))
+    env_file = directory / ENV_FILE_NAME
+    if env_file.is_file():
+        update_env_file(env_file, drop=llm_server.env_for("").keys())
+    return stopped
+
+
+def up(
+    bucket: str = DEFAULT_BUCKET, directory: Path | None = None, *, with_llm: bool = True
+) -> LocalCloud:
+    directory = directory or state_dir()
+    record = _running(MOTO, directory, "/moto-api/")
+    if record is None:
         record = start_moto(directory)
         record.save(record_path(MOTO, directory))
     cloud = LocalCloud(endpoint_url=record.url, bucket=bucket)
     provision(cloud)
-    write_env_file(cloud, directory / ENV_FILE_NAME)
+    update_env_file(directory / ENV_FILE_NAME, cloud.env())
+    if with_llm:
+        llm_env = llm_up(directory)
+        provision(cloud, {key.lower(): value for key, value in llm_env.items()})
     return cloud
+
+
+def _stop(path: Path) -> bool:
+    record = ServerRecord.load(path)
+    if record is None:
+        return False
+    if record.alive:
+        stop_process(record.pid)
+    path.unlink()
+    return True
 
 
 def down(directory: Path | None = None) -> list[str]:
     """Stop every server `up` recorded; return their names."""
     directory = directory or state_dir()
-    stopped = []
-    for path in sorted(directory.glob("*.json")):
-        record = ServerRecord.load(path)
-        if record is None:
-            continue
-        if record.alive:
-            stop_process(record.pid)
-        stopped.append(record.name)
-        path.unlink()
+    stopped = [path.stem for path in sorted(directory.glob("*.json")) if _stop(path)]
     (directory / ENV_FILE_NAME).unlink(missing_ok=True)
     return stopped
 

