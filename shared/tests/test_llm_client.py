@@ -34,9 +34,7 @@ async def _name_all(client: LlmClient, prompts: list[Messages]) -> list[TopicNam
     return await asyncio.gather(*(client.structured(p, TopicName, max_tokens=160) for p in prompts))
 
 
-def test_fifty_concurrent_structured_calls(
-    llm_config: LlmConfig, prompts: list[Messages]
-) -> None:
+def test_fifty_concurrent_structured_calls(llm_config: LlmConfig, prompts: list[Messages]) -> None:
     async def run() -> tuple[list[TopicName], LlmClient]:
         async with LlmClient(llm_config) as client:
             return await _name_all(client, prompts), client

@@ -38,7 +38,9 @@ def request_body(config: LlmConfig, messages: Messages) -> dict[str, object]:
     }
 
 
-async def plain_load(config: LlmConfig, prompts: list[Messages], in_flight: int) -> tuple[float, int]:
+async def plain_load(
+    config: LlmConfig, prompts: list[Messages], in_flight: int
+) -> tuple[float, int]:
     """Requests/s and schema failures with `in_flight` bare requests always outstanding."""
     queue: asyncio.Queue[Messages] = asyncio.Queue()
     for prompt in prompts:
@@ -82,20 +84,26 @@ async def measure(config: LlmConfig, prompts: list[Messages], in_flight: int) ->
     client_rate, client_failures, summary = await through_client(config, prompts)
     ratio = client_rate / plain_rate
     print(f"prompts: {len(prompts)} naming requests (MAEC sentences), max_tokens {MAX_TOKENS}")
-    print(f"plain saturating load ({in_flight} in flight): {plain_rate:6.2f} req/s, "
-          f"{plain_failures} schema failures")
-    print(f"ftm client (LLM_MAX_CONCURRENT={config.max_concurrent}):       {client_rate:6.2f} req/s, "
-          f"{client_failures} failures")
+    print(
+        f"plain saturating load ({in_flight} in flight): {plain_rate:6.2f} req/s, "
+        f"{plain_failures} schema failures"
+    )
+    print(
+        f"ftm client (LLM_MAX_CONCURRENT={config.max_concurrent}):       {client_rate:6.2f} req/s, "
+        f"{client_failures} failures"
+    )
     print(summary)
     verdict = ratio >= 0.9 and client_failures == 0
-    print(f"ratio client/plain: {ratio:.3f}  (target >= 0.90, zero failures): "
-          f"{'MET' if verdict else 'NOT MET'}")
+    print(
+        f"ratio client/plain: {ratio:.3f}  (target >= 0.90, zero failures): "
+        f"{'MET' if verdict else 'NOT MET'}"
+    )
     return 0 if verdict else 1
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--prompts", type=int, default=60)
+    parser.add_argument("--prompts", type=int, default=24)
     parser.add_argument("--in-flight", type=int, default=32)
     args = parser.parse_args()
     prompts = maec_naming_prompts(earnings_call_file(), args.prompts)

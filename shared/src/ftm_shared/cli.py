@@ -55,7 +55,9 @@ def _echo_llm(env: dict[str, str]) -> None:
     if "LLM_BASE_URL" in env:
         click.echo(f"LLM server   {env['LLM_BASE_URL']}  (model {env['LLM_MODEL']}, llama.cpp)")
     else:
-        click.echo(f"LLM server   not started: LLM_BASE_URL={os.environ.get('LLM_BASE_URL')} is used")
+        click.echo(
+            f"LLM server   not started: LLM_BASE_URL={os.environ.get('LLM_BASE_URL')} is used"
+        )
 
 
 @local.command("down")
@@ -93,8 +95,7 @@ def llm() -> None:
 @llm.command("up")
 def llm_up() -> None:
     """Start (or reuse) the LLM server and record its URL in the env file."""
-    cloud.llm_up()
-    _echo_llm(read_env_file(state_dir() / ENV_FILE_NAME))
+    _echo_llm(cloud.llm_up())
 
 
 @llm.command("down")
@@ -127,8 +128,10 @@ def llm_ask(prompt: str, max_tokens: int) -> None:
         max_tokens=max_tokens,
     )
     click.echo(reply.choices[0].message.content)
-    click.echo(f"({settings.llm_model} at {settings.llm_base_url}, "
-               f"{time.perf_counter() - started:.1f}s)", err=True)
+    click.echo(
+        f"({settings.llm_model} at {settings.llm_base_url}, {time.perf_counter() - started:.1f}s)",
+        err=True,
+    )
 
 
 @main.command("ingest")

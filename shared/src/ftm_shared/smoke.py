@@ -15,7 +15,7 @@ from pathlib import Path
 import click
 
 from ftm_shared import data, ingest
-from ftm_shared.config import FtmSettings, load_settings
+from ftm_shared.config import ENV_FILE_NAME, FtmSettings, load_settings, read_env_file
 from ftm_shared.local import cloud
 from ftm_shared.raw_summary import summarise_raw
 from ftm_shared.storage import ObjectStore
@@ -80,5 +80,7 @@ def _local_up(state: Path) -> None:
     # The smoke run's own substrate wins over anything in the caller's environment, so it can
     # never write to a real bucket.
     os.environ.update(local.env())
+    os.environ.update(read_env_file(state / ENV_FILE_NAME))
     os.environ["FTM_STATE_DIR"] = str(state)
     click.echo(f"moto server at {local.endpoint_url}, bucket {local.bucket}")
+    click.echo(f"LLM server at {os.environ['LLM_BASE_URL']} (model {os.environ['LLM_MODEL']})")

@@ -17,8 +17,8 @@ import pytest
 
 from ftm_shared import data
 from ftm_shared.config import FtmSettings, load_settings
-from ftm_shared.local import cloud
 from ftm_shared.llm.config import LlmConfig
+from ftm_shared.local import cloud
 from ftm_shared.local.llm_server import env_for as llm_env_for
 from ftm_shared.local.llm_server import start_llm
 from ftm_shared.local.process import ServerRecord, stop_process

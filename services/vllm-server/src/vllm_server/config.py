@@ -24,7 +24,7 @@ class VllmServerSettings(BaseSettings):
     host: str = Field("0.0.0.0", description="Bind address inside the container")  # noqa: S104
 
     @model_validator(mode="after")
-    def _s3_needs_a_local_folder(self) -> "VllmServerSettings":
+    def _s3_needs_a_local_folder(self) -> VllmServerSettings:
         if self.model_s3_uri and not self.model_path:
             raise ValueError("model_path (VLLM_MODEL_PATH) is needed to sync VLLM_MODEL_S3_URI")
         return self

@@ -103,7 +103,10 @@ class LlmClient:
         await self.ensure_ready()
         for attempt in range(1, self.config.max_attempts + 1):
             completion = await self._complete(
-                messages, response_format(self.config.response_format, output), max_tokens, temperature
+                messages,
+                response_format(self.config.response_format, output),
+                max_tokens,
+                temperature,
             )
             choice = completion.choices[0]
             content = choice.message.content or ""
@@ -140,7 +143,7 @@ class LlmClient:
                 self.stats.attempts += 1
                 started = time.perf_counter()
                 try:
-                    completion = await self._openai.chat.completions.create(
+                    completion = await self._openai.chat.completions.create(  # type: ignore[call-overload]
                         model=self.config.model,
                         messages=list(messages),  # type: ignore[arg-type]
                         response_format=response_format,  # type: ignore[arg-type]
@@ -157,7 +160,9 @@ class LlmClient:
                         rate_limited += 1
                         if rate_limited > self.config.rate_limit_retries:
                             self.stats.failures += 1
-                            raise LlmServerError(f"still rate-limited after {rate_limited} tries")
+                            raise LlmServerError(
+                                f"still rate-limited after {rate_limited} tries"
+                            ) from error
                         backoff_s = _retry_after(error) or _jittered(rate_limited)
                     elif status >= 500:
                         server_errors += 1
@@ -224,4 +229,4 @@ def _retry_after(error: openai.APIStatusError) -> float | None:
 
 
 def _jittered(attempt: int) -> float:
-    return min(30.0, 0.5 * 2**attempt) * (0.5 + random.random() / 2)  # noqa: S311
+    return float(min(30.0, 0.5 * 2**attempt) * (0.5 + random.random() / 2))  # noqa: S311

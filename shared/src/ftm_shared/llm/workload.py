@@ -38,7 +38,9 @@ def naming_prompt(sentences: list[str]) -> Messages:
     ]
 
 
-def maec_naming_prompts(maec_file: Path, count: int, sentences_per_prompt: int = 3) -> list[Messages]:
+def maec_naming_prompts(
+    maec_file: Path, count: int, sentences_per_prompt: int = 3
+) -> list[Messages]:
     """`count` prompts of consecutive mid-length sentences, deterministic for a given file."""
     frame = pd.read_parquet(maec_file, columns=["text"])
     texts = frame[frame.text.str.len().between(40, 200)].text.head(count * sentences_per_prompt)

@@ -45,12 +45,14 @@ def env_for(url: str) -> dict[str, str]:
 
 
 def start_llm(
-    directory: Path, *, port: int | None = None, timeout_s: float = 180.0, threads: int | None = None
+    directory: Path,
+    *,
+    port: int | None = None,
+    timeout_s: float = 180.0,
+    threads: int | None = None,
 ) -> ServerRecord:
     if importlib.util.find_spec("llama_cpp") is None:
-        raise LlmServerError(
-            "llama-cpp-python[server] is not installed: install ftm-shared[local]"
-        )
+        raise LlmServerError("llama-cpp-python[server] is not installed: install ftm-shared[local]")
     model = local_model_file()
     port = port or free_port()
     url = f"http://{LOOPBACK}:{port}"
