@@ -63,16 +63,26 @@ def torch_source_args() -> list[str]:
 
 
 def sync(session: nox.Session, *args: str) -> None:
-    """Install from the lock into this session's venv; never touch the lock."""
-    session.run_install(
-        uv_bin(),
-        "sync",
-        "--frozen",
-        "--inexact",
-        *args,
-        env={"UV_PROJECT_ENVIRONMENT": session.virtualenv.location},
-        external=True,
+    """Install from the lock into this session's venv; never touch the lock.
+
+    Offline first: where the package index is reached through a proxy that defeats HTTP
+    caching, uv re-downloads sdists and rebuilds llama-cpp-python (minutes) for every venv.
+    Offline it reuses what the first sync built; a cold cache falls back to the network.
+    """
+    command = [uv_bin(), "sync", "--frozen", "--inexact", *args]
+    env = {"UV_PROJECT_ENVIRONMENT": session.virtualenv.location}
+    offline = subprocess.run(
+        [*command, "--offline"],
+        env={**os.environ, **env},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
     )
+    if offline.returncode == 0:
+        session.log(f"{' '.join(command[1:])} --offline: installed from the uv cache")
+        return
+    session.run_install(*command, env=env, external=True)
 
 
 def install_torch(session: nox.Session, member: str, requirement: str) -> None:

@@ -36,7 +36,7 @@ def test_smoke_runs_end_to_end_and_stops_what_it_started(tmp_path: Path, data_di
     assert process.wait(timeout=300) == 0, text
     assert "rows from maec_2017h1_sentences.parquet (3 firms)" in text
     assert "firms 3" in text
-    assert "map: not built yet" in text
+    assert "reduce: not built yet" in text
     assert "stopped: llm, moto" in text
     assert not list(state.glob("*.json"))
     assert seen_pids, "the smoke run never recorded its moto server"

@@ -20,14 +20,14 @@ def test_help_lists_the_commands() -> None:
 
 
 @pytest.mark.integration
-def test_check_waits_for_the_bucket(local_cloud: LocalCloud) -> None:
+def test_check_waits_for_the_bucket(pipeline_env: LocalCloud) -> None:
     result = map_worker("check", "--timeout", "10")
     assert result.returncode == 0, result.stderr
-    assert f"ok: s3://{local_cloud.bucket} answers" in result.stdout
+    assert f"ok: s3://{pipeline_env.bucket} answers" in result.stdout
 
 
 @pytest.mark.integration
-def test_check_names_a_missing_bucket(local_cloud: LocalCloud) -> None:
+def test_check_names_a_missing_bucket(pipeline_env: LocalCloud) -> None:
     result = map_worker("check", env={**os.environ, "S3_BUCKET": "no-such-bucket"})
     assert result.returncode == 2
     assert "bucket 'no-such-bucket'" in result.stderr

@@ -28,3 +28,25 @@ FIRM_METADATA = pa.schema(
         pa.field("sector", pa.string()),
     ]
 )
+
+# One row per (firm, topic): the map stage's output, the reduce stage's input.
+FIRM_TOPICS = pa.schema(
+    [
+        pa.field("quarter", pa.string(), nullable=False),
+        pa.field("firm_id", pa.string(), nullable=False),
+        pa.field("firm_name", pa.string()),
+        pa.field("permno", pa.int64()),
+        pa.field("gvkey", pa.string()),
+        pa.field("earnings_call_date", pa.date32()),
+        pa.field("topic_id", pa.int32(), nullable=False),
+        pa.field("representation", pa.string(), nullable=False),
+        pa.field("keywords", pa.list_(pa.string()), nullable=False),
+        pa.field("representative_docs", pa.list_(pa.string()), nullable=False),
+        pa.field("n_docs", pa.int32(), nullable=False),
+        pa.field("name", pa.string(), nullable=False),
+        pa.field("summary", pa.string(), nullable=False),
+        pa.field("naming_method", pa.string(), nullable=False),
+        pa.field("llm_model", pa.string()),
+        pa.field("centroid", pa.list_(pa.float32()), nullable=False),
+    ]
+)

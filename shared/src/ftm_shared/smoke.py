@@ -23,7 +23,7 @@ from ftm_shared.storage import ObjectStore
 DEFAULT_QUARTER = "2017Q1"
 DEFAULT_FIRMS = 25
 NOT_BUILT = {
-    "map": "per-firm topics named by the LLM (issue: map-worker)",
+    "map": "`map-worker run` works on its own; the smoke run starts it once reduce exists",
     "reduce": "cross-firm themes (issue: reduce-worker)",
     "validate": "Great Expectations suites and data docs (issue: reduce-worker/expectations)",
 }

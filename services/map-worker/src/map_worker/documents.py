@@ -1,0 +1,133 @@
+"""A quarter's raw transcripts, read from the store and grouped into one document list per firm.
+
+The document unit is the sentence. MAEC gives one sentence per row and only ~80-130 per firm
+and quarter; speaker turns would leave 10-40 long, multi-subject documents per firm, too few
+for clustering and each mixing several topics. Sentences shorter than a few words ("Thank
+you.", "Good morning, everyone") carry no topic and are dropped.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+
+from ftm_shared import layout, schemas
+from ftm_shared.storage import CorruptObjectError, ObjectStore
+
+log = logging.getLogger(__name__)
+
+MIN_WORDS = 5
+# MiniLM reads 256 tokens at most; a longer "sentence" is a source artefact, cut to this.
+MAX_CHARS = 2000
+_MASKS = re.compile(r"<UNK>", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class FirmDocuments:
+    firm_id: str
+    firm_name: str | None
+    permno: int | None
+    gvkey: str | None
+    earnings_call_date: object
+    texts: list[str] = field(repr=False)
+
+
+@dataclass(frozen=True)
+class InputProblem:
+    """A firm or an object that cannot be processed, with the reason (for the failures file)."""
+
+    stage: str
+    message: str
+    firm_id: str | None = None
+    object_key: str | None = None
+    error_type: str = "InputError"
+
+
+def clean(text: str) -> str:
+    text = _MASKS.sub(" ", text)
+    return " ".join(text.split())[:MAX_CHARS]
+
+
+def read_quarter(store: ObjectStore, quarter: str) -> tuple[pa.Table, list[InputProblem]]:
+    """Every readable raw object of the quarter; an unreadable one becomes a problem, the rest
+    still run."""
+    prefix = layout.raw_transcripts_prefix(quarter)
+    keys = store.parquet_keys(prefix)
+    if not keys:
+        raise FileNotFoundError(f"no raw transcripts under {store.uri(prefix)}: run `ftm ingest`")
+    tables, problems = [], []
+    for key in keys:
+        try:
+            table = store.read_parquet(key)
+        except CorruptObjectError as error:
+            problems.append(
+                InputProblem("read", str(error), object_key=key, error_type="CorruptObject")
+            )
+            continue
+        missing = [name for name in schemas.RAW_TRANSCRIPTS.names if name not in table.column_names]
+        if missing:
+            problems.append(
+                InputProblem(
+                    "read",
+                    f"{store.uri(key)}: missing column(s) {', '.join(missing)}",
+                    object_key=key,
+                )
+            )
+            continue
+        try:
+            tables.append(table.select(schemas.RAW_TRANSCRIPTS.names).cast(schemas.RAW_TRANSCRIPTS))
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as error:
+            problems.append(
+                InputProblem(
+                    "read",
+                    f"{store.uri(key)}: columns do not fit the contract ({error})",
+                    object_key=key,
+                )
+            )
+    empty = schemas.RAW_TRANSCRIPTS.empty_table()
+    return (pa.concat_tables(tables) if tables else empty), problems
+
+
+def group_by_firm(table: pa.Table) -> tuple[list[FirmDocuments], list[InputProblem]]:
+    frame = table.to_pandas()
+    firms, problems = [], []
+    for firm_id, rows in frame.groupby("firm_id", sort=True):
+        firm_id = str(firm_id)
+        try:
+            layout.safe_segment(firm_id, "firm_id")
+        except ValueError as error:
+            problems.append(InputProblem("validate", str(error), firm_id=firm_id))
+            continue
+        rows = rows.sort_values(["call_id", "para_idx"])
+        texts = [clean(str(t)) for t in rows["text"] if isinstance(t, str)]
+        texts = [t for t in texts if len(t.split()) >= MIN_WORDS]
+        if not texts:
+            problems.append(
+                InputProblem(
+                    "validate",
+                    f"firm {firm_id} has no sentence of {MIN_WORDS}+ words",
+                    firm_id=firm_id,
+                )
+            )
+            continue
+        first = rows.iloc[0]
+        firms.append(
+            FirmDocuments(
+                firm_id=firm_id,
+                firm_name=_optional(first["firm_name"], str),
+                permno=_optional(first["permno"], int),
+                gvkey=_optional(first["gvkey"], str),
+                earnings_call_date=rows["earnings_call_date"].min(),
+                texts=texts,
+            )
+        )
+    return firms, problems
+
+
+def _optional(value: object, kind: type) -> Any:
+    return None if value is None or pd.isna(value) else kind(value)

@@ -1,0 +1,48 @@
+"""Ray actors that hold the embedding model and turn a firm's sentences into topics."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+import ray
+
+from map_worker.topics import Topic
+
+
+@ray.remote
+class TopicWorker:
+    """One per CPU slot: loads MiniLM once, then embeds and clusters firm after firm."""
+
+    def __init__(self, batch_size: int, seed: int, threads: int) -> None:
+        import torch
+
+        from map_worker.embed import load_model
+
+        torch.set_num_threads(max(1, threads))  # one slot, one core: no oversubscription
+        load_model()
+        self.batch_size, self.seed = batch_size, seed
+
+    def topics(self, texts: list[str]) -> tuple[list[Topic], dict[str, float]]:
+        from map_worker.embed import embed
+        from map_worker.topics import firm_topics
+
+        started = time.perf_counter()
+        vectors = embed(texts, batch_size=self.batch_size)
+        embedded = time.perf_counter()
+        topics = firm_topics(texts, vectors, seed=self.seed)
+        return topics, {"embed": embedded - started, "topics": time.perf_counter() - embedded}
+
+
+def start_ray(address: str | None) -> dict[str, Any]:
+    """Join `address` (RAY_ADDRESS) or start Ray on this machine; return its resources."""
+    if not ray.is_initialized():
+        ray.init(
+            address=address or None,
+            include_dashboard=False,
+            ignore_reinit_error=True,
+            logging_level=logging.WARNING,
+            log_to_driver=True,
+        )
+    return dict(ray.cluster_resources())  # type: ignore[no-untyped-call]
