@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
+import tempfile
 import time
 from typing import Any
 
@@ -35,8 +37,15 @@ class TopicWorker:
         return topics, {"embed": embedded - started, "topics": time.perf_counter() - embedded}
 
 
+# Ray puts its sockets under its temp dir, and AF_UNIX paths stop at 107 bytes: a deep TMPDIR
+# (nox gives each session one) makes a local start fail, so such a TMPDIR is not used for Ray.
+MAX_RAY_TMPDIR_CHARS = 40
+
+
 def start_ray(address: str | None) -> dict[str, Any]:
     """Join `address` (RAY_ADDRESS) or start Ray on this machine; return its resources."""
+    if len(tempfile.gettempdir()) > MAX_RAY_TMPDIR_CHARS:
+        os.environ.setdefault("RAY_TMPDIR", "/tmp")  # noqa: S108 (the system's short default)
     if not ray.is_initialized():
         ray.init(
             address=address or None,
