@@ -19,10 +19,11 @@ def client(
     region: str,
     endpoint_url: str | None = None,
     credentials: dict[str, str] | None = None,
+    profile: str | None = None,
 ) -> Any:
     """A client on its own session (boto3's default session is not thread-safe)."""
     keys = {key.lower(): value for key, value in (credentials or {}).items()}
-    session = boto3.session.Session(**keys)
+    session = boto3.session.Session(**keys, profile_name=profile)
     return session.client(
         service, region_name=region, endpoint_url=endpoint_url or None, config=_RETRIES
     )

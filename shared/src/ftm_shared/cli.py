@@ -10,6 +10,8 @@ import click
 
 from ftm_shared import ingest as ingest_module
 from ftm_shared.cli_support import run_cli
+from ftm_shared.cloud.cli import cloud as cloud_group
+from ftm_shared.cloud.errors import CloudError
 from ftm_shared.config import ENV_FILE_NAME, FtmSettings, load_settings, read_env_file, state_dir
 from ftm_shared.layout import validate_quarter
 from ftm_shared.local import cloud
@@ -182,10 +184,19 @@ def smoke_command(quarter: str, state_dir: Path) -> None:
     run_smoke(quarter, smoke_firms(), state_dir)
 
 
+main.add_command(cloud_group)
+
+
 def entrypoint() -> None:
     run_cli(
         main,
-        (ingest_module.IngestError, cloud.LocalCloudError, LlmServerError, ServerStartError),
+        (
+            ingest_module.IngestError,
+            cloud.LocalCloudError,
+            LlmServerError,
+            ServerStartError,
+            CloudError,
+        ),
     )
 
 

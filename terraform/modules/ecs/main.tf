@@ -1,0 +1,278 @@
+# vLLM on GPU instances: an ASG (on-demand base, spot above) behind a capacity provider, one
+# ECS service at desired count 0, and an internal load balancer. `ftm cloud smoke` scales
+# the ASG and the service up for a run and back to zero after it; terraform ignores both
+# desired counts so an apply never undoes (or starts) a run.
+
+locals {
+  container = "vllm"
+  # The handles `ftm cloud smoke` reads (SmokeSettings) and the LLM settings the jobs read.
+  settings = {
+    llm_base_url          = "http://${aws_lb.vllm.dns_name}:${var.lb_port}/v1"
+    llm_model             = var.vllm_environment["VLLM_SERVED_MODEL"]
+    vllm_cluster          = aws_ecs_cluster.this.name
+    vllm_service          = aws_ecs_service.vllm.name
+    vllm_asg_name         = aws_autoscaling_group.gpu.name
+    vllm_target_group_arn = aws_lb_target_group.vllm.arn
+    gpu_instance_type     = var.instance_types[0]
+  }
+}
+
+data "aws_ssm_parameter" "gpu_ami" {
+  name = var.ami_ssm_parameter
+}
+
+resource "aws_cloudwatch_log_group" "vllm" {
+  # checkov:skip=CKV_AWS_338: serving logs; retention is a variable (default 30 days) to keep storage cost bounded
+  name              = "/ecs/${var.name}-vllm"
+  retention_in_days = var.log_retention_days
+  kms_key_id        = var.kms_key_arn
+  tags              = var.tags
+}
+
+resource "aws_ecs_cluster" "this" {
+  name = "${var.name}-vllm"
+  tags = var.tags
+
+  setting {
+    name  = "containerInsights"
+    value = "enabled"
+  }
+}
+
+resource "aws_launch_template" "gpu" {
+  name_prefix            = "${var.name}-gpu-"
+  image_id               = data.aws_ssm_parameter.gpu_ami.value
+  instance_type          = var.instance_types[0]
+  vpc_security_group_ids = [var.instances_security_group_id]
+  user_data              = base64encode("#!/bin/bash\necho ECS_CLUSTER=${aws_ecs_cluster.this.name} >> /etc/ecs/ecs.config\n")
+  tags                   = var.tags
+
+  iam_instance_profile {
+    arn = var.instance_profile_arn
+  }
+
+  metadata_options {
+    http_endpoint               = "enabled"
+    http_tokens                 = "required"
+    http_put_response_hop_limit = 1
+  }
+
+  block_device_mappings {
+    device_name = "/dev/xvda"
+
+    ebs {
+      volume_size           = var.root_volume_gb
+      volume_type           = "gp3"
+      encrypted             = true
+      delete_on_termination = true
+    }
+  }
+
+  monitoring {
+    enabled = true
+  }
+}
+
+resource "aws_autoscaling_group" "gpu" {
+  name                  = "${var.name}-gpu"
+  min_size              = 0
+  max_size              = var.max_instances
+  desired_capacity      = 0
+  vpc_zone_identifier   = var.subnet_ids
+  protect_from_scale_in = false
+
+  mixed_instances_policy {
+    instances_distribution {
+      on_demand_base_capacity                  = var.on_demand_base_capacity
+      on_demand_percentage_above_base_capacity = 0
+      spot_allocation_strategy                 = "price-capacity-optimized"
+    }
+
+    launch_template {
+      launch_template_specification {
+        launch_template_id = aws_launch_template.gpu.id
+        version            = aws_launch_template.gpu.latest_version
+      }
+
+      dynamic "override" {
+        for_each = var.instance_types
+
+        content {
+          instance_type = override.value
+        }
+      }
+    }
+  }
+
+  tag {
+    key                 = "AmazonECSManaged"
+    value               = "true"
+    propagate_at_launch = true
+  }
+
+  dynamic "tag" {
+    for_each = var.tags
+
+    content {
+      key                 = tag.key
+      value               = tag.value
+      propagate_at_launch = true
+    }
+  }
+
+  lifecycle {
+    ignore_changes = [desired_capacity]
+  }
+}
+
+resource "aws_ecs_capacity_provider" "gpu" {
+  name = "${var.name}-gpu"
+  tags = var.tags
+
+  auto_scaling_group_provider {
+    auto_scaling_group_arn         = aws_autoscaling_group.gpu.arn
+    managed_termination_protection = "DISABLED"
+
+    # The cloud smoke sets the ASG's capacity itself, so ECS must not scale it.
+    managed_scaling {
+      status = "DISABLED"
+    }
+  }
+}
+
+resource "aws_ecs_cluster_capacity_providers" "this" {
+  cluster_name       = aws_ecs_cluster.this.name
+  capacity_providers = [aws_ecs_capacity_provider.gpu.name]
+
+  default_capacity_provider_strategy {
+    capacity_provider = aws_ecs_capacity_provider.gpu.name
+    weight            = 1
+  }
+}
+
+resource "aws_ecs_task_definition" "vllm" {
+  # checkov:skip=CKV_AWS_336: vLLM and the weight sync write caches and weights under the container's filesystem
+  family                   = "${var.name}-vllm"
+  network_mode             = "awsvpc"
+  requires_compatibilities = ["EC2"]
+  execution_role_arn       = var.execution_role_arn
+  task_role_arn            = var.task_role_arn
+  tags                     = var.tags
+
+  container_definitions = jsonencode([{
+    name      = local.container
+    image     = var.image
+    essential = true
+    memory    = var.task_memory_mib
+    resourceRequirements = [
+      { type = "GPU", value = tostring(var.gpus_per_task) },
+    ]
+    portMappings = [{ containerPort = var.vllm_port, protocol = "tcp" }]
+    environment = [
+      for key in sort(keys(var.vllm_environment)) : { name = key, value = var.vllm_environment[key] }
+    ]
+    logConfiguration = {
+      logDriver = "awslogs"
+      options = {
+        awslogs-group         = aws_cloudwatch_log_group.vllm.name
+        awslogs-region        = var.region
+        awslogs-stream-prefix = local.container
+      }
+    }
+  }])
+}
+
+resource "aws_lb" "vllm" {
+  # checkov:skip=CKV_AWS_91: access logs need a log bucket; the jobs' and vLLM's own logs record every request
+  # checkov:skip=CKV_AWS_150: scaled to zero and torn down with the stack; deletion protection would block `terraform destroy`
+  # checkov:skip=CKV2_AWS_20: internal HTTP only, reachable only from the Batch jobs' security group; there is no HTTPS listener to redirect to
+  # checkov:skip=CKV2_AWS_28: internal load balancer reachable only from the Batch security group; a WAF adds nothing there
+  name                       = "${var.name}-vllm"
+  internal                   = true
+  load_balancer_type         = "application"
+  security_groups            = [var.lb_security_group_id]
+  subnets                    = var.subnet_ids
+  drop_invalid_header_fields = true
+  idle_timeout               = 300
+  tags                       = var.tags
+}
+
+resource "aws_lb_target_group" "vllm" {
+  # checkov:skip=CKV_AWS_378: plain HTTP between the load balancer and the task inside the VPC; vLLM serves no TLS
+  name                 = "${var.name}-vllm"
+  port                 = var.vllm_port
+  protocol             = "HTTP"
+  target_type          = "ip"
+  vpc_id               = var.vpc_id
+  deregistration_delay = 30
+  tags                 = var.tags
+
+  # The same endpoint the LLM client polls when requests fail.
+  health_check {
+    path                = "/health"
+    matcher             = "200"
+    interval            = 30
+    healthy_threshold   = 2
+    unhealthy_threshold = 3
+  }
+}
+
+resource "aws_lb_listener" "vllm" {
+  # checkov:skip=CKV_AWS_2: internal listener reachable only from the Batch jobs' security group; an internal name has no public certificate
+  # checkov:skip=CKV_AWS_103: no TLS on this internal listener (see CKV_AWS_2)
+  # checkov:skip=CKV2_AWS_74: no TLS on this internal listener (see CKV_AWS_2)
+  load_balancer_arn = aws_lb.vllm.arn
+  port              = var.lb_port
+  protocol          = "HTTP"
+  tags              = var.tags
+
+  default_action {
+    type             = "forward"
+    target_group_arn = aws_lb_target_group.vllm.arn
+  }
+}
+
+resource "aws_ecs_service" "vllm" {
+  name            = "${var.name}-vllm"
+  cluster         = aws_ecs_cluster.this.id
+  task_definition = aws_ecs_task_definition.vllm.arn
+  desired_count   = 0
+  # Model loading takes minutes; the load balancer must not kill the task meanwhile.
+  health_check_grace_period_seconds  = 900
+  deployment_minimum_healthy_percent = 0
+  deployment_maximum_percent         = 100
+  tags                               = var.tags
+
+  capacity_provider_strategy {
+    capacity_provider = aws_ecs_capacity_provider.gpu.name
+    weight            = 1
+  }
+
+  network_configuration {
+    subnets          = var.subnet_ids
+    security_groups  = [var.tasks_security_group_id]
+    assign_public_ip = false
+  }
+
+  load_balancer {
+    target_group_arn = aws_lb_target_group.vllm.arn
+    container_name   = local.container
+    container_port   = var.vllm_port
+  }
+
+  lifecycle {
+    ignore_changes = [desired_count]
+  }
+
+  depends_on = [aws_lb_listener.vllm, aws_ecs_cluster_capacity_providers.this]
+}
+
+resource "aws_ssm_parameter" "setting" {
+  # checkov:skip=CKV2_AWS_34: an internal URL, a model name and resource names, not secrets
+  for_each = local.settings
+
+  name  = "${var.ssm_prefix}${each.key}"
+  type  = "String"
+  value = each.value
+  tags  = var.tags
+}

@@ -1,0 +1,68 @@
+# One ordered apply: network owns every security group, so batch and ecs never read each
+# other; the jobs read vLLM's URL from SSM at run time, not at plan time (../../README.md).
+
+module "network" {
+  source = "../../modules/network"
+
+  name   = var.name
+  vpc_id = var.vpc_id
+}
+
+module "iam" {
+  source = "../../modules/iam"
+
+  name                = var.name
+  account_id          = var.account_id
+  region              = var.region
+  bucket_name         = var.bucket_name
+  ssm_prefix          = var.ssm_prefix
+  vllm_weights_s3_uri = var.vllm_model_s3_uri
+}
+
+module "batch" {
+  source = "../../modules/batch"
+
+  name               = var.name
+  region             = var.region
+  subnet_ids         = var.subnet_ids
+  security_group_id  = module.network.batch_security_group_id
+  images             = { map = var.image_uris["map-worker"], reduce = var.image_uris["reduce-worker"] }
+  ssm_prefix         = var.ssm_prefix
+  job_role_arn       = module.iam.batch_job_role_arn
+  execution_role_arn = module.iam.task_execution_role_arn
+}
+
+module "ecs" {
+  source = "../../modules/ecs"
+
+  name                        = var.name
+  region                      = var.region
+  vpc_id                      = var.vpc_id
+  subnet_ids                  = var.subnet_ids
+  lb_security_group_id        = module.network.vllm_lb_security_group_id
+  tasks_security_group_id     = module.network.vllm_tasks_security_group_id
+  instances_security_group_id = module.network.gpu_instances_security_group_id
+  image                       = var.image_uris["vllm-server"]
+  instance_types              = [var.gpu_instance_type]
+  execution_role_arn          = module.iam.task_execution_role_arn
+  task_role_arn               = module.iam.vllm_task_role_arn
+  instance_profile_arn        = module.iam.gpu_instance_profile_arn
+  ssm_prefix                  = var.ssm_prefix
+
+  vllm_environment = {
+    VLLM_SERVED_MODEL = var.vllm_served_model
+    VLLM_MODEL_S3_URI = var.vllm_model_s3_uri
+    VLLM_MODEL_PATH   = "/home/vllm/model"
+    HF_HUB_OFFLINE    = "1"
+  }
+}
+
+module "stepfunctions" {
+  source = "../../modules/stepfunctions"
+
+  name                = var.name
+  job_queue_arn       = module.batch.job_queue_arn
+  job_definition_arns = module.batch.job_definition_arns
+  role_arn            = module.iam.step_functions_role_arn
+  ssm_prefix          = var.ssm_prefix
+}
