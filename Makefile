@@ -4,14 +4,14 @@ PYTHON ?= python3
 UV := $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
 NOX := $(UV) tool run --from "nox[uv]==2026.10.20" nox
 
-.PHONY: bootstrap test smoke lint build clean
+.PHONY: bootstrap test smoke lint build clean deploy cloud-smoke
 
 bootstrap:
 	@command -v uv >/dev/null 2>&1 || $(PYTHON) -m uv --version >/dev/null 2>&1 \
 		|| $(PYTHON) -m pip install --quiet "uv==0.13.9"
 
 test: bootstrap
-	$(NOX) -s tests tests_e2e
+	$(NOX) -s tests tests_e2e tests_terraform
 
 smoke: bootstrap
 	$(NOX) -s smoke
@@ -24,3 +24,9 @@ build: bootstrap
 
 clean: bootstrap
 	$(NOX) -s clean
+
+deploy: bootstrap
+	$(NOX) -s deploy
+
+cloud-smoke: bootstrap
+	$(NOX) -s cloud_smoke

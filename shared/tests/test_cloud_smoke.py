@@ -26,6 +26,7 @@ from ftm_shared.config import FtmSettings, SettingsError, load_settings
 from ftm_shared.local.cloud import LocalCloud
 
 ACCOUNT = "123456789012"  # moto's account
+MOTO_AMI = "ami-12c6146b"  # one of moto's built-in images (listing them all is slow)
 
 
 @dataclass
@@ -42,7 +43,7 @@ def health_server(status: int = 200) -> Iterator[str]:
     """A tiny `/health` endpoint on 127.0.0.1, standing in for vLLM."""
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             self.send_response(status if self.path == "/health" else 404)
             self.end_headers()
 
@@ -83,7 +84,10 @@ FAIL_DEFINITION = {
 }
 SLOW_DEFINITION = {
     "StartAt": "Wait",
-    "States": {"Wait": {"Type": "Wait", "Seconds": 600, "Next": "Done"}, "Done": {"Type": "Succeed"}},
+    "States": {
+        "Wait": {"Type": "Wait", "Seconds": 600, "Next": "Done"},
+        "Done": {"Type": "Succeed"},
+    },
 }
 
 
@@ -100,9 +104,8 @@ class DeployedStack:
 
 def deploy_fake_stack(cloud: LocalCloud, name: str, definition: dict[str, Any]) -> DeployedStack:
     ec2, asg, ecs = cloud.client("ec2"), cloud.client("autoscaling"), cloud.client("ecs")
-    image = ec2.describe_images()["Images"][0]["ImageId"]
     template = ec2.create_launch_template(
-        LaunchTemplateName=f"{name}-gpu", LaunchTemplateData={"ImageId": image}
+        LaunchTemplateName=f"{name}-gpu", LaunchTemplateData={"ImageId": MOTO_AMI}
     )["LaunchTemplate"]["LaunchTemplateId"]
     asg.create_auto_scaling_group(
         AutoScalingGroupName=f"{name}-gpu",
@@ -319,8 +322,7 @@ def test_target_group_health_counts_healthy_targets(aws: LocalCloud) -> None:
     probe = TargetGroupHealth(aws.client("elbv2"), stack.target_group_arn)
     assert probe() == (False, "targets: none registered")
     ec2 = aws.client("ec2")
-    image = ec2.describe_images()["Images"][0]["ImageId"]
-    instance = ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1)["Instances"][0]
+    instance = ec2.run_instances(ImageId=MOTO_AMI, MinCount=1, MaxCount=1)["Instances"][0]
     aws.client("elbv2").register_targets(
         TargetGroupArn=stack.target_group_arn, Targets=[{"Id": instance["InstanceId"]}]
     )

@@ -27,9 +27,7 @@ class Poller:
     sleep: Callable[[float], None] = time.sleep
     now: Callable[[], float] = field(default=time.monotonic)
 
-    def until(
-        self, what: str, check: Callable[[], tuple[T | None, str]], timeout_s: float
-    ) -> T:
+    def until(self, what: str, check: Callable[[], tuple[T | None, str]], timeout_s: float) -> T:
         started = self.now()
         while True:
             result, status = check()

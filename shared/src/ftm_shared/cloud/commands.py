@@ -48,8 +48,9 @@ class Runner:
                 check=False,
             )
         except FileNotFoundError:
-            raise CloudError(f"{command.argv[0]} is not installed (needed for: "
-                             f"{command.display()})") from None
+            raise CloudError(
+                f"{command.argv[0]} is not installed (needed for: {command.display()})"
+            ) from None
         if done.returncode != 0:
             detail = (done.stderr or "").strip().splitlines()[-3:] if capture else []
             raise CloudError(

@@ -121,14 +121,14 @@ class CloudSmoke:
         try:
             if self.execution.stop_if_running("cloud smoke ended before the execution"):
                 self.echo(f"stopped execution {self.execution.arn}")
-        except Exception as error:  # noqa: BLE001 — reported below, the scale-down must run
+        except Exception as error:
             problems.append(f"could not stop execution {self.execution.arn}: {error}")
         try:
             self.fleet.scale(0)
             instances, tasks = self.fleet.desired()
             self.usage.stop()
             self.echo(f"vLLM scaled to zero (ASG desired {instances}, service desired {tasks})")
-        except Exception as error:  # noqa: BLE001
+        except Exception as error:
             problems.append(
                 f"SCALE-DOWN FAILED ({error}): set the desired capacity of ASG "
                 f"{self.settings.vllm_asg_name} and the desired count of ECS service "
