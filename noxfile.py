@@ -185,6 +185,19 @@ def bench_llm(session: nox.Session) -> None:
 
 
 @nox.session(python=PYTHON)
+def model_demo(session: nox.Session) -> None:
+    """Train (or reuse) the demo LoRA adapter and score it vs the base model on a local cloud."""
+    install_member(session, "services/model-tester")
+    state = Path(session.create_tmp()) / "ftm-state"
+    env = {"FTM_STATE_DIR": str(state)}
+    session.run("ftm", "local", "up", "--no-llm", env=env)
+    try:
+        session.run("model-tester", "demo", *(session.posargs or ["--limit", "20"]), env=env)
+    finally:
+        session.run("ftm", "local", "down", env=env)
+
+
+@nox.session(python=PYTHON)
 def smoke(session: nox.Session) -> None:
     """Run the whole pipeline end to end on the embedded local cloud (SMOKE_FIRMS=25)."""
     install_workspace(session)

@@ -28,7 +28,9 @@ def test_empty_list_is_valid_and_empty() -> None:
     ("raw", "problem"),
     [
         ('[{"label": "drug", "text": "Timolol"', "malformed JSON"),  # cut off mid-list
-        ("Timolol is a drug.", "no JSON list"),
+        ("Timolol is a drug.", "not a JSON list"),
+        # A base model echoing the prompt: the "[]" inside is not its answer.
+        ('Extract entities as a JSON list; [] if none.\nLabels: drug', "not a JSON list"),
         ("[{'label': 'drug', 'text': 'Timolol'}]", "malformed JSON"),  # Python, not JSON
         ('[{"label": "drug" "text": "x"}]', "malformed JSON"),
     ],
@@ -42,19 +44,24 @@ def test_malformed_answers_are_invalid_and_say_why(raw: str, problem: str) -> No
 
 def test_bad_items_are_dropped_and_named() -> None:
     raw = (
-        'Sure! [{"label": "drug", "text": "Timolol"}, {"label": "colour", "text": "red"}, '
+        '[{"label": "drug", "text": "Timolol"}, {"label": "colour", "text": "red"}, '
         '"Timolol", {"label": "route"}, {"label": "route", "text": "  "}] hope this helps'
     )
     parsed = parse_answer(raw, LABELS)
     assert parsed.valid_json
     assert parsed.entities == (Entity("drug", "Timolol"),)
     assert parsed.problems == (
-        "text around the JSON list was ignored",
+        "text after the JSON list was ignored",
         "item 1 has an unknown label 'colour'",
         "item 2 is not an object",
         "item 3 has no text",
         "item 4 has no text",
     )
+
+
+def test_code_fence_is_accepted() -> None:
+    parsed = parse_answer('```json\n[{"label": "drug", "text": "Xalatan"}]\n```', LABELS)
+    assert parsed.valid_json and parsed.entities == (Entity("drug", "Xalatan"),)
 
 
 def test_only_the_answer_before_end_of_turn_counts() -> None:

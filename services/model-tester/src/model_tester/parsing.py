@@ -18,22 +18,29 @@ class ParsedAnswer:
 
 
 def _answer_part(raw: str) -> str:
-    return raw.split(END_OF_TURN, 1)[0].strip()
+    answer = raw.split(END_OF_TURN, 1)[0].strip()
+    # A Markdown code fence around the list is still a JSON answer.
+    if answer.startswith("```"):
+        answer = answer.removeprefix("```json").removeprefix("```").removesuffix("```").strip()
+    return answer
 
 
 def parse_answer(raw: str, labels: tuple[str, ...]) -> ParsedAnswer:
-    """Entities with a known label and a non-empty text; every skipped item is a problem."""
+    """Entities with a known label and a non-empty text; every skipped item is a problem.
+
+    The answer must open with the JSON list: a list found later (a base model echoing the
+    prompt's "[] if none", say) is not an answer.
+    """
     answer = _answer_part(raw)
-    start = answer.find("[")
-    if start < 0:
-        return ParsedAnswer((), False, (f"no JSON list in the answer: {answer[:80]!r}",))
+    if not answer.startswith("["):
+        return ParsedAnswer((), False, (f"the answer is not a JSON list: {answer[:80]!r}",))
     try:
-        payload, end = json.JSONDecoder().raw_decode(answer, start)
+        payload, end = json.JSONDecoder().raw_decode(answer)
     except json.JSONDecodeError as error:
         return ParsedAnswer((), False, (f"malformed JSON: {error.msg} (character {error.pos})",))
     problems = []
-    if start > 0 or answer[end:].strip():
-        problems.append("text around the JSON list was ignored")
+    if answer[end:].strip():
+        problems.append("text after the JSON list was ignored")
     known = {label.lower(): label for label in labels}
     entities = []
     for index, item in enumerate(payload):
