@@ -70,6 +70,15 @@ def test_missing_setting_is_named(
     assert "S3_BUCKET: missing" in err
 
 
+def test_use_ssm_reads_the_bucket_from_parameter_store(
+    env: Path, local_cloud: LocalCloud, monkeypatch: pytest.MonkeyPatch, cli: Cli
+) -> None:
+    monkeypatch.delenv("S3_BUCKET")  # only /ftm/s3_bucket in SSM names it now
+    code, _, err = cli("test", "--use-ssm", "--timestamp", "20261120-120000", "--sample-index", "0")
+    assert code == 2
+    assert f"under s3://{local_cloud.bucket}/models/{PREFIX}/; available" in err
+
+
 def test_sample_or_input_exactly_one(env: Path, cli: Cli) -> None:
     code, _, err = cli("test", "--timestamp", "20261120-120000")
     assert code == 2 and "exactly one of --sample-index and --input" in err

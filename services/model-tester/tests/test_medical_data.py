@@ -50,6 +50,6 @@ def test_abstract_sentences_keep_their_entities(data_dir: Path, task: object) ->
 
 def test_builtin_samples_one_per_task(data_dir: Path) -> None:
     samples = builtin_samples()
-    assert len(samples) == 3
-    assert {e.label for e in samples[1].entities} <= {"chemical", "disease"}
-    assert {e.label for e in samples[2].entities} == {"disease"}
+    assert [task for task, _ in samples] == [GLAUCOMA, BC5CDR, NCBI]
+    assert {e.label for e in samples[1][1].entities} <= {"chemical", "disease"}
+    assert {e.label for e in samples[2][1].entities} == {"disease"}

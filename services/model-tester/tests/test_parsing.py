@@ -30,7 +30,7 @@ def test_empty_list_is_valid_and_empty() -> None:
         ('[{"label": "drug", "text": "Timolol"', "malformed JSON"),  # cut off mid-list
         ("Timolol is a drug.", "not a JSON list"),
         # A base model echoing the prompt: the "[]" inside is not its answer.
-        ('Extract entities as a JSON list; [] if none.\nLabels: drug', "not a JSON list"),
+        ("Extract entities as a JSON list; [] if none.\nLabels: drug", "not a JSON list"),
         ("[{'label': 'drug', 'text': 'Timolol'}]", "malformed JSON"),  # Python, not JSON
         ('[{"label": "drug" "text": "x"}]', "malformed JSON"),
     ],

@@ -83,13 +83,11 @@ def test_command(
     if (sample_index is None) == (text is None):
         raise click.UsageError("give exactly one of --sample-index and --input")
     settings, store = _settings(use_ssm)
-    gold = None
+    chosen, gold = (TASKS[task] if task else None), None
     if sample_index is not None:
-        sample = builtin_samples()[sample_index]
-        text, gold = sample.text, sample.entities
-        task = task or ("glaucoma", "bc5cdr", "ncbi")[sample_index]
-    assert text is not None
-    result = extract_one(settings, store, timestamp, text, TASKS[task] if task else None)
+        sample_task, sample = builtin_samples()[sample_index]
+        text, gold, chosen = sample.text, sample.entities, chosen or sample_task
+    result = extract_one(settings, store, timestamp, str(text), chosen)
     click.echo(render_extraction(result, gold))
 
 

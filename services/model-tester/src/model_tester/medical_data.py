@@ -161,6 +161,6 @@ def load_examples(task: Task, split: Split, limit: int | None = None) -> list[Ex
     return examples[:limit] if limit else examples
 
 
-def builtin_samples() -> list[Example]:
+def builtin_samples() -> list[tuple[Task, Example]]:
     """Three held-back examples for `test --sample-index`, one per task."""
-    return [load_examples(task, "test")[0] for task in (GLAUCOMA, BC5CDR, NCBI)]
+    return [(task, load_examples(task, "test")[0]) for task in (GLAUCOMA, BC5CDR, NCBI)]
