@@ -122,8 +122,10 @@ def test_noop_adapter_is_reported(
 def test_trained_adapter_extracts_evaluates_exports(
     env: Path, store: ObjectStore, tiny: LoadedModel, tmp_path: Path, cli: Cli
 ) -> None:
+    import torch
     from transformers import AutoModelForCausalLM
 
+    from model_tester.adapter_loading import attach_adapter
     from model_tester.medical_data import GLAUCOMA, Entity, Example
     from model_tester.train import Recipe, train_cached
 
@@ -161,6 +163,11 @@ def test_trained_adapter_extracts_evaluates_exports(
     assert (tmp_path / "merged" / "model.safetensors").is_file()
     merged = AutoModelForCausalLM.from_pretrained(tmp_path / "merged")
     assert not any("lora" in name for name, _ in merged.named_modules())
+    with_adapter, _ = attach_adapter(tiny.model, trained.folder)
+    ids = tiny.tokenizer(segment.text, return_tensors="pt").input_ids
+    with torch.inference_mode():
+        expected = with_adapter(input_ids=ids).logits
+        assert torch.allclose(merged(input_ids=ids).logits, expected, atol=1e-4)
 
     code, out, err = cli("benchmark", "--max-batch", "2", "--examples", "4", "--new-tokens", "4")
     assert code == 0, err

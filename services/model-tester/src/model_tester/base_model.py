@@ -11,6 +11,7 @@ import os
 import shutil
 import tempfile
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,9 @@ log = logging.getLogger(__name__)
 # Models come from packages, S3 or local folders, never from a hub at run time.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+# peft 0.21 reads a transformers 5 property that warns of its own rename; nothing to act on.
+warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
 
 CONVERTED_DIR = "base-models"
 EMBEDDED_NAME = "gemma-3-270m"
