@@ -10,7 +10,7 @@ import click
 
 from ftm_shared import layout
 from ftm_shared.cli_support import run_cli, service_group
-from ftm_shared.config import load_settings
+from ftm_shared.config import load_settings, state_dir
 from ftm_shared.logs import configure_logging
 from ftm_shared.storage import ObjectStore
 from model_tester.adapter_loading import AdapterMismatchError
@@ -19,8 +19,6 @@ from model_tester.base_model import BaseModelError
 from model_tester.config import ModelTesterSettings
 from model_tester.remote import RemoteError
 from model_tester.remote_cli import remote_group
-
-DEFAULT_OUTPUT = Path("model-tester-output")
 
 
 @service_group(
@@ -47,6 +45,18 @@ timestamp_option = click.option(
 )
 ssm_option = click.option(
     "--use-ssm", is_flag=True, help="Read settings from SSM Parameter Store (FTM_USE_SSM)."
+)
+
+
+def default_output() -> Path:
+    # Beside the local env file: ignored by git, removed by `nox -s clean`.
+    return state_dir() / "evaluations"
+
+
+output_option = click.option(
+    "--output",
+    type=click.Path(path_type=Path),
+    help="Local folder for results.json and predictions.parquet; default: .ftm/evaluations/.",
 )
 task_option = click.option(
     "--task",
@@ -95,12 +105,10 @@ def test_command(
 @timestamp_option
 @task_option
 @click.option("--limit", type=click.IntRange(min=1), help="Only the first N held-back examples.")
-@click.option(
-    "--output", type=click.Path(path_type=Path), default=DEFAULT_OUTPUT, show_default=True
-)
+@output_option
 @ssm_option
 def evaluate_command(
-    timestamp: str | None, task: str | None, limit: int | None, output: Path, use_ssm: bool
+    timestamp: str | None, task: str | None, limit: int | None, output: Path | None, use_ssm: bool
 ) -> None:
     """Score base model vs base + adapter on held-back annotated examples."""
     from model_tester.adapters import find_adapter
@@ -111,7 +119,7 @@ def evaluate_command(
     version = find_adapter(store, settings.s3_prefix, timestamp)
     with base_and_adapter(settings, store, version.timestamp) as tested:
         chosen = adapter_task(tested.check, task)
-        folder = output / version.timestamp
+        folder = (output or default_output()) / version.timestamp
         evaluation = evaluate_adapter(settings, store, tested, chosen, limit, folder)
     click.echo(
         f"{chosen.name}: {len(evaluation.examples)} held-back examples, adapter {version.timestamp}"
@@ -210,16 +218,14 @@ def train_demo_command(steps: int, upload: bool) -> None:
     show_default=True,
     help="Held-back glaucoma segments to score.",
 )
-@click.option(
-    "--output", type=click.Path(path_type=Path), default=DEFAULT_OUTPUT, show_default=True
-)
-def demo_command(limit: int, output: Path) -> None:
+@output_option
+def demo_command(limit: int, output: Path | None) -> None:
     """The smoke run's step: make sure the bucket has an adapter, then base vs adapter."""
     from model_tester.demo import render_demo, run_demo
 
     settings, store = _settings()
     started = time.perf_counter()
-    report = run_demo(settings, store, limit, output)
+    report = run_demo(settings, store, limit, output or default_output())
     click.echo(render_demo(report, time.perf_counter() - started))
 
 
