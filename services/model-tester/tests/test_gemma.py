@@ -38,8 +38,8 @@ def test_converted_model_is_reused_without_the_gguf(
 
 def test_batched_generation_matches_one_by_one(gemma: LoadedModel) -> None:
     prompts = [build_prompt(GLAUCOMA, "Timolol qAM OU"), build_prompt(GLAUCOMA, "Cosopt BID OS")]
-    batched = generate(gemma, prompts, batch_size=2, max_new_tokens=12)
-    single = generate(gemma, prompts, batch_size=1, max_new_tokens=12)
+    batched = generate(gemma, prompts, batch_size=2, max_new_tokens=8)
+    single = generate(gemma, prompts, batch_size=1, max_new_tokens=8)
     assert [g.answer for g in batched] == [g.answer for g in single]
 
 
