@@ -212,6 +212,7 @@ def lint(session: nox.Session) -> None:
         "noxfile.py",
         "shared",
         "services",
+        "terraform/tests",
         *(["tests"] if (ROOT / "tests").is_dir() else []),
     ]
     session.run("ruff", "check", *sources)
