@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -13,31 +15,70 @@ from ftm_shared.local.process import ServerRecord, pid_alive
 
 pytestmark = pytest.mark.integration
 
+# Few enough firms for the default test run, enough for themes that span firms.
+SAMPLE_FIRMS = "4"
 
-def test_smoke_runs_end_to_end_and_stops_what_it_started(tmp_path: Path, data_dir: Path) -> None:
-    state = tmp_path / "smoke-state"
-    env = {**os.environ, "SMOKE_FIRMS": "3", "FTM_DATA_DIR": str(data_dir)}
-    seen_pids: list[int] = []
-    process = subprocess.Popen(
-        [sys.executable, "-m", "ftm_shared", "smoke", "--state-dir", str(state)],
+
+def start_smoke(state: Path, data_dir: Path) -> subprocess.Popen[str]:
+    env = {**os.environ, "SMOKE_FIRMS": SAMPLE_FIRMS, "FTM_DATA_DIR": str(data_dir)}
+    # The demo adapter's first training takes minutes on a CPU; model-tester tests cover it.
+    command = ["smoke", "--state-dir", str(state), "--no-model-tester"]
+    return subprocess.Popen(
+        [sys.executable, "-m", "ftm_shared", *command],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
     )
+
+
+def server_pids(state: Path) -> set[int]:
+    records = (ServerRecord.load(state / f"{name}.json") for name in ("moto", "llm"))
+    return {record.pid for record in records if record}
+
+
+def test_smoke_runs_the_pipeline_and_prints_the_checklist(tmp_path: Path, data_dir: Path) -> None:
+    state = tmp_path / "smoke-state"
+    process = start_smoke(state, data_dir)
     assert process.stdout is not None
-    output = []
+    output, pids = [], set()
     for line in process.stdout:
         output.append(line)
-        record = ServerRecord.load(state / "moto.json")
-        if record and record.pid not in seen_pids:
-            seen_pids.append(record.pid)
+        pids |= server_pids(state)
     text = "".join(output)
-    assert process.wait(timeout=300) == 0, text
-    assert "rows from maec_2017h1_sentences.parquet (3 firms)" in text
-    assert "firms 3" in text
-    assert "reduce: not built yet" in text
-    assert "stopped: llm, moto" in text
+
+    assert process.wait(timeout=900) == 0, text
+    assert f"{SAMPLE_FIRMS} firms from maec_2017h1_sentences.parquet" in text
+    assert f"✓ Firms mapped: {SAMPLE_FIRMS}/{SAMPLE_FIRMS}" in text
+    assert "✓ Cross-firm themes found" in text
+    assert "✗" not in text.split("\nChecklist", 1)[1]
+    assert "smoke PASSED" in text
+    assert "peak" in text and "GiB" in text
+    report = (state / "report.html").read_text()
+    assert "<svg" in report and "class='heat'" in report
+    assert (state / "outputs" / "themes.parquet").is_file()
+    assert "data docs: " in text
+    assert pids, "the smoke run never recorded its servers"
+    assert not any(pid_alive(pid) for pid in pids)
     assert not list(state.glob("*.json"))
-    assert seen_pids, "the smoke run never recorded its moto server"
-    assert not any(pid_alive(pid) for pid in seen_pids)
+
+
+def test_ctrl_c_stops_everything_the_smoke_run_started(tmp_path: Path, data_dir: Path) -> None:
+    state = tmp_path / "smoke-state"
+    process = start_smoke(state, data_dir)
+    assert process.stdout is not None
+    output, pids = [], set()
+    for line in process.stdout:
+        output.append(line)
+        pids |= server_pids(state)
+        if "$ map-worker run" in line:
+            time.sleep(10)  # into the map stage, with Ray up
+            process.send_signal(signal.SIGINT)
+            break
+    output.extend(process.stdout)
+    text = "".join(output)
+
+    assert process.wait(timeout=120) == 130, text
+    assert "stopped: " in text
+    assert pids and not any(pid_alive(pid) for pid in pids)
+    assert not list(state.glob("*.json"))

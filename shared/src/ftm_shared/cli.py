@@ -175,13 +175,22 @@ def summary_command(quarter: str) -> None:
     type=click.Path(file_okay=False, path_type=Path),
     default=Path(".ftm/smoke"),
     show_default=True,
-    help="Where the smoke run's own local cloud keeps its files.",
+    help="Where the smoke run's own local cloud, outputs, data docs and report go.",
 )
-def smoke_command(quarter: str, state_dir: Path) -> None:
+@click.option(
+    "--model-tester/--no-model-tester",
+    default=True,
+    show_default=True,
+    help="Also train (or reuse) the demo LoRA adapter and score it against the base model.",
+)
+@click.option("--tester-limit", type=click.IntRange(min=1), default=20, show_default=True)
+def smoke_command(quarter: str, state_dir: Path, model_tester: bool, tester_limit: int) -> None:
     """Run the whole pipeline on the embedded local cloud (SMOKE_FIRMS firms, default 25)."""
-    from ftm_shared.smoke import run_smoke, smoke_firms
+    from ftm_shared.smoke import SmokeOptions, run_smoke, smoke_firms
 
-    run_smoke(quarter, smoke_firms(), state_dir)
+    options = SmokeOptions(quarter, smoke_firms(), state_dir, model_tester, tester_limit)
+    if not run_smoke(options):
+        raise click.exceptions.Exit(1)
 
 
 main.add_command(cloud_group)

@@ -1,0 +1,65 @@
+"""The smoke run's outputs, copied out of the bucket before the local cloud stops.
+
+The moto server keeps objects in memory, so what the run produced would vanish with it; the
+copies under the state folder are what the summary and the HTML report point at.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pyarrow.parquet as pq
+
+from ftm_shared import layout
+from ftm_shared.storage import ObjectNotFoundError, ObjectStore
+
+
+@dataclass(frozen=True)
+class Outputs:
+    folder: Path
+    themes: pd.DataFrame
+    contributions: pd.DataFrame
+    firm_topics: pd.DataFrame
+
+    def themes_with_firms(self, limit: int) -> list[str]:
+        lines = []
+        for theme in self.themes.head(limit).itertuples():
+            firms = self.contributions.loc[
+                self.contributions["theme_id"] == theme.theme_id, "firm_name"
+            ]
+            names = sorted({str(name) for name in firms.fillna("?")})
+            shown = ", ".join(names[:6]) + (f" and {len(names) - 6} more" if len(names) > 6 else "")
+            lines.append(f"  {theme.theme_id}  {theme.name} ({theme.n_firms} firms): {shown}")
+        return lines
+
+
+def copy_outputs(store: ObjectStore, quarter: str, folder: Path) -> Outputs:
+    """Copy the quarter's firm topics, themes and contributions to `folder` and load them."""
+    folder.mkdir(parents=True, exist_ok=True)
+    tables = {
+        "firm_topics": _copy_prefix(store, layout.firm_topics_prefix(quarter), folder),
+        "themes": _copy_one(store, layout.themes_key(quarter), folder),
+        "contributions": _copy_one(store, layout.theme_contributions_key(quarter), folder),
+    }
+    return Outputs(folder=folder, **tables)
+
+
+def _copy_one(store: ObjectStore, key: str, folder: Path) -> pd.DataFrame:
+    try:
+        payload = store.get_bytes(key)
+    except ObjectNotFoundError:
+        return pd.DataFrame()
+    target = folder / Path(key).name
+    target.write_bytes(payload)
+    return pq.read_table(target).to_pandas()
+
+
+def _copy_prefix(store: ObjectStore, prefix: str, folder: Path) -> pd.DataFrame:
+    if not store.parquet_keys(prefix):
+        return pd.DataFrame()
+    table = store.read_parquet_prefix(prefix)
+    target = folder / "firm_topics.parquet"
+    pq.write_table(table, target)
+    return table.to_pandas()
