@@ -26,7 +26,10 @@ USER_ERRORS: tuple[type[Exception], ...] = (
 
 def run_cli(group: click.Group, user_errors: tuple[type[Exception], ...] = ()) -> None:
     try:
-        group.main(standalone_mode=False)
+        # Without standalone mode click returns (not raises) a `click.exceptions.Exit` code.
+        exit_code = group.main(standalone_mode=False)
+        if isinstance(exit_code, int) and exit_code:
+            sys.exit(exit_code)
     except click.exceptions.Exit as done:
         sys.exit(done.exit_code)
     except click.ClickException as error:
