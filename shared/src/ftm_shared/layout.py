@@ -69,6 +69,10 @@ def theme_contributions_key(quarter: str) -> str:
     return themes_prefix(quarter) + "theme_contributions.parquet"
 
 
+def reduce_report_key(quarter: str) -> str:
+    return progress_prefix(quarter) + "reduce_report.json"
+
+
 def models_prefix(model_prefix: str) -> str:
     return f"models/{safe_segment(model_prefix, 'model prefix')}/"
 

@@ -50,3 +50,29 @@ FIRM_TOPICS = pa.schema(
         pa.field("centroid", pa.list_(pa.float32()), nullable=False),
     ]
 )
+
+# The reduce stage's output: one row per cross-firm theme ...
+THEMES = pa.schema(
+    [
+        pa.field("theme_id", pa.string(), nullable=False),
+        pa.field("name", pa.string(), nullable=False),
+        pa.field("description", pa.string(), nullable=False),
+        pa.field("n_firms", pa.int32(), nullable=False),
+        pa.field("n_topics", pa.int32(), nullable=False),
+        pa.field("keywords", pa.list_(pa.string()), nullable=False),
+    ]
+)
+
+# ... and one row per (theme, member topic), with the topic's cosine similarity to the theme.
+THEME_CONTRIBUTIONS = pa.schema(
+    [
+        pa.field("theme_id", pa.string(), nullable=False),
+        pa.field("firm_id", pa.string(), nullable=False),
+        pa.field("firm_name", pa.string()),
+        pa.field("permno", pa.int64()),
+        pa.field("gvkey", pa.string()),
+        pa.field("earnings_call_date", pa.date32()),
+        pa.field("topic_id", pa.int32(), nullable=False),
+        pa.field("similarity", pa.float32(), nullable=False),
+    ]
+)

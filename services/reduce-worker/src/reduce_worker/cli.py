@@ -2,29 +2,83 @@
 
 from __future__ import annotations
 
+import asyncio
+import sys
+
 import click
 
 from ftm_shared import layout
 from ftm_shared.cli_support import run_cli, service_group
-from ftm_shared.config import load_settings
+from ftm_shared.config import FtmSettings, load_settings
+from ftm_shared.llm import LlmError
+from ftm_shared.logs import configure_logging
 from ftm_shared.storage import ObjectStore
 from reduce_worker.config import ReduceWorkerSettings
+from reduce_worker.runner import ReduceRun, ReduceSummary
+
+EXIT_THEMES_FAILED = 3
 
 
 @service_group(
     "reduce-worker",
-    "Cross-firm themes from the map stage's topics. `run` arrives with the reduce issue.",
+    "Cross-firm themes from the map stage's topics, named by the LLM.",
     ReduceWorkerSettings,
 )
 def group() -> None:
     pass
 
 
+@group.command("run")
+@click.option("--quarter", required=True, help="Calendar quarter, e.g. 2017Q1.")
+@click.option("--bucket", help="Overrides S3_BUCKET.")
+def run_command(quarter: str, bucket: str | None) -> None:
+    """Themes of QUARTER; exit 3 (nothing written) when a theme could not be named."""
+    overrides = {"s3_bucket": bucket} if bucket else {}
+    settings = load_settings(ReduceWorkerSettings, **overrides)
+    configure_logging(settings.ftm_log_format)
+    run = ReduceRun(settings, layout.validate_quarter(quarter), ObjectStore.from_settings(settings))
+    summary = asyncio.run(run.run())
+    click.echo(render_summary(summary))
+    if summary.failures:
+        sys.exit(EXIT_THEMES_FAILED)
+
+
+def render_summary(summary: ReduceSummary) -> str:
+    lines = [
+        f"reduce {summary.quarter} run {summary.run_id}",
+        f"  topics read     {summary.topics} of {summary.firms} firm(s)",
+        f"  themes          {summary.themes} ({summary.in_themes} topics)",
+        f"  firm-specific   {summary.firm_specific} topics in "
+        f"{summary.firm_specific_groups} single-firm group(s), no theme written",
+        f"  unassigned      {summary.unassigned} topics (too far from their theme's centroid)",
+        f"  time            clustering {summary.clustering_s:.1f}s, naming {summary.naming_s:.1f}s",
+    ]
+    if summary.llm:
+        llm = summary.llm
+        lines.append(
+            f"  LLM             {llm['requests']} requests, {llm['retries']} retries, "
+            f"{llm['failures']} failed, {llm['recoveries']} recoveries "
+            f"({llm['recovery_wait_s']}s), p50 {llm['latency_p50_s']}s p95 "
+            f"{llm['latency_p95_s']}s, {llm['prompt_tokens']}/{llm['completion_tokens']} tokens"
+        )
+    if summary.failures:
+        lines.append(f"  NOT NAMED       {len(summary.failures)} theme(s); nothing written:")
+        lines += [
+            f"    - {f.theme_id} ({f.n_topics} topics, {f.n_firms} firms) "
+            f"{f.error_type}: {f.message[:160]}"
+            for f in summary.failures[:10]
+        ]
+    lines += [f"  output          {uri}" for uri in summary.outputs]
+    lines.append(f"  report          {summary.report_uri}")
+    return "\n".join(lines)
+
+
 @group.command("inputs")
 @click.option("--quarter", required=True, help="Calendar quarter, e.g. 2017Q1.")
 def inputs_command(quarter: str) -> None:
     """List the firm-topic parts the reduce stage would read for QUARTER."""
-    store = ObjectStore.from_settings(load_settings(ReduceWorkerSettings))
+    # Only the bucket is needed here, not the LLM.
+    store = ObjectStore.from_settings(load_settings(FtmSettings))
     keys = store.parquet_keys(layout.firm_topics_prefix(layout.validate_quarter(quarter)))
     for key in keys:
         click.echo(store.uri(key))
@@ -32,4 +86,4 @@ def inputs_command(quarter: str) -> None:
 
 
 def main() -> None:
-    run_cli(group, (ValueError,))
+    run_cli(group, (LlmError, ValueError, FileNotFoundError))

@@ -1,7 +1,48 @@
 from __future__ import annotations
 
+from pydantic import Field
+
 from ftm_shared.config import FtmSettings
+from ftm_shared.llm import LlmSettings
 
 
-class ReduceWorkerSettings(FtmSettings):
-    """reduce-worker's settings; the reduce issue adds the clustering and LLM knobs."""
+class ReduceWorkerSettings(LlmSettings, FtmSettings):
+    """reduce-worker's settings: the common ones, the LLM's, and these."""
+
+    theme_distance_threshold: float = Field(
+        0.5,
+        gt=0,
+        lt=2,
+        description="Average-linkage cosine distance above which topic groups stay apart "
+        "(THEME_DISTANCE_THRESHOLD); lower gives more, tighter themes",
+    )
+    theme_min_similarity: float = Field(
+        0.35,
+        ge=-1,
+        le=1,
+        description="A topic less cosine-similar than this to its theme's centroid is "
+        "unassigned (THEME_MIN_SIMILARITY)",
+    )
+    min_theme_firms: int = Field(
+        2,
+        ge=1,
+        description="Firms a theme needs; a group drawn from fewer is firm-specific "
+        "(MIN_THEME_FIRMS)",
+    )
+    theme_micro_clusters: int = Field(
+        2000,
+        ge=2,
+        le=10_000,
+        description="Above this many topics, seeded k-means first groups them into this many "
+        "micro-clusters and linkage runs on those (THEME_MICRO_CLUSTERS)",
+    )
+    theme_seed: int = Field(42, description="Seed of the k-means micro-clustering (THEME_SEED)")
+    theme_naming_topics: int = Field(
+        6,
+        ge=1,
+        le=20,
+        description="Most central member topics shown to the LLM per theme (THEME_NAMING_TOPICS)",
+    )
+    theme_keywords: int = Field(
+        10, ge=1, le=50, description="Keywords kept per theme (THEME_KEYWORDS)"
+    )

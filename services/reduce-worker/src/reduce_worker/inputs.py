@@ -1,0 +1,123 @@
+"""The quarter's firm-topic rows (the map stage's output), checked and in a canonical order.
+
+Unlike the map stage, which skips an unreadable raw object and runs the other firms, reduce
+stops at the first bad part: themes computed without some firms would be silently wrong.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ftm_shared import layout, schemas
+from ftm_shared.storage import ObjectStore
+from reduce_worker.clustering import unit_rows
+
+# What the reduce stage uses of a firm-topic row; the rest (documents, representation) not.
+COLUMNS = [
+    "firm_id",
+    "firm_name",
+    "permno",
+    "gvkey",
+    "earnings_call_date",
+    "topic_id",
+    "keywords",
+    "name",
+    "summary",
+]
+
+
+class NoTopicsError(FileNotFoundError):
+    """The quarter has no firm-topic rows to reduce."""
+
+
+@dataclass(frozen=True)
+class QuarterTopics:
+    """Rows sorted by (firm_id, topic_id), and their centroids as unit vectors, same order."""
+
+    rows: pa.Table
+    unit: np.ndarray
+
+    def __len__(self) -> int:
+        return int(self.rows.num_rows)
+
+
+def read_firm_topics(store: ObjectStore, quarter: str) -> QuarterTopics:
+    prefix = layout.firm_topics_prefix(quarter)
+    keys = store.parquet_keys(prefix)
+    tables = [_read_part(store, key, quarter) for key in keys]
+    if not tables or not any(table.num_rows for table in tables):
+        raise NoTopicsError(
+            f"no firm-topic rows under {store.uri(prefix)} ({len(keys)} part(s)): "
+            f"run `map-worker run --quarter {quarter}` first"
+        )
+    table = pa.concat_tables(tables)
+    _reject_duplicates(store, table)
+    return quarter_topics(table)
+
+
+def quarter_topics(table: pa.Table) -> QuarterTopics:
+    """Firm-topic rows (checked) in (firm_id, topic_id) order, so that the order of parts and
+    rows never changes the themes."""
+    order = pc.sort_indices(table, sort_keys=[("firm_id", "ascending"), ("topic_id", "ascending")])
+    table = table.take(order)
+    centroids = table["centroid"].combine_chunks()
+    vectors = centroids.flatten().to_numpy().reshape(len(table), -1)
+    return QuarterTopics(table.select(COLUMNS), unit_rows(vectors))
+
+
+def _read_part(store: ObjectStore, key: str, quarter: str) -> pa.Table:
+    """One part, cast to the contract, with a `part` column naming where each row came from;
+    any problem is a ValueError naming the object (a corrupt one: CorruptObjectError)."""
+    table = store.read_parquet(key)
+    uri = store.uri(key)
+    missing = [name for name in schemas.FIRM_TOPICS.names if name not in table.column_names]
+    if missing:
+        raise ValueError(
+            f"{uri}: missing column(s) {', '.join(missing)} of the firm-topic contract"
+        )
+    try:
+        table = table.select(schemas.FIRM_TOPICS.names).cast(schemas.FIRM_TOPICS)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as error:
+        raise ValueError(f"{uri}: columns do not fit the firm-topic contract ({error})") from None
+    if table.num_rows == 0:
+        return table.append_column("part", pa.array([], pa.string()))
+    quarters = set(table["quarter"].unique().to_pylist())
+    if quarters != {quarter}:
+        raise ValueError(f"{uri}: rows of quarter(s) {sorted(quarters)} under {quarter}")
+    _check_centroids(uri, table)
+    return table.append_column("part", pa.array([key] * table.num_rows, pa.string()))
+
+
+def _check_centroids(uri: str, table: pa.Table) -> None:
+    lengths = pc.list_value_length(table["centroid"]).to_numpy()
+    flat = table["centroid"].combine_chunks().flatten().to_numpy()
+    problem = None
+    if len(set(lengths.tolist())) > 1 or lengths[0] == 0:
+        problem = f"centroid lengths differ or are empty ({sorted(set(lengths.tolist()))[:5]})"
+    elif not np.isfinite(flat).all():
+        problem = "a centroid holds NaN or infinity"
+    elif (np.abs(flat.reshape(len(lengths), -1)).sum(axis=1) == 0).any():
+        problem = "a centroid is all zeros (no direction to compare)"
+    if problem:
+        raise ValueError(f"{uri}: {problem}")
+
+
+def _reject_duplicates(store: ObjectStore, table: pa.Table) -> None:
+    """A (firm, topic) twice means two map batches covered one firm; which is current is not
+    ours to guess."""
+    counts = table.group_by(["firm_id", "topic_id"]).aggregate([("part", "count")])
+    repeated = counts.filter(pc.greater(counts["part_count"], 1))
+    if repeated.num_rows == 0:
+        return
+    firm_id, topic_id = repeated["firm_id"][0].as_py(), repeated["topic_id"][0].as_py()
+    mask = pc.and_(pc.equal(table["firm_id"], firm_id), pc.equal(table["topic_id"], topic_id))
+    parts = sorted(set(table.filter(mask)["part"].to_pylist()))
+    raise ValueError(
+        f"{repeated.num_rows} (firm, topic) pair(s) appear more than once, e.g. firm "
+        f"{firm_id} topic {topic_id} in {', '.join(store.uri(p) for p in parts)}: "
+        "remove the stale map batch's parts"
+    )

@@ -1,0 +1,94 @@
+"""Every theme gets a short name and a one- or two-sentence description from the LLM.
+
+The prompt shows the theme's most central member topics (name and summary, a few only, so it
+stays short) and its keywords. There is no fallback name: a theme the LLM cannot name fails
+the run, and nothing is written.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from pydantic import BaseModel, Field
+
+from ftm_shared.llm import LlmClient
+from ftm_shared.llm.accept import AnswerRejectedError, structured_accepted
+
+SUMMARY_CHARS = 200
+
+
+class ThemeLabel(BaseModel):
+    # The length limits are in the schema the server decodes against: no rambling to max_tokens.
+    name: str = Field(min_length=3, max_length=60)
+    description: str = Field(min_length=20, max_length=300)
+
+
+# Gemma 3 270M is a base model: worked examples steer it better than instructions, two keep it
+# from copying either. Their subjects differ from map-worker's examples on purpose: a topic
+# summary that copied one of those must not look like a correct answer here.
+_EXAMPLES = (
+    (
+        [
+            ("Freight costs", "Higher trucking and freight rates cut gross margin this quarter."),
+            ("Supplier delays", "Component shortages at suppliers delayed some shipments."),
+        ],
+        "freight, suppliers, shortages, costs",
+        "Supply chain pressure",
+        "Companies describe higher freight costs and supplier delays that weighed on margins "
+        "and shipments.",
+    ),
+    (
+        [
+            ("Subscription revenue", "Recurring subscription revenue grew as clients moved."),
+            ("Cloud migration", "More customers are moving their workloads to our cloud."),
+        ],
+        "cloud, subscription, recurring, customers",
+        "Shift to cloud subscriptions",
+        "Firms report customers moving to cloud services, which lifts recurring subscription "
+        "revenue.",
+    ),
+)
+_EXAMPLE_ANSWERS = {
+    text.lower() for *_, name, description in _EXAMPLES for text in (name, description)
+}
+
+
+def _block(topics: Sequence[tuple[str, str]], keywords: str) -> str:
+    listed = "\n".join(f"- {name}: {summary[:SUMMARY_CHARS]}" for name, summary in topics)
+    return f"Topics:\n{listed}\nKeywords: {keywords}\nAnswer:"
+
+
+# The static part comes first and never changes, so llama.cpp reuses its cached prefix.
+PREAMBLE = (
+    "Several companies' earnings calls share one theme. From their topics, name the theme in a "
+    "few words and describe it in one or two plain sentences, as JSON.\n\n"
+    + "".join(
+        f"{_block(topics, keywords)} {json.dumps({'name': name, 'description': description})}\n\n"
+        for topics, keywords, name, description in _EXAMPLES
+    )
+)
+
+
+def messages_for(
+    topics: Sequence[tuple[str, str]], keywords: Sequence[str]
+) -> list[dict[str, str]]:
+    """`topics`: (name, summary) of the theme's most central member topics."""
+    return [{"role": "user", "content": PREAMBLE + _block(topics, ", ".join(keywords[:8]))}]
+
+
+def _accept(label: ThemeLabel) -> None:
+    if {label.name.strip().lower(), label.description.strip().lower()} & _EXAMPLE_ANSWERS:
+        raise AnswerRejectedError("the answer copies the prompt's example")
+
+
+async def name_theme(
+    client: LlmClient, topics: Sequence[tuple[str, str]], keywords: Sequence[str]
+) -> ThemeLabel:
+    """Name a theme; raise `StructuredOutputError`/`AnswerRejectedError` when it cannot be."""
+    label = await structured_accepted(
+        client, messages_for(topics, keywords), ThemeLabel, _accept, max_tokens=200
+    )
+    return label.model_copy(
+        update={"name": label.name.strip(), "description": label.description.strip()}
+    )
