@@ -23,6 +23,7 @@ MEMBERS = {
     "services/reduce-worker": "ftm-reduce-worker",
     "services/model-tester": "ftm-model-tester",
     "services/vllm-server": "ftm-vllm-server",
+    "expectations": "ftm-expectations",
 }
 SERVICES = [path.split("/", 1)[1] for path in MEMBERS if path.startswith("services/")]
 PYTHON = "3.11"
@@ -205,6 +206,15 @@ def smoke(session: nox.Session) -> None:
 
 
 @nox.session(python=PYTHON)
+def expectations(session: nox.Session) -> None:
+    """Validate a quarter's outputs with the Great Expectations suites and build the data docs."""
+    install_member(session, "expectations")
+    # The bucket is the environment's: S3_BUCKET and friends, else the env file of a running
+    # `ftm local up` (FTM_STATE_DIR, default .ftm).
+    session.run("ftm", "validate", *(session.posargs or ["--quarter", "2017Q1"]))
+
+
+@nox.session(python=PYTHON)
 def lint(session: nox.Session) -> None:
     """ruff, mypy, hadolint on every Dockerfile, terraform fmt and checkov on terraform/."""
     install_workspace(session)
@@ -213,11 +223,12 @@ def lint(session: nox.Session) -> None:
         "shared",
         "services",
         "terraform/tests",
+        "expectations",
         *(["tests"] if (ROOT / "tests").is_dir() else []),
     ]
     session.run("ruff", "check", *sources)
     session.run("ruff", "format", "--check", *sources)
-    session.run("mypy", "shared/src", *[f"services/{s}/src" for s in SERVICES])
+    session.run("mypy", "shared/src", "expectations/src", *[f"services/{s}/src" for s in SERVICES])
     dockerfiles = sorted(str(p.relative_to(ROOT)) for p in ROOT.glob("services/*/Dockerfile"))
     session.run("hadolint", *dockerfiles)
     session.run(

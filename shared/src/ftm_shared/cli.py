@@ -168,6 +168,27 @@ def summary_command(quarter: str) -> None:
     click.echo("\n".join(summarise_raw(store, quarter).lines()))
 
 
+@main.command("validate")
+@click.option("--quarter", required=True, callback=_quarter, help="Calendar quarter, e.g. 2017Q1.")
+def validate_command(quarter: str) -> None:
+    """Validate a quarter's outputs with the Great Expectations suites; write the data docs.
+
+    Exits 1 when any criterion fails. The data docs go under FTM_GX_DIR (default .ftm/gx).
+    """
+    # Imported here: Great Expectations is heavy and the service images do not carry it.
+    try:
+        from ftm_expectations.checklist import run_checklist  # type: ignore[import-not-found]
+    except ImportError as missing:
+        raise click.ClickException(
+            f"cannot validate: {missing}. Install the expectations package "
+            "(`uv sync --all-packages`, or run `nox -s expectations`)."
+        ) from None
+    checklist = run_checklist(load_settings(FtmSettings), quarter)
+    click.echo(checklist.render())
+    if not checklist.passed:
+        raise click.exceptions.Exit(1)
+
+
 @main.command("smoke")
 @click.option("--quarter", default="2017Q1", show_default=True, callback=_quarter)
 @click.option(

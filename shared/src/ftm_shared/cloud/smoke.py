@@ -26,7 +26,8 @@ from ftm_shared.config import FtmSettings
 
 
 class Checklist(Protocol):
-    passed: bool
+    @property
+    def passed(self) -> bool: ...
 
     def render(self) -> str: ...
 

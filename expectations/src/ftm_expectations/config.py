@@ -1,0 +1,28 @@
+"""Where the Great Expectations project lives, and keeping Great Expectations quiet."""
+
+from __future__ import annotations
+
+import logging
+import os
+import warnings
+from pathlib import Path
+
+DEFAULT_GX_DIR = Path(".ftm/gx")
+
+
+def gx_dir() -> Path:
+    """The file context root (FTM_GX_DIR): suites, run results and data docs are written here.
+
+    The default sits under `.ftm/`, which git ignores: the suites are rewritten from code on
+    every run, so nothing in this folder is a source of truth worth committing.
+    """
+    return Path(os.environ.get("FTM_GX_DIR", DEFAULT_GX_DIR))
+
+
+def quiet_great_expectations() -> None:
+    """Call before importing great_expectations: no analytics calls, no noise on the terminal."""
+    # Read at import time; the default would try to send usage events on every run.
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    logging.getLogger("great_expectations").setLevel(logging.ERROR)
+    # GE warns about its own future API changes on every import; they are not ours to act on.
+    warnings.filterwarnings("ignore", module=r"great_expectations(\..*)?")

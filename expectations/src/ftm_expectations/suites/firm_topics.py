@@ -1,0 +1,87 @@
+"""Firm-topics (`intermediate/firm-topics/quarter={q}/`): map-worker's one row per (firm, topic).
+
+The map stage succeeds only when every topic carries an LLM-written name and summary: the
+summary is there, the naming method is `llm` (a keyword fallback is reported, not hidden),
+and the summary says more than the keyword string it was written from.
+"""
+
+from __future__ import annotations
+
+from ftm_expectations.datasets import FIRM_TOPICS
+from ftm_expectations.suites.spec import (
+    DATE,
+    INTEGER,
+    LIST,
+    NULLABLE_INTEGER,
+    STRING,
+    Rule,
+    Suite,
+    TypeSpec,
+    columns_and_types,
+    non_empty_lists,
+    not_blank,
+    not_null,
+)
+
+COLUMNS: dict[str, TypeSpec] = {
+    "quarter": STRING,
+    "firm_id": STRING,
+    "firm_name": STRING,
+    "permno": NULLABLE_INTEGER,
+    "gvkey": STRING,
+    "earnings_call_date": DATE,
+    "topic_id": INTEGER,
+    "representation": STRING,
+    "keywords": LIST,
+    "representative_docs": LIST,
+    "n_docs": INTEGER,
+    "name": STRING,
+    "summary": STRING,
+    "naming_method": STRING,
+    "llm_model": STRING,
+    "centroid": LIST,
+}
+LISTS = ("keywords", "representative_docs", "centroid")
+
+
+def suite(quarter: str) -> Suite:
+    import great_expectations as gx
+
+    expect = gx.expectations
+    return Suite(
+        FIRM_TOPICS,
+        [
+            columns_and_types(FIRM_TOPICS, COLUMNS),
+            Rule(
+                "Firm-topic rows complete (ids, name, keywords, docs, centroid)",
+                [
+                    *not_null("quarter", "firm_id", "topic_id", "representation", *LISTS),
+                    *not_blank("name"),
+                    expect.ExpectColumnValuesToBeInSet(column="quarter", value_set=[quarter]),
+                    expect.ExpectColumnValuesToBeBetween(column="n_docs", min_value=1),
+                    *non_empty_lists(*LISTS),
+                ],
+            ),
+            Rule("Summary populated", not_blank("summary")),
+            Rule(
+                "Naming method is llm",
+                [
+                    *not_null("naming_method"),
+                    expect.ExpectColumnValuesToBeInSet(column="naming_method", value_set=["llm"]),
+                ],
+            ),
+            Rule(
+                "Summary differs from keywords",
+                [
+                    expect.ExpectColumnValuesToBeInSet(
+                        column="summary_differs_from_keywords", value_set=[True]
+                    )
+                ],
+                show=("summary",),
+            ),
+            Rule(
+                "One firm-topic row per (firm, topic)",
+                [expect.ExpectCompoundColumnsToBeUnique(column_list=["firm_id", "topic_id"])],
+            ),
+        ],
+    )

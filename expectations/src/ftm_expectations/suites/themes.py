@@ -1,0 +1,71 @@
+"""Themes (`processed/themes/quarter={q}/themes.parquet`): reduce-worker's cross-firm themes."""
+
+from __future__ import annotations
+
+from ftm_expectations.datasets import THEME_CONTRIBUTIONS, THEMES
+from ftm_expectations.suites.spec import (
+    INTEGER,
+    LIST,
+    STRING,
+    Rule,
+    Suite,
+    TypeSpec,
+    columns_and_types,
+    non_empty_lists,
+    not_blank,
+    not_null,
+)
+
+COLUMNS: dict[str, TypeSpec] = {
+    "theme_id": STRING,
+    "name": STRING,
+    "description": STRING,
+    "n_firms": INTEGER,
+    "n_topics": INTEGER,
+    "keywords": LIST,
+}
+
+
+def suite(quarter: str) -> Suite:
+    import great_expectations as gx
+
+    expect = gx.expectations
+    return Suite(
+        THEMES,
+        [
+            columns_and_types(THEMES, COLUMNS),
+            Rule(
+                f"Theme ids unique and like theme_{quarter}_NNN",
+                [
+                    *not_null("theme_id"),
+                    expect.ExpectColumnValuesToMatchRegex(
+                        column="theme_id", regex=rf"^theme_{quarter}_\d{{3}}$"
+                    ),
+                    expect.ExpectColumnValuesToBeUnique(column="theme_id"),
+                ],
+            ),
+            Rule(
+                "Theme rows complete (name, description, counts, keywords)",
+                [
+                    *not_blank("name", "description"),
+                    *not_null("n_firms", "n_topics", "keywords"),
+                    expect.ExpectColumnValuesToBeBetween(column="n_firms", min_value=1),
+                    expect.ExpectColumnValuesToBeBetween(column="n_topics", min_value=1),
+                    *non_empty_lists("keywords"),
+                ],
+            ),
+            Rule(
+                "Theme counts match contributions (n_topics, n_firms)",
+                [
+                    expect.ExpectColumnPairValuesToBeEqual(
+                        column_A="n_topics", column_B="contribution_rows"
+                    ),
+                    expect.ExpectColumnPairValuesToBeEqual(
+                        column_A="n_firms", column_B="contribution_firms"
+                    ),
+                ],
+                show=("n_topics", "contribution_rows", "n_firms", "contribution_firms"),
+                needs=(THEME_CONTRIBUTIONS,),
+            ),
+        ],
+    )
