@@ -1,0 +1,54 @@
+"""`ftm validate` as a user runs it: the checklist on stdout, exit 1 when a criterion fails."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ftm_shared.storage import ObjectStore
+from ftm_shared.testing import run_module
+
+
+def _validate(gx_dir: Path, *args: str) -> Any:
+    return run_module(
+        "ftm_shared", "validate", *args, env={**os.environ, "FTM_GX_DIR": str(gx_dir)}
+    )
+
+
+@pytest.mark.integration
+def test_validate_passes_good_outputs_and_says_where_the_data_docs_are(
+    store: ObjectStore, outputs: Any, tmp_path: Path
+) -> None:
+    outputs.publish(store)
+
+    done = _validate(tmp_path / "gx", "--quarter", "2017Q1")
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "✓ Summary populated: 65/65" in done.stdout
+    index = tmp_path / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
+    assert f"data docs: {index}" in done.stdout
+    assert index.is_file()
+
+
+@pytest.mark.integration
+def test_validate_exits_1_when_a_criterion_fails(
+    store: ObjectStore, outputs: Any, tmp_path: Path
+) -> None:
+    outputs.topics.loc[0, "naming_method"] = "keyword_fallback"
+    outputs.publish(store)
+
+    done = _validate(tmp_path / "gx", "--quarter", "2017Q1")
+
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "✗ Naming method is llm: 64/65 (1 row: firm AAOI topic 0" in done.stdout
+
+
+@pytest.mark.unit
+def test_validate_rejects_a_malformed_quarter(tmp_path: Path) -> None:
+    done = _validate(tmp_path / "gx", "--quarter", "2017-1")
+
+    assert done.returncode == 2
+    assert "quarter must look like 2017Q1" in done.stderr
