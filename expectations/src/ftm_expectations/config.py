@@ -20,9 +20,14 @@ def gx_dir() -> Path:
 
 
 def quiet_great_expectations() -> None:
-    """Call before importing great_expectations: no analytics calls, no noise on the terminal."""
+    """Import great_expectations with no analytics calls and no noise on the terminal; call it
+    before any other great_expectations import."""
     # Read at import time; the default would try to send usage events on every run.
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     logging.getLogger("great_expectations").setLevel(logging.ERROR)
     # GE warns about its own future API changes on every import; they are not ours to act on.
     warnings.filterwarnings("ignore", module=r"great_expectations(\..*)?")
+    from great_expectations.data_context import data_context_variables
+
+    # This one module logs under its file path, outside the "great_expectations" logger.
+    logging.getLogger(data_context_variables.__file__).setLevel(logging.ERROR)

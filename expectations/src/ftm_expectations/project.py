@@ -90,7 +90,7 @@ def run_checkpoint(
             result_format="COMPLETE",
         )
     )
-    outcome = checkpoint.run(run_id=RunIdentifier(run_name=f"ftm {quarter}"))
+    outcome = checkpoint.run(run_id=RunIdentifier(run_name=quarter))
     results = {
         suite_result.suite_name: list(suite_result.results)
         for suite_result in outcome.run_results.values()

@@ -7,10 +7,12 @@ expectations: a *row* rule counts rows (a row fails when any of its expectations
 
 from __future__ import annotations
 
+from ftm_expectations.config import quiet_great_expectations
 from ftm_expectations.suites.spec import Rule, Suite
 
 
 def all_suites(quarter: str) -> list[Suite]:
+    quiet_great_expectations()  # before the suite modules' first great_expectations import
     from ftm_expectations.suites import (
         firm_topics,
         raw_transcripts,
