@@ -10,13 +10,14 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import httpx
 import pytest
 
+from ftm_shared.checklist import Checklist, Criterion
 from ftm_shared.cloud.clock import Poller
 from ftm_shared.cloud.errors import CloudError
 from ftm_shared.cloud.health import HttpHealth, TargetGroupHealth
@@ -29,13 +30,8 @@ ACCOUNT = "123456789012"  # moto's account
 MOTO_AMI = "ami-12c6146b"  # one of moto's built-in images (listing them all is slow)
 
 
-@dataclass
-class FakeChecklist:
-    passed: bool
-    calls: list[str] = field(default_factory=list)
-
-    def render(self) -> str:
-        return f"checklist: {'all passed' if self.passed else 'FAILED'}"
+def checklist_that(passed: bool) -> Checklist:
+    return Checklist(QUARTER, [Criterion("Summary populated", passed, detail="stand-in")])
 
 
 @contextmanager
@@ -202,16 +198,16 @@ def start(
     run: Run,
     *,
     health_url: str,
-    checklist: FakeChecklist | None = None,
+    checklist: Checklist | None = None,
     sleep: Any = None,
     during_validation: Any = None,
     **overrides: Any,
 ) -> None:
-    def validate(settings: FtmSettings, quarter: str) -> FakeChecklist:
+    def validate(settings: FtmSettings, quarter: str) -> Checklist:
         run.validated.append(desired(cloud, run.stack))
         if during_validation:
             during_validation(run.stack)
-        return checklist or FakeChecklist(passed=True)
+        return checklist or checklist_that(passed=True)
 
     settings = load_settings(SmokeSettings, smoke_poll_s=0.05, **overrides)
     run_cloud_smoke(
@@ -236,7 +232,7 @@ def test_success_scales_up_runs_validates_and_scales_to_zero(aws: LocalCloud) ->
     assert execution["status"] == "SUCCEEDED"
     assert execution["name"].startswith(f"smoke-{QUARTER}-")
     text = run.output()
-    assert "checklist: all passed" in text
+    assert "✓ Summary populated: stand-in" in text
     assert "cloud smoke passed for 2017Q1" in text
     assert "vLLM /health: " in text and "HTTP 200" in text
     assert re.search(r"GPU time: [\d.]+ instance-minutes of g5.xlarge .* estimated cost \$", text)
@@ -284,8 +280,8 @@ def test_failed_validation_fails_the_run(aws: LocalCloud) -> None:
         health_server() as url,
         pytest.raises(CloudError, match="failed validation"),
     ):
-        start(aws, run, health_url=url, checklist=FakeChecklist(passed=False))
-    assert "checklist: FAILED" in run.output()
+        start(aws, run, health_url=url, checklist=checklist_that(passed=False))
+    assert "✗ Summary populated: stand-in" in run.output()
     assert desired(aws, run.stack) == (0, 0)
 
 

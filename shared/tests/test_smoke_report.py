@@ -5,7 +5,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from ftm_shared.smoke.report import ReportLine, SmokeReport, write_report
+from ftm_shared.checklist import Criterion
+from ftm_shared.smoke.report import SmokeReport, write_report
 
 pytestmark = pytest.mark.unit
 
@@ -32,8 +33,8 @@ def test_the_report_shows_the_checklist_and_a_themes_by_firms_map(tmp_path: Path
         quarter="2017Q1",
         passed=False,
         checklist=[
-            ReportLine("Summary populated", True, "5/5"),
-            ReportLine("Naming method is llm", False, "4/5"),
+            Criterion.counted("Summary populated", 5, 5),
+            Criterion.counted("Naming method is llm", 4, 5, "1 row: firm A topic 2"),
         ],
         stage_seconds={"map": 12.5},
         stage_peak_bytes={"map": 2**30},
@@ -44,7 +45,7 @@ def test_the_report_shows_the_checklist_and_a_themes_by_firms_map(tmp_path: Path
     page = write_report(report, tmp_path / "out" / "report.html").read_text()
 
     assert "2017Q1: FAILED" in page
-    assert "✗</td><td>Naming method is llm" in page
+    assert "class='bad'>✗ Naming method is llm: 4/5 (1 row: firm A topic 2)" in page
     assert "1.00 GiB" in page
     assert "Debt &lt;refinancing&gt;" in page  # escaped, never raw markup
     assert "title='Alpha: 0.90'" in page  # the best of a firm's topics in the theme

@@ -13,8 +13,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from ftm_expectations.config import gx_dir as default_gx_dir
-from ftm_expectations.criteria import Checklist, Criterion
 from ftm_expectations.runner import validate_outputs
+from ftm_shared.checklist import Checklist, Criterion
 from ftm_shared.config import FtmSettings
 from ftm_shared.layout import validate_quarter
 from ftm_shared.storage import ObjectStore

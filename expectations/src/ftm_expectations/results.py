@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from ftm_expectations.criteria import Criterion
 from ftm_expectations.suites import Rule, Suite
+from ftm_shared.checklist import Criterion
 
 if TYPE_CHECKING:
     from great_expectations.core.expectation_validation_result import (

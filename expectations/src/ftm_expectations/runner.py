@@ -9,11 +9,11 @@ from pathlib import Path
 import pandas as pd
 
 from ftm_expectations import datasets, views
-from ftm_expectations.criteria import Checklist, Criterion
 from ftm_expectations.datasets import MissingDataSetError
 from ftm_expectations.project import run_checkpoint
 from ftm_expectations.results import criteria_for
 from ftm_expectations.suites import Suite, all_suites
+from ftm_shared.checklist import Checklist, Criterion
 from ftm_shared.storage import ObjectStore
 
 log = logging.getLogger(__name__)

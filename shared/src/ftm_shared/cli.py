@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from ftm_shared import ingest as ingest_module
+from ftm_shared.checklist import expectations_checklist
 from ftm_shared.cli_support import run_cli
 from ftm_shared.cloud.cli import cloud as cloud_group
 from ftm_shared.cloud.errors import CloudError
@@ -175,15 +176,7 @@ def validate_command(quarter: str) -> None:
 
     Exits 1 when any criterion fails. The data docs go under FTM_GX_DIR (default .ftm/gx).
     """
-    # Imported here: Great Expectations is heavy and the service images do not carry it.
-    try:
-        from ftm_expectations.checklist import run_checklist  # type: ignore[import-not-found]
-    except ImportError as missing:
-        raise click.ClickException(
-            f"cannot validate: {missing}. Install the expectations package "
-            "(`uv sync --all-packages`, or run `nox -s expectations`)."
-        ) from None
-    checklist = run_checklist(load_settings(FtmSettings), quarter)
+    checklist = expectations_checklist(load_settings(FtmSettings), quarter)
     click.echo(checklist.render())
     if not checklist.passed:
         raise click.exceptions.Exit(1)

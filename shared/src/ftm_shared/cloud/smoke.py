@@ -12,8 +12,9 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
+from ftm_shared.checklist import Checklist, expectations_checklist
 from ftm_shared.cloud.clock import Poller
 from ftm_shared.cloud.cost import GpuUsage
 from ftm_shared.cloud.errors import CloudError
@@ -24,28 +25,7 @@ from ftm_shared.cloud.identity import cloud_client, verify_account
 from ftm_shared.cloud.settings import SmokeSettings
 from ftm_shared.config import FtmSettings
 
-
-class Checklist(Protocol):
-    @property
-    def passed(self) -> bool: ...
-
-    def render(self) -> str: ...
-
-
 Validator = Callable[[FtmSettings, str], Checklist]
-
-
-def expectations_checklist(settings: FtmSettings, quarter: str) -> Checklist:
-    """The Great Expectations suites and checklist `make smoke` prints (ftm_expectations)."""
-    try:
-        from ftm_expectations.checklist import run_checklist  # type: ignore[import-not-found]
-    except ImportError as missing:
-        raise CloudError(
-            f"cannot validate the outputs: {missing}; run the cloud smoke from the workspace "
-            "(`nox -s cloud_smoke`), which installs the expectations package"
-        ) from None
-    checklist: Checklist = run_checklist(settings, quarter)
-    return checklist
 
 
 def default_probe(settings: SmokeSettings) -> HealthProbe:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ftm_shared.checklist import Criterion
 from ftm_shared.smoke.memory import gib
 
 BAR_WIDTH_PX = 360
@@ -28,17 +29,10 @@ td, th { border: 1px solid #d5d9e0; padding: 4px 8px; font-size: 13px; text-alig
 
 
 @dataclass(frozen=True)
-class ReportLine:
-    label: str
-    passed: bool
-    detail: str
-
-
-@dataclass(frozen=True)
 class SmokeReport:
     quarter: str
     passed: bool
-    checklist: Sequence[ReportLine]
+    checklist: Sequence[Criterion]
     stage_seconds: dict[str, float]
     stage_peak_bytes: dict[str, int]
     themes: pd.DataFrame
@@ -73,11 +67,10 @@ def write_report(report: SmokeReport, target: Path) -> Path:
     return target
 
 
-def _checklist(lines: Sequence[ReportLine]) -> str:
+def _checklist(criteria: Sequence[Criterion]) -> str:
     rows = "".join(
-        f"<tr><td class='{'ok' if line.passed else 'bad'}'>{'✓' if line.passed else '✗'}</td>"
-        f"<td>{escape(line.label)}</td><td>{escape(line.detail)}</td></tr>"
-        for line in lines
+        f"<tr><td class='{'ok' if c.passed else 'bad'}'>{escape(c.render())}</td></tr>"
+        for c in criteria
     )
     return f"<table>{rows}</table>"
 

@@ -15,9 +15,10 @@ import click
 import pandas as pd
 
 from ftm_shared import data, ingest
+from ftm_shared.checklist import Criterion, expectations_checklist
 from ftm_shared.config import ENV_FILE_NAME, FtmSettings, load_settings, read_env_file
 from ftm_shared.local import cloud
-from ftm_shared.smoke.checks import Check, pipeline_checks, validate_outputs
+from ftm_shared.smoke.checks import demo_criterion, pipeline_criteria
 from ftm_shared.smoke.memory import PeakMemory, gib
 from ftm_shared.smoke.outputs import Outputs, copy_outputs
 from ftm_shared.smoke.report import SmokeReport, write_report
@@ -41,14 +42,14 @@ class SmokeOptions:
 
 @dataclass
 class SmokeResult:
-    checks: list[Check] = field(default_factory=list)
+    criteria: list[Criterion] = field(default_factory=list)
     outputs: Outputs | None = None
     data_docs: Path | None = None
     notes: list[str] = field(default_factory=list)
 
     @property
     def passed(self) -> bool:
-        return bool(self.checks) and all(check.passed for check in self.checks)
+        return bool(self.criteria) and all(criterion.passed for criterion in self.criteria)
 
 
 def run_smoke(options: SmokeOptions) -> bool:
@@ -64,7 +65,7 @@ def run_smoke(options: SmokeOptions) -> bool:
         SmokeReport(
             quarter=options.quarter,
             passed=result.passed,
-            checklist=[check.report_line() for check in result.checks],
+            checklist=result.criteria,
             stage_seconds=stages.seconds,
             stage_peak_bytes=dict(memory.peak_by_stage),
             themes=result.outputs.themes if result.outputs else _empty(),
@@ -95,18 +96,19 @@ def _pipeline(options: SmokeOptions, stages: StageLog, result: SmokeResult) -> N
     else:
         result.notes.append(f"reduce skipped: map-worker exited {mapped.exit_code}")
     os.environ.setdefault("FTM_GX_DIR", str(options.state.resolve() / "gx"))
-    checklist = stages.run("validate", lambda: validate_outputs(settings, quarter))
+    checklist = stages.run("validate", lambda: expectations_checklist(settings, quarter))
     result.data_docs = checklist.data_docs
     result.outputs = stages.run(
         "collect outputs", lambda: copy_outputs(store, quarter, options.state / "outputs")
     )
-    result.checks = pipeline_checks(ingested, mapped, reduced, result.outputs) + checklist.checks
+    result.criteria = pipeline_criteria(ingested, mapped, reduced, result.outputs)
+    result.criteria += checklist.criteria
     if options.model_tester:
         demo = stages.run(
             "model-tester",
             lambda: run_service("model_tester", "demo", "--limit", str(options.tester_limit)),
         )
-        result.checks.append(Check.from_demo(demo))
+        result.criteria.append(demo_criterion(demo))
     else:
         result.notes.append("model-tester demo skipped (--no-model-tester)")
 
@@ -136,8 +138,8 @@ def down(state: Path) -> str:
 
 def _print_summary(result: SmokeResult, stages: StageLog, memory: PeakMemory, report: Path) -> None:
     click.secho("\nChecklist", bold=True)
-    for check in result.checks:
-        click.secho(check.render(), fg="green" if check.passed else "red")
+    for criterion in result.criteria:
+        click.secho(f"  {criterion.render()}", fg="green" if criterion.passed else "red")
     for note in result.notes:
         click.echo(f"  note: {note}")
     click.secho("\nOutputs", bold=True)

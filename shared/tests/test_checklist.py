@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from ftm_expectations.criteria import Checklist, Criterion
+from ftm_shared.checklist import Checklist, Criterion
 
 pytestmark = pytest.mark.unit
 
@@ -15,6 +15,9 @@ def test_a_criterion_renders_its_count_and_the_failing_rows() -> None:
     )
     failed = Criterion("Naming method is llm", False, 150, 153, "3 rows: firm X topic 2")
     assert failed.render() == "✗ Naming method is llm: 150/153 (3 rows: firm X topic 2)"
+    assert Criterion("Reduce finished", False, detail="exit 2").render() == (
+        "✗ Reduce finished: exit 2"
+    )
 
 
 def test_counted_passes_only_a_full_non_empty_count() -> None:
