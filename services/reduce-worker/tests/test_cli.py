@@ -9,6 +9,8 @@ import pytest
 
 from ftm_shared import layout
 from ftm_shared.storage import ObjectStore
+from reduce_worker.cli import render_summary
+from reduce_worker.runner import ReduceSummary, ThemeFailure
 
 
 def reduce_worker(*args: str) -> subprocess.CompletedProcess[str]:
@@ -26,7 +28,7 @@ def reduce_worker(*args: str) -> subprocess.CompletedProcess[str]:
 def test_help_lists_the_commands() -> None:
     result = reduce_worker("--help")
     assert result.returncode == 0
-    assert "check" in result.stdout and "inputs" in result.stdout
+    assert all(command in result.stdout for command in ("check", "inputs", "run"))
 
 
 @pytest.mark.integration
@@ -45,3 +47,34 @@ def test_bad_quarter_is_one_clear_error(store: ObjectStore) -> None:
     result = reduce_worker("inputs", "--quarter", "2017Q9")
     assert result.returncode == 2
     assert "quarter must look like 2017Q1" in result.stderr
+
+
+@pytest.mark.unit
+def test_the_summary_names_every_count_and_each_failed_theme() -> None:
+    summary = ReduceSummary(
+        "2017Q1",
+        "run-1",
+        topics=65,
+        firms=11,
+        themes=2,
+        in_themes=9,
+        firm_specific=50,
+        firm_specific_groups=40,
+        unassigned=6,
+        clustering_s=0.25,
+        naming_s=12.0,
+        failures=[ThemeFailure("theme_2017Q1_002", 4, 3, "StructuredOutputError", "not JSON")],
+        report_uri="s3://b/progress/2017Q1/reduce_report.json",
+    )
+    text = render_summary(summary)
+    for line in (
+        "topics read     65 of 11 firm(s)",
+        "themes          2 (9 topics)",
+        "firm-specific   50 topics in 40 single-firm group(s)",
+        "unassigned      6 topics",
+        "clustering 0.2s, naming 12.0s",
+        "NOT NAMED       1 theme(s); nothing written",
+        "theme_2017Q1_002 (4 topics, 3 firms) StructuredOutputError: not JSON",
+        "report          s3://b/progress/2017Q1/reduce_report.json",
+    ):
+        assert line in text

@@ -1,30 +1,35 @@
-"""Topics into groups: average-linkage clustering on cosine similarity, cut at a distance.
+"""Topics into groups at any scale: exact average linkage (`linkage.py`) where it fits in
+memory, and a deterministic scheme around it where it does not.
 
-Average linkage (UPGMA) between two groups of unit vectors is the mean pairwise cosine
-similarity, and that mean equals the dot product of the groups' *unnormalised* mean vectors.
-So the linkage needs only each group's mean and size, never the pairwise matrix of topics:
+Up to `micro_clusters` topics, linkage runs on the topics themselves. Above that:
 
-- up to `micro_clusters` topics, every topic starts as its own group: exact average linkage
-  (an m x m similarity matrix, 32 MB at m = 2000);
-- above that, seeded k-means first groups the topics into `micro_clusters` small groups
-  (tighter than any theme), and the same linkage, weighted by group size, runs on those. It is
-  still exact average linkage between topic groups; the approximation is that linkage never
-  splits a k-means micro-cluster, so one pass then moves each topic to the group it is
-  closest to on average, where that is closer than its own (`reassign`). Memory stays
-  O(m^2 + n*d), time O(n*m*d): 50,000 topics take seconds, not the 10 GB a full matrix would.
+1. seeded k-means groups the topics into `micro_clusters` micro-clusters, and linkage runs
+   on those (weighted by size: still exact average linkage, except that it never splits a
+   micro-cluster);
+2. k-means must put every topic somewhere, so a rare topic lands with whatever is nearest.
+   One pass (`reassign`) moves each topic to the group it is closest to on average (linkage's
+   own criterion, itself left out), where that is within the threshold;
+3. the topics close to no group on average ("lonely") are clustered among themselves. Linkage
+   never merges across the components of the graph that links topics at most the threshold
+   apart (a mean within it needs a pair within it), so each component is clustered alone:
+   mostly single topics and pairs, exactly; a large one goes through 1-3 again.
 
-Average linkage never inverts (a merge is never closer than an earlier one), so stopping at
-the first pair farther apart than the threshold is the same as cutting the full tree there.
-Ties go to the lowest index, and callers sort their rows first: same input, same groups.
+Memory stays O(m^2 + n*d) and time about O(n*m*d) plus O(l^2*d) for the l lonely topics:
+50,000 topics take seconds, not the 10 GB a full matrix would (`nox -s bench_reduce`).
 """
 
 from __future__ import annotations
 
 import numpy as np
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 from sklearn.cluster import MiniBatchKMeans
 
+from reduce_worker.linkage import average_linkage, by_first_appearance, exact_groups, group_sums
+
 KMEANS_BATCH = 4096
-REASSIGN_CHUNK = 4096
+KMEANS_PASSES = 10
+CHUNK = 2048
 
 
 def unit_rows(vectors: np.ndarray) -> np.ndarray:
@@ -37,27 +42,24 @@ def cluster_topics(
     unit: np.ndarray, max_distance: float, micro_clusters: int, seed: int
 ) -> np.ndarray:
     """A group label per row of `unit` (unit vectors), numbered by first appearance."""
-    if len(unit) == 0:
-        return np.zeros(0, dtype=np.int64)
-    exact = len(unit) <= micro_clusters
-    micro = np.arange(len(unit)) if exact else _kmeans(unit, micro_clusters, seed)
-    sums, sizes = _group_sums(unit, micro)
-    groups = _by_first_appearance(average_linkage(sums / sizes[:, None], sizes, max_distance))
-    if exact:
-        return groups
-    return _by_first_appearance(reassign(unit, groups[micro], max_distance))
-
-
-def _group_sums(unit: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    sizes = np.bincount(labels).astype(np.float64)
-    sums = np.zeros((len(sizes), unit.shape[1]), dtype=np.float64)
-    np.add.at(sums, labels, unit)
-    return sums, sizes
+    if len(unit) <= micro_clusters:
+        return exact_groups(unit, max_distance)
+    micro = _kmeans(unit, micro_clusters, seed)
+    sums, sizes = group_sums(unit, micro)
+    groups = by_first_appearance(average_linkage(sums / sizes[:, None], sizes, max_distance))
+    groups, lonely = reassign(unit, groups[micro], max_distance)
+    if lonely.any():
+        groups[lonely] = (
+            groups.max()
+            + 1
+            + _lonely_groups(unit[lonely], max_distance, micro_clusters, seed, of=len(unit))
+        )
+    return by_first_appearance(groups)
 
 
 def _kmeans(unit: np.ndarray, k: int, seed: int) -> np.ndarray:
-    # Random (seeded) initial centres: k-means++ over thousands of centres costs more than the
-    # whole fit, and micro-clusters only need to be small, not optimal.
+    # Random (seeded) initial centres and few passes over the data: k-means++ over thousands
+    # of centres costs more than the whole fit, and micro-clusters only need to be small.
     model = MiniBatchKMeans(
         n_clusters=k,
         init="random",
@@ -65,66 +67,25 @@ def _kmeans(unit: np.ndarray, k: int, seed: int) -> np.ndarray:
         batch_size=KMEANS_BATCH,
         random_state=seed,
         reassignment_ratio=0.0,
+        max_iter=KMEANS_PASSES,
     )
-    labels = model.fit_predict(unit)
     # An empty micro-cluster would have no mean; renumber the used ones densely.
-    _, dense = np.unique(labels, return_inverse=True)
+    _, dense = np.unique(model.fit_predict(unit), return_inverse=True)
     return np.asarray(dense, dtype=np.int64)
 
 
-def average_linkage(means: np.ndarray, sizes: np.ndarray, max_distance: float) -> np.ndarray:
-    """Merge groups (mean vector of unit vectors, member count) while the closest pair's mean
-    cosine distance is at most `max_distance`; return a label per input group."""
-    m = len(sizes)
-    weight = sizes.astype(np.float64).copy()
-    similarity = means.astype(np.float64) @ means.astype(np.float64).T
-    np.fill_diagonal(similarity, -np.inf)
-    nearest = similarity.argmax(axis=1)
-    nearest_similarity = similarity[np.arange(m), nearest]
-    merged_into = np.arange(m)
-    active = np.ones(m, dtype=bool)
-    min_similarity = 1.0 - max_distance
-    while m > 1:
-        i = int(nearest_similarity.argmax())
-        if nearest_similarity[i] < min_similarity:
-            break
-        keep, gone = sorted((i, int(nearest[i])))
-        # Lance-Williams for average linkage: the merged group's similarity to any other is
-        # the size-weighted mean of its parts' (exact, because similarity is linear in means).
-        row = (weight[keep] * similarity[keep] + weight[gone] * similarity[gone]) / (
-            weight[keep] + weight[gone]
-        )
-        similarity[keep, :] = row
-        similarity[:, keep] = row
-        similarity[gone, :] = -np.inf
-        similarity[:, gone] = -np.inf
-        weight[keep] += weight[gone]
-        merged_into[gone] = keep
-        active[gone] = False
-        nearest_similarity[gone] = -np.inf
-        # Only rows whose nearest was one of the pair can have changed: a merged group is
-        # never closer to a third than the nearer of its parts was.
-        stale = np.flatnonzero(active & ((nearest == keep) | (nearest == gone)))
-        stale = np.union1d(stale, [keep])
-        nearest[stale] = similarity[stale].argmax(axis=1)
-        nearest_similarity[stale] = similarity[stale, nearest[stale]]
-    return _roots(merged_into)
-
-
-def reassign(unit: np.ndarray, groups: np.ndarray, max_distance: float) -> np.ndarray:
-    """Move a topic to the group it is closest to on average (average linkage's criterion)
-    when that is closer than the rest of its own group and within `max_distance`.
-
-    k-means puts a few topics in a micro-cluster of another subject (an outlier grabs some
-    neighbours, a micro-cluster straddles two themes) and linkage keeps micro-clusters whole;
-    this one pass undoes that. A topic that fits nowhere stays, for `themes.partition` to
-    count as unassigned.
-    """
-    sums, sizes = _group_sums(unit, groups)
+def reassign(
+    unit: np.ndarray, groups: np.ndarray, max_distance: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Move each topic to the group whose members it is closest to on average (its own
+    without itself), where that is within `max_distance`; return the new groups and which
+    topics are within it of no group (they keep their group, for the caller to redo)."""
+    sums, sizes = group_sums(unit, groups)
     means = (sums / sizes[:, None]).astype(np.float32)
     moved = groups.copy()
-    for start in range(0, len(unit), REASSIGN_CHUNK):
-        chunk = slice(start, start + REASSIGN_CHUNK)
+    lonely = np.zeros(len(unit), dtype=bool)
+    for start in range(0, len(unit), CHUNK):
+        chunk = slice(start, start + CHUNK)
         own = groups[chunk]
         rows = np.arange(len(own))
         similarity = (unit[chunk] @ means.T).astype(np.float64)
@@ -135,20 +96,46 @@ def reassign(unit: np.ndarray, groups: np.ndarray, max_distance: float) -> np.nd
         best = similarity.argmax(axis=1)
         fits = similarity[rows, best] >= 1.0 - max_distance
         moved[chunk] = np.where(fits, best, own)
-    return moved
+        lonely[chunk] = ~fits
+    return moved, lonely
 
 
-def _roots(merged_into: np.ndarray) -> np.ndarray:
-    roots = merged_into.copy()
-    while True:
-        parents = roots[roots]
-        if np.array_equal(parents, roots):
-            return roots
-        roots = parents
+def _lonely_groups(
+    unit: np.ndarray, max_distance: float, micro_clusters: int, seed: int, of: int
+) -> np.ndarray:
+    """Groups of the lonely topics, one threshold-graph component at a time. A component as
+    large as the input `of` they came from would recurse forever: it gets exact linkage
+    (only an input with no group structure at all gets there)."""
+    component = threshold_components(unit, max_distance)
+    labels = np.empty(len(unit), dtype=np.int64)
+    order = np.argsort(component, kind="stable")
+    next_label = 0
+    for members in np.split(order, np.flatnonzero(np.diff(component[order])) + 1):
+        if len(members) == 1:
+            found = np.zeros(1, dtype=np.int64)
+        elif len(members) <= micro_clusters or len(members) == of:
+            found = exact_groups(unit[members], max_distance)
+        else:
+            found = cluster_topics(unit[members], max_distance, micro_clusters, seed)
+        labels[members] = next_label + found
+        next_label += int(found.max()) + 1
+    return labels
 
 
-def _by_first_appearance(labels: np.ndarray) -> np.ndarray:
-    _, first, inverse = np.unique(labels, return_index=True, return_inverse=True)
-    rank = np.empty(len(first), dtype=np.int64)
-    rank[np.argsort(first, kind="stable")] = np.arange(len(first))
-    return rank[inverse]
+def threshold_components(unit: np.ndarray, max_distance: float) -> np.ndarray:
+    """Connected components of the graph linking topics at most `max_distance` apart.
+
+    Chunk by chunk, so that memory holds one chunk's edges and a forest of what is already
+    connected (each topic linked to its component's first topic), never all edges at once.
+    """
+    n = len(unit)
+    nodes = np.arange(n)
+    labels = nodes
+    for start in range(0, n, CHUNK):
+        rows, cols = np.nonzero(unit[start : start + CHUNK] @ unit.T >= 1.0 - max_distance)
+        first = np.full(int(labels.max()) + 1, n)
+        np.minimum.at(first, labels, nodes)
+        edges = (np.concatenate([rows + start, nodes]), np.concatenate([cols, first[labels]]))
+        graph = coo_matrix((np.ones(len(edges[0]), dtype=bool), edges), shape=(n, n))
+        labels = connected_components(graph, directed=False)[1]
+    return np.asarray(labels, dtype=np.int64)

@@ -17,7 +17,7 @@ class ReduceWorkerSettings(LlmSettings, FtmSettings):
         "(THEME_DISTANCE_THRESHOLD); lower gives more, tighter themes",
     )
     theme_min_similarity: float = Field(
-        0.35,
+        0.5,
         ge=-1,
         le=1,
         description="A topic less cosine-similar than this to its theme's centroid is "

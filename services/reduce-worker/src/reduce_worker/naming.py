@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from pydantic import BaseModel, Field
 
-from ftm_shared.llm import LlmClient
+from ftm_shared.llm import LlmClient, StructuredOutputError
 from ftm_shared.llm.accept import AnswerRejectedError, structured_accepted
 
 SUMMARY_CHARS = 200
@@ -21,7 +21,7 @@ SUMMARY_CHARS = 200
 class ThemeLabel(BaseModel):
     # The length limits are in the schema the server decodes against: no rambling to max_tokens.
     name: str = Field(min_length=3, max_length=60)
-    description: str = Field(min_length=20, max_length=300)
+    description: str = Field(min_length=20, max_length=240)
 
 
 # Gemma 3 270M is a base model: worked examples steer it better than instructions, two keep it
@@ -83,12 +83,31 @@ def _accept(label: ThemeLabel) -> None:
 
 
 async def name_theme(
-    client: LlmClient, topics: Sequence[tuple[str, str]], keywords: Sequence[str]
+    client: LlmClient,
+    topics: Sequence[tuple[str, str]],
+    keywords: Sequence[str],
+    per_prompt: int,
 ) -> ThemeLabel:
-    """Name a theme; raise `StructuredOutputError`/`AnswerRejectedError` when it cannot be."""
-    label = await structured_accepted(
-        client, messages_for(topics, keywords), ThemeLabel, _accept, max_tokens=200
-    )
-    return label.model_copy(
-        update={"name": label.name.strip(), "description": label.description.strip()}
-    )
+    """Name a theme from `per_prompt` of its topics (name, summary; most central first).
+
+    When that prompt gives no usable answer, the window moves by one topic and the theme is
+    asked once more: the client's own retries resample the same prompt, and a garbled member
+    summary tends to derail every sample of it. The last error (`StructuredOutputError`,
+    `AnswerRejectedError`) is raised when neither prompt works.
+    """
+    windows = [topics[:per_prompt]]
+    if len(topics) > 1:
+        windows.append(topics[1 : per_prompt + 1])
+    for attempt, window in enumerate(windows, start=1):
+        try:
+            label = await structured_accepted(
+                client, messages_for(window, keywords), ThemeLabel, _accept, max_tokens=200
+            )
+        except (StructuredOutputError, AnswerRejectedError):
+            if attempt == len(windows):
+                raise
+            continue
+        return label.model_copy(
+            update={"name": label.name.strip(), "description": label.description.strip()}
+        )
+    raise AssertionError("unreachable")

@@ -135,10 +135,11 @@ class ReduceRun:
         labels: dict[str, ThemeLabel] = {}
 
         async def one(client: LlmClient, theme: Theme) -> None:
-            central = theme.members[: self.settings.theme_naming_topics]
+            per_prompt = self.settings.theme_naming_topics
+            central = [(names[i], summaries[i]) for i in theme.members[: per_prompt + 1]]
             try:
                 labels[theme.theme_id] = await name_theme(
-                    client, [(names[i], summaries[i]) for i in central], theme.keywords
+                    client, central, theme.keywords, per_prompt
                 )
             except LlmConfigurationError:
                 raise

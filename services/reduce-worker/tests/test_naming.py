@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from ftm_shared.llm import StructuredOutputError
+from ftm_shared.llm.accept import AnswerRejectedError
+from reduce_worker.naming import (
+    PREAMBLE,
+    SUMMARY_CHARS,
+    ThemeLabel,
+    _accept,
+    messages_for,
+    name_theme,
+)
+
+pytestmark = pytest.mark.unit
+
+
+def test_the_static_part_leads_every_prompt_and_the_theme_follows() -> None:
+    first = messages_for([("Pricing", "Prices rose.")], ["price", "margin"])[0]["content"]
+    second = messages_for([("Hiring", "Headcount grew " * 40)], ["hiring"])[0]["content"]
+    assert first.startswith(PREAMBLE) and second.startswith(PREAMBLE)
+    assert (
+        first[len(PREAMBLE) :]
+        == "Topics:\n- Pricing: Prices rose.\nKeywords: price, margin\nAnswer:"
+    )
+    assert len(second) - len(PREAMBLE) < SUMMARY_CHARS + 60
+
+
+def test_an_answer_copying_an_example_is_rejected() -> None:
+    with pytest.raises(AnswerRejectedError):
+        _accept(ThemeLabel(name="Supply chain pressure", description="Anything long enough."))
+    _accept(ThemeLabel(name="Pricing power", description="Firms raised prices on demand."))
+
+
+class FakeClient:
+    """Answers from a script: an exception is raised, a label returned; prompts are kept."""
+
+    def __init__(self, *answers: ThemeLabel | Exception) -> None:
+        self.answers, self.prompts = list(answers), []  # type: ignore[var-annotated]
+
+    async def structured(self, messages, output, *, max_tokens, temperature):  # type: ignore[no-untyped-def]
+        self.prompts.append(messages[0]["content"][len(PREAMBLE) :])
+        answer = self.answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+
+TOPICS = [(f"Topic {i}", f"Summary {i}.") for i in range(4)]
+GOOD = ThemeLabel(name="  Pricing power ", description="Firms raised prices on demand.  ")
+
+
+def test_a_failed_prompt_is_asked_again_with_the_window_moved_by_one() -> None:
+    bad = StructuredOutputError("invalid_json", 3, "ThemeLabel", "{", "")
+    client = FakeClient(bad, GOOD)
+    label = asyncio.run(name_theme(client, TOPICS, ["price"], per_prompt=3))  # type: ignore[arg-type]
+    assert (label.name, label.description) == ("Pricing power", "Firms raised prices on demand.")
+    assert "Topic 0" in client.prompts[0] and "Topic 3" not in client.prompts[0]
+    assert "Topic 0" not in client.prompts[1] and "Topic 3" in client.prompts[1]
+
+
+def test_a_theme_that_fails_both_prompts_raises_the_last_error() -> None:
+    copy = ThemeLabel(name="Supply chain pressure", description="Anything long enough.")
+    client = FakeClient(*[copy] * 8)
+    with pytest.raises(AnswerRejectedError):
+        asyncio.run(name_theme(client, TOPICS, [], per_prompt=3))  # type: ignore[arg-type]
+    assert len(client.prompts) == 8  # four temperatures, two windows
+    single = FakeClient(*[copy] * 4)
+    with pytest.raises(AnswerRejectedError):
+        asyncio.run(name_theme(single, TOPICS[:1], [], per_prompt=3))  # type: ignore[arg-type]

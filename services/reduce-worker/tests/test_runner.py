@@ -1,0 +1,134 @@
+"""`reduce-worker run` end to end: real map-worker output, the moto server, the real LLM."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from functools import partial
+
+import pyarrow as pa
+import pytest
+
+from ftm_shared import layout, schemas
+from ftm_shared.config import load_settings
+from ftm_shared.llm.accept import AnswerRejectedError
+from ftm_shared.local.cloud import LocalCloud
+from ftm_shared.storage import ObjectStore
+from ftm_shared.testing import run_module
+from reduce_worker import runner
+from reduce_worker.config import ReduceWorkerSettings
+from reduce_worker.naming import ThemeLabel
+from reduce_worker.outputs import RUN_ID_METADATA
+from reduce_worker.runner import ReduceRun
+
+pytestmark = pytest.mark.integration
+
+reduce_worker = partial(run_module, "reduce_worker")
+# Tighter than the default: 8 themes of the fixture instead of 11 keep the LLM time short.
+THRESHOLD = "0.4"
+
+
+def put_fixture(store: ObjectStore, rows: pa.Table) -> None:
+    store.write_parquet(layout.firm_topics_part_key("2017Q1", "fx", 0), rows.slice(0, 30))
+    store.write_parquet(layout.firm_topics_part_key("2017Q1", "fx", 1), rows.slice(30))
+
+
+def test_themes_of_real_firm_topics_fit_the_contract(
+    pipeline_env: LocalCloud,
+    store: ObjectStore,
+    fixture_rows: pa.Table,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("THEME_DISTANCE_THRESHOLD", THRESHOLD)
+    put_fixture(store, fixture_rows)
+    result = reduce_worker("run", "--quarter", "2017Q1", timeout=600)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+    themes = store.read_parquet(layout.themes_key("2017Q1"))
+    contributions = store.read_parquet(layout.theme_contributions_key("2017Q1"))
+    assert themes.schema.equals(schemas.THEMES, check_metadata=False)
+    assert contributions.schema.equals(schemas.THEME_CONTRIBUTIONS, check_metadata=False)
+    run_id = themes.schema.metadata[RUN_ID_METADATA.encode()]
+    assert contributions.schema.metadata[RUN_ID_METADATA.encode()] == run_id
+
+    rows = themes.to_pandas()
+    assert len(rows) >= 3
+    assert rows.theme_id.map(re.compile(r"^theme_2017Q1_\d{3}$").match).all()
+    assert rows.theme_id.tolist() == sorted(rows.theme_id)
+    assert rows.n_topics.is_monotonic_decreasing and (rows.n_firms >= 2).all()
+    # Natural language: words separated by spaces, not an underscore-joined keyword string.
+    assert rows.description.str.split().str.len().ge(4).all()
+    assert not rows.description.str.contains("_").any()
+    assert rows.keywords.map(len).gt(0).all()
+
+    members = contributions.to_pandas()
+    per_theme = members.groupby("theme_id").agg(
+        n_topics=("topic_id", "size"), n_firms=("firm_id", "nunique")
+    )
+    assert per_theme.to_dict("index") == rows.set_index("theme_id")[
+        ["n_topics", "n_firms"]
+    ].to_dict("index")
+    assert not members.duplicated(["firm_id", "topic_id"]).any()
+    fixture_keys = set(
+        zip(fixture_rows["firm_id"].to_pylist(), fixture_rows["topic_id"].to_pylist(), strict=True)
+    )
+    assert set(zip(members.firm_id, members.topic_id, strict=True)) <= fixture_keys
+    assert members.similarity.between(0.5, 1.0001).all()
+
+    report = store.read_json(layout.reduce_report_key("2017Q1"))
+    assert report["status"] == "ok" and report["run_id"] == run_id.decode()
+    assert report["in_themes"] + report["firm_specific"] + report["unassigned"] == len(fixture_rows)
+    assert report["settings"]["theme_distance_threshold"] == float(THRESHOLD)
+    assert f"themes          {len(rows)} ({len(members)} topics)" in result.stdout
+    assert f"named: {len(rows)}/{len(rows)}" in result.stderr
+
+
+def test_a_corrupt_part_is_named_and_nothing_is_written(
+    pipeline_env: LocalCloud, store: ObjectStore, fixture_rows: pa.Table
+) -> None:
+    put_fixture(store, fixture_rows)
+    store.put_bytes(layout.firm_topics_part_key("2017Q1", "fx", 2), b"PAR1 truncated")
+    result = reduce_worker("run", "--quarter", "2017Q1")
+    assert result.returncode == 2
+    assert "fx_part-00002.parquet is not a readable Parquet" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not store.exists(layout.themes_key("2017Q1"))
+
+
+def test_no_rows_is_one_clear_error(pipeline_env: LocalCloud, store: ObjectStore) -> None:
+    result = reduce_worker("run", "--quarter", "2017Q2")
+    assert result.returncode == 2
+    assert "no firm-topic rows under s3://" in result.stderr
+    assert "intermediate/firm-topics/quarter=2017Q2/" in result.stderr
+
+
+def test_a_theme_that_cannot_be_named_fails_the_run_and_keeps_the_old_outputs(
+    pipeline_env: LocalCloud,
+    store: ObjectStore,
+    fixture_rows: pa.Table,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    put_fixture(store, fixture_rows)
+    old = schemas.THEMES.empty_table()
+    store.write_parquet(layout.themes_key("2017Q1"), old)
+
+    async def fail_the_first(client, topics, keywords, per_prompt):  # type: ignore[no-untyped-def]
+        if list(keywords) == found.themes[0].keywords:
+            raise AnswerRejectedError("the answer copies the prompt's example")
+        return ThemeLabel(name="A fine theme", description="Firms said similar things.")
+
+    monkeypatch.setattr(runner, "name_theme", fail_the_first)
+    settings = load_settings(ReduceWorkerSettings, theme_distance_threshold=0.5)
+    run = ReduceRun(settings, "2017Q1", store)
+    topics = runner.read_firm_topics(store, "2017Q1")
+    found = runner.find_themes(topics, settings, "2017Q1")
+
+    summary = asyncio.run(run.run())
+    assert [f.theme_id for f in summary.failures] == ["theme_2017Q1_001"]
+    assert summary.failures[0].error_type == "AnswerRejectedError"
+    assert summary.outputs == []
+    assert store.read_parquet(layout.themes_key("2017Q1")).num_rows == 0
+    assert not store.exists(layout.theme_contributions_key("2017Q1"))
+    report = store.read_json(layout.reduce_report_key("2017Q1"))
+    assert report["status"] == "failed"
+    assert report["failures"][0]["message"] == "the answer copies the prompt's example"
