@@ -186,6 +186,13 @@ def bench_llm(session: nox.Session) -> None:
 
 
 @nox.session(python=PYTHON)
+def bench_reduce(session: nox.Session) -> None:
+    """Benchmark reduce clustering time at 5k, 20k and 50k topic rows."""
+    sync(session, "--package", MEMBERS["services/reduce-worker"], "--no-dev")
+    session.run("python", "tests/benchmarks/bench_reduce.py", *session.posargs)
+
+
+@nox.session(python=PYTHON)
 def model_demo(session: nox.Session) -> None:
     """Train (or reuse) the demo LoRA adapter and score it vs the base model on a local cloud."""
     install_member(session, "services/model-tester")
