@@ -103,7 +103,7 @@ def test_a_member_far_from_its_themes_centroid_is_unassigned() -> None:
 
 
 @pytest.mark.unit
-def test_ids_widen_past_999_themes() -> None:
+def test_ids_grow_past_999_themes_without_renumbering_the_first() -> None:
     n = 1000
     vectors = np.eye(n, dtype=np.float32)
     found = partition(
@@ -116,7 +116,7 @@ def test_ids_widen_past_999_themes() -> None:
         min_firms=1,
         n_keywords=5,
     )
-    assert found.themes[0].theme_id == "theme_2017Q1_0001"
+    assert found.themes[0].theme_id == "theme_2017Q1_001"
     assert found.themes[-1].theme_id == "theme_2017Q1_1000"
 
 

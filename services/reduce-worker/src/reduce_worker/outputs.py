@@ -53,7 +53,8 @@ def contributions_table(themes: Sequence[Theme], rows: pa.Table) -> pa.Table:
     members = np.concatenate([theme.members for theme in themes])
     topics = rows.select(_TOPIC_COLUMNS).take(pa.array(members))
     theme_ids = [theme.theme_id for theme in themes for _ in theme.members]
-    similarity = np.concatenate([theme.similarity for theme in themes]).astype(np.float32)
+    # Clipped: float rounding can put a member a hair past 1 from a centroid it dominates.
+    similarity = np.clip(np.concatenate([t.similarity for t in themes]), -1, 1).astype(np.float32)
     table = topics.add_column(0, "theme_id", pa.array(theme_ids, pa.string()))
     table = table.append_column("similarity", pa.array(similarity))
     return table.select(schemas.THEME_CONTRIBUTIONS.names).cast(schemas.THEME_CONTRIBUTIONS)

@@ -12,7 +12,8 @@ Every topic read ends in exactly one of three counts, so none is dropped silentl
   their similarity to the centroid (so every written similarity is >= `min_similarity`).
 
 Themes are numbered by topics descending, then firms descending, then their first member in
-(firm_id, topic_id) order: `theme_{quarter}_{NNN}` from 001 (wider past 999 themes).
+(firm_id, topic_id) order: `theme_{quarter}_{NNN}` from 001; past 999 themes the number
+simply grows (`_1000`), so an id never depends on how many themes the quarter has.
 """
 
 from __future__ import annotations
@@ -81,11 +82,10 @@ def partition(
         central = np.lexsort((group, -similarity))
         found.append((group[central], similarity[central], n_firms))
     found.sort(key=lambda item: (-len(item[0]), -item[2], int(item[0].min())))
-    width = max(3, len(str(len(found))))
     for number, (members, similarity, n_firms) in enumerate(found, start=1):
         result.themes.append(
             Theme(
-                theme_id=f"theme_{quarter}_{number:0{width}d}",
+                theme_id=f"theme_{quarter}_{number:03d}",
                 members=members,
                 similarity=similarity,
                 n_firms=n_firms,
