@@ -26,10 +26,9 @@ class Outputs:
     def themes_with_firms(self, limit: int) -> list[str]:
         lines = []
         for theme in self.themes.head(limit).itertuples():
-            firms = self.contributions.loc[
-                self.contributions["theme_id"] == theme.theme_id, "firm_name"
-            ]
-            names = sorted({str(name) for name in firms.fillna("?")})
+            members = self.contributions[self.contributions["theme_id"] == theme.theme_id]
+            # MAEC carries tickers only: a firm without a name is shown by its id.
+            names = sorted(set(members["firm_name"].fillna(members["firm_id"]).astype(str)))
             shown = ", ".join(names[:6]) + (f" and {len(names) - 6} more" if len(names) > 6 else "")
             lines.append(f"  {theme.theme_id}  {theme.name} ({theme.n_firms} firms): {shown}")
         return lines
