@@ -24,6 +24,7 @@ from ftm_shared.llm.config import LlmConfig, ResponseFormatStyle
 from ftm_shared.llm.errors import (
     LlmConfigurationError,
     LlmServerError,
+    OutputFailure,
     StructuredOutputError,
 )
 from ftm_shared.llm.health import HealthMonitor
@@ -113,11 +114,11 @@ class LlmClient:
             )
             choice = completion.choices[0]
             content = choice.message.content or ""
-            failure = _invalid(content, choice.finish_reason, output)
-            if failure is None:
-                return output.model_validate_json(content)
+            answer = _parse(content, choice.finish_reason, output)
+            if not isinstance(answer, tuple):
+                return answer
             self.stats.invalid_outputs += 1
-            reason, detail = failure
+            reason, detail = answer
             if attempt == self.config.max_attempts:
                 self.stats.failures += 1
                 raise StructuredOutputError(reason, attempt, output.__name__, content, detail)
@@ -207,20 +208,22 @@ def response_format(style: ResponseFormatStyle, output: type[BaseModel]) -> dict
     }
 
 
-def _invalid(
-    content: str, finish_reason: str | None, output: type[BaseModel]
-) -> tuple[Any, str] | None:
+def _parse(
+    content: str, finish_reason: str | None, output: type[OutputT]
+) -> OutputT | tuple[OutputFailure, str]:
+    """The validated answer, or why it is not one (a reason the retry logic acts on)."""
     if finish_reason == "length":
         return "length", ""
     try:
-        json.loads(content)
+        # llama.cpp's JSON grammar lets raw control characters (a newline) into strings;
+        # strict parsing would throw away an otherwise good answer for it.
+        parsed = json.loads(content, strict=False)
     except json.JSONDecodeError as error:
         return "invalid_json", str(error)
     try:
-        output.model_validate_json(content)
+        return output.model_validate(parsed)
     except ValidationError as error:
         return "schema", str(error.errors()[0]["msg"])
-    return None
 
 
 def _retry_after(error: openai.APIStatusError) -> float | None:

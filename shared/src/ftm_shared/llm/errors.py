@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Literal
 
+OutputFailure = Literal["length", "invalid_json", "schema"]
+
 
 class LlmError(RuntimeError):
     pass
@@ -27,7 +29,7 @@ class StructuredOutputError(LlmError):
 
     def __init__(
         self,
-        reason: Literal["length", "invalid_json", "schema"],
+        reason: OutputFailure,
         attempts: int,
         schema_name: str,
         content: str,
