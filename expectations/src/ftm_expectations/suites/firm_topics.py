@@ -9,38 +9,17 @@ from __future__ import annotations
 
 from ftm_expectations.datasets import FIRM_TOPICS
 from ftm_expectations.suites.spec import (
-    DATE,
-    INTEGER,
-    LIST,
-    NULLABLE_INTEGER,
-    STRING,
     Rule,
     Suite,
-    TypeSpec,
     columns_and_types,
+    contract_columns,
     non_empty_lists,
     not_blank,
     not_null,
 )
+from ftm_shared import schemas
 
-COLUMNS: dict[str, TypeSpec] = {
-    "quarter": STRING,
-    "firm_id": STRING,
-    "firm_name": STRING,
-    "permno": NULLABLE_INTEGER,
-    "gvkey": STRING,
-    "earnings_call_date": DATE,
-    "topic_id": INTEGER,
-    "representation": STRING,
-    "keywords": LIST,
-    "representative_docs": LIST,
-    "n_docs": INTEGER,
-    "name": STRING,
-    "summary": STRING,
-    "naming_method": STRING,
-    "llm_model": STRING,
-    "centroid": LIST,
-}
+COLUMNS = contract_columns(schemas.FIRM_TOPICS)
 LISTS = ("keywords", "representative_docs", "centroid")
 
 

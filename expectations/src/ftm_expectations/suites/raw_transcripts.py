@@ -4,30 +4,16 @@ from __future__ import annotations
 
 from ftm_expectations.datasets import RAW_TRANSCRIPTS
 from ftm_expectations.suites.spec import (
-    DATE,
-    INTEGER,
-    NULLABLE_INTEGER,
-    STRING,
     Rule,
     Suite,
-    TypeSpec,
     columns_and_types,
+    contract_columns,
     not_blank,
     not_null,
 )
+from ftm_shared import schemas
 
-COLUMNS: dict[str, TypeSpec] = {
-    "call_id": STRING,
-    "firm_id": STRING,
-    "firm_name": STRING,
-    "permno": NULLABLE_INTEGER,
-    "gvkey": STRING,
-    "earnings_call_date": DATE,
-    "quarter": STRING,
-    "para_idx": INTEGER,
-    "speaker": STRING,
-    "text": STRING,
-}
+COLUMNS = contract_columns(schemas.RAW_TRANSCRIPTS)
 
 
 def suite(quarter: str) -> Suite:

@@ -7,6 +7,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import pyarrow as pa
+
 from ftm_expectations.datasets import DataSet
 
 if TYPE_CHECKING:
@@ -25,6 +27,31 @@ FLOAT = ("float32", "float64")
 # List columns (keywords, centroid) load as object columns of arrays: no dtype says "list", so
 # they are checked for presence here and for non-empty values by the row rules.
 LIST = None
+
+
+def contract_columns(schema: pa.Schema, names: Sequence[str] | None = None) -> dict[str, TypeSpec]:
+    """The type each column of a contract's Arrow schema (`ftm_shared.schemas`) must load as.
+
+    Derived, not restated: a change of contract changes the suites with it.
+    """
+    columns: dict[str, TypeSpec] = {}
+    for field in schema:
+        if names is not None and field.name not in names:
+            continue
+        kind = field.type
+        if pa.types.is_string(kind):
+            columns[field.name] = STRING
+        elif pa.types.is_date(kind):
+            columns[field.name] = DATE
+        elif pa.types.is_integer(kind):
+            columns[field.name] = NULLABLE_INTEGER if field.nullable else INTEGER
+        elif pa.types.is_floating(kind):
+            columns[field.name] = FLOAT
+        elif pa.types.is_list(kind):
+            columns[field.name] = LIST
+        else:
+            raise TypeError(f"no pandas type check for {field.name}: {kind}")
+    return columns
 
 
 @dataclass(frozen=True)

@@ -5,30 +5,21 @@ from __future__ import annotations
 
 from ftm_expectations.datasets import FIRM_TOPICS, THEME_CONTRIBUTIONS, THEMES
 from ftm_expectations.suites.spec import (
-    DATE,
-    FLOAT,
-    INTEGER,
-    NULLABLE_INTEGER,
-    STRING,
     Rule,
     Suite,
-    TypeSpec,
     columns_and_types,
+    contract_columns,
     not_null,
 )
+from ftm_shared import schemas
 
-COLUMNS: dict[str, TypeSpec] = {
-    "theme_id": STRING,
-    "firm_id": STRING,
-    "firm_name": STRING,
-    "topic_id": INTEGER,
-    "similarity": FLOAT,
-}
 # Named on their own: downstream research joins themes to returns through them.
-IDENTIFIERS: dict[str, TypeSpec] = {
-    "permno": NULLABLE_INTEGER,
-    "gvkey": STRING,
-    "earnings_call_date": DATE,
+IDENTIFIER_NAMES = ("permno", "gvkey", "earnings_call_date")
+IDENTIFIERS = contract_columns(schemas.THEME_CONTRIBUTIONS, IDENTIFIER_NAMES)
+COLUMNS = {
+    name: spec
+    for name, spec in contract_columns(schemas.THEME_CONTRIBUTIONS).items()
+    if name not in IDENTIFIER_NAMES
 }
 
 

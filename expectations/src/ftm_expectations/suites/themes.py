@@ -4,26 +4,17 @@ from __future__ import annotations
 
 from ftm_expectations.datasets import THEME_CONTRIBUTIONS, THEMES
 from ftm_expectations.suites.spec import (
-    INTEGER,
-    LIST,
-    STRING,
     Rule,
     Suite,
-    TypeSpec,
     columns_and_types,
+    contract_columns,
     non_empty_lists,
     not_blank,
     not_null,
 )
+from ftm_shared import schemas
 
-COLUMNS: dict[str, TypeSpec] = {
-    "theme_id": STRING,
-    "name": STRING,
-    "description": STRING,
-    "n_firms": INTEGER,
-    "n_topics": INTEGER,
-    "keywords": LIST,
-}
+COLUMNS = contract_columns(schemas.THEMES)
 
 
 def suite(quarter: str) -> Suite:
