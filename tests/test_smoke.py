@@ -37,15 +37,26 @@ def server_pids(state: Path) -> set[int]:
     return {record.pid for record in records if record}
 
 
-def test_smoke_runs_the_pipeline_and_prints_the_checklist(tmp_path: Path, data_dir: Path) -> None:
-    state = tmp_path / "smoke-state"
-    process = start_smoke(state, data_dir)
+def follow(
+    process: subprocess.Popen[str], state: Path, interrupt_after: str | None = None
+) -> tuple[str, set[int]]:
+    """The run's output and every server it recorded; SIGINT once `interrupt_after` shows."""
     assert process.stdout is not None
     output, pids = [], set()
     for line in process.stdout:
         output.append(line)
         pids |= server_pids(state)
-    text = "".join(output)
+        if interrupt_after and interrupt_after in line:
+            time.sleep(10)  # into the stage, with its processes (Ray) up
+            process.send_signal(signal.SIGINT)
+            interrupt_after = None
+    return "".join(output), pids
+
+
+def test_smoke_runs_the_pipeline_and_prints_the_checklist(tmp_path: Path, data_dir: Path) -> None:
+    state = tmp_path / "smoke-state"
+    process = start_smoke(state, data_dir)
+    text, pids = follow(process, state)
 
     assert process.wait(timeout=900) == 0, text
     assert f"{SAMPLE_FIRMS} firms from maec_2017h1_sentences.parquet" in text
@@ -66,17 +77,7 @@ def test_smoke_runs_the_pipeline_and_prints_the_checklist(tmp_path: Path, data_d
 def test_ctrl_c_stops_everything_the_smoke_run_started(tmp_path: Path, data_dir: Path) -> None:
     state = tmp_path / "smoke-state"
     process = start_smoke(state, data_dir)
-    assert process.stdout is not None
-    output, pids = [], set()
-    for line in process.stdout:
-        output.append(line)
-        pids |= server_pids(state)
-        if "$ map-worker run" in line:
-            time.sleep(10)  # into the map stage, with Ray up
-            process.send_signal(signal.SIGINT)
-            break
-    output.extend(process.stdout)
-    text = "".join(output)
+    text, pids = follow(process, state, interrupt_after="$ map-worker run")
 
     assert process.wait(timeout=120) == 130, text
     assert "stopped: " in text
