@@ -186,6 +186,13 @@ def bench_llm(session: nox.Session) -> None:
 
 
 @nox.session(python=PYTHON)
+def bench_map(session: nox.Session) -> None:
+    """Benchmark map-worker against a naive per-firm loop on 32 MAEC firms."""
+    install_workspace(session)
+    session.run("python", "tests/benchmarks/bench_map.py", *session.posargs)
+
+
+@nox.session(python=PYTHON)
 def bench_reduce(session: nox.Session) -> None:
     """Benchmark reduce clustering time at 5k, 20k and 50k topic rows."""
     sync(session, "--package", MEMBERS["services/reduce-worker"], "--no-dev")

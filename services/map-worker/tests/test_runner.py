@@ -1,7 +1,10 @@
-"""`map-worker run` end to end: real MAEC data, the moto server, the real local LLM server."""
+"""`map-worker run` end to end (real MAEC data, the moto server, the real local LLM server),
+and the runner's pieces."""
 
 from __future__ import annotations
 
+import asyncio
+import json
 import os
 import signal
 import subprocess
@@ -17,8 +20,7 @@ from ftm_shared import layout, schemas
 from ftm_shared.ingest import ingest
 from ftm_shared.local.cloud import LocalCloud
 from ftm_shared.storage import ObjectStore
-
-pytestmark = pytest.mark.integration
+from map_worker.runner import BusyClock
 
 # Three small real firms keep the LLM time low; one of them (AAOI) is too small to cluster.
 FIRMS = "AAOI,AAP,ABC"
@@ -55,11 +57,33 @@ def firm_topic_set(rows: pd.DataFrame) -> set[tuple[str, int]]:
     return {(firm, int(topic)) for firm, topic in rows[["firm_id", "topic_id"]].to_numpy()}
 
 
+@pytest.mark.unit
+def test_busy_clock_counts_overlapping_work_once() -> None:
+    clock = BusyClock()
+
+    async def work(delay: float, seconds: float) -> None:
+        await asyncio.sleep(delay)
+        with clock():
+            await asyncio.sleep(seconds)
+
+    async def run() -> None:
+        await asyncio.gather(work(0.0, 0.2), work(0.1, 0.2))  # busy from 0.0 to 0.3
+        await asyncio.sleep(0.2)  # idle
+        await work(0.0, 0.1)
+
+    asyncio.run(run())
+    assert 0.4 <= clock.seconds < 0.5
+
+
+@pytest.mark.integration
 def test_output_matches_the_contract(
-    pipeline_env: LocalCloud, store: ObjectStore, maec: Path
+    pipeline_env: LocalCloud, store: ObjectStore, maec: Path, tmp_path: Path
 ) -> None:
     ingest(maec, "2017Q1", store)
-    code, output = run_map("--firm-ids", FIRMS, "--batch-id", "contract")
+    summary_file = tmp_path / "summary.json"
+    code, output = run_map(
+        "--firm-ids", FIRMS, "--batch-id", "contract", "--summary-json", str(summary_file)
+    )
     assert code == 0, output
     table = store.read_parquet_prefix(layout.firm_topics_prefix("2017Q1"))
     assert table.schema.equals(schemas.FIRM_TOPICS, check_metadata=False)
@@ -76,8 +100,13 @@ def test_output_matches_the_contract(
     failures = store.read_json(layout.failures_key("2017Q1", "contract"))
     assert failures["failures"] == []
     assert "firms        3 done now" in output
+    summary = json.loads(summary_file.read_text())
+    assert summary["topics"] == len(rows) and summary["documents"] >= len(rows)
+    assert {"startup", "embed", "topics", "naming"} <= set(summary["stage_seconds"])
+    assert summary["llm"]["requests"] >= len(rows)
 
 
+@pytest.mark.integration
 def test_sigkill_after_a_checkpoint_resumes_with_only_the_rest(
     pipeline_env: LocalCloud, store: ObjectStore, maec: Path
 ) -> None:
@@ -116,6 +145,7 @@ def _write(
     )
 
 
+@pytest.mark.integration
 def test_bad_input_gives_clear_failures_and_other_firms_run(
     pipeline_env: LocalCloud, store: ObjectStore, maec: Path
 ) -> None:

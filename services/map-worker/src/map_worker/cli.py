@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import sys
 import time
+from dataclasses import asdict
+from pathlib import Path
 
 import click
 
@@ -45,6 +48,11 @@ def group() -> None:
     is_flag=True,
     help="Name a topic by its keywords when the LLM fails (marked as such).",
 )
+@click.option(
+    "--summary-json",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the run's summary (counts, stage seconds, LLM counters) to this file.",
+)
 def run_command(
     quarter: str,
     bucket: str | None,
@@ -52,6 +60,7 @@ def run_command(
     firm_ids: str | None,
     batch_id: str,
     keyword_fallback: bool,
+    summary_json: Path | None,
 ) -> None:
     """Topics for every firm of QUARTER; exit 3 when any firm failed (see the failures file)."""
     if firms and firm_ids:
@@ -68,6 +77,9 @@ def run_command(
     )
     summary = asyncio.run(MapRun(settings, request, ObjectStore.from_settings(settings)).run())
     click.echo(render_summary(summary))
+    if summary_json:
+        summary_json.parent.mkdir(parents=True, exist_ok=True)
+        summary_json.write_text(json.dumps(asdict(summary), indent=2), encoding="utf-8")
     if summary.failures:
         sys.exit(EXIT_FIRMS_FAILED)
 
@@ -78,7 +90,7 @@ def render_summary(summary: MapSummary) -> str:
         f"map {summary.quarter} batch {summary.batch_id}",
         f"  firms        {summary.firms_done} done now, {summary.firms_resumed} resumed, "
         f"{summary.firms_total} selected",
-        f"  topics       {summary.topics}",
+        f"  topics       {summary.topics} from {summary.documents} sentences",
         f"  failures     {len(summary.failures)}  ({summary.failures_uri})",
     ]
     for failure in summary.failures[:10]:
@@ -95,7 +107,7 @@ def render_summary(summary: MapSummary) -> str:
             f"{llm['prompt_tokens']}/{llm['completion_tokens']} tokens"
         )
     stages = ", ".join(f"{name} {value:.1f}s" for name, value in seconds.items())
-    lines.append(f"  time         {stages} (embed/topics/naming summed over workers)")
+    lines.append(f"  time         {stages} (topics: summed over workers; the rest: wall)")
     lines.append(f"  output       {len(summary.parts)} part(s)")
     return "\n".join(lines)
 

@@ -75,14 +75,21 @@ class NamingRejectedError(ValueError):
     pass
 
 
-def messages_for(topic: Topic, firm_label: str) -> list[dict[str, str]]:
+# Static text first: llama.cpp (and vLLM's prefix cache) then reuse the evaluated instruction
+# and examples across requests and evaluate only the topic. No firm name: it would break that
+# prefix, and Gemma 270M, given one, names the topic after the firm.
+_PREFIX = (
+    "Name one topic of a company's earnings call and summarise it in one or two plain "
+    f"sentences, as JSON.\n\n{_EXAMPLE}"
+)
+
+
+def messages_for(topic: Topic) -> list[dict[str, str]]:
     sentences = "\n".join(f"- {doc[:300]}" for doc in topic.representative_docs)
     return [
         {
             "role": "user",
-            "content": f"Name one topic of {firm_label}'s earnings call and summarise it in one "
-            "or two plain sentences, as JSON.\n\n"
-            f"{_EXAMPLE}Keywords: {', '.join(topic.keywords[:8])}\n"
+            "content": f"{_PREFIX}Keywords: {', '.join(topic.keywords[:8])}\n"
             f"Sentences:\n{sentences}\nAnswer:",
         }
     ]
@@ -97,11 +104,11 @@ def _check(label: TopicLabel, topic: Topic) -> None:
 
 
 async def name_topic(
-    client: LlmClient, topic: Topic, firm_label: str, *, keyword_fallback: bool = False
+    client: LlmClient, topic: Topic, *, keyword_fallback: bool = False
 ) -> TopicNaming:
     """Name `topic`; raise `StructuredOutputError`/`NamingRejectedError` when it cannot be
     named (unless `keyword_fallback`, which then returns an explicitly marked fallback)."""
-    messages = messages_for(topic, firm_label)
+    messages = messages_for(topic)
     rejection: Exception | None = None
     # A rejected answer is asked again with more randomness: the small local model sometimes
     # copies an example at temperature 0 and rarely twice in a row at higher ones.

@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,7 +23,7 @@ from map_worker.documents import FirmDocuments, group_by_firm, read_quarter
 from map_worker.naming import NamingRejectedError, TopicNaming, name_topic
 from map_worker.progress_files import Checkpoint, Failure, write_failures
 from map_worker.topics import Topic
-from map_worker.workers import TopicWorker, start_ray
+from map_worker.workers import TopicWorker, shares, start_ray
 
 log = logging.getLogger("map_worker")
 
@@ -43,12 +44,35 @@ class MapSummary:
     firms_total: int = 0
     firms_resumed: int = 0
     firms_done: int = 0
+    documents: int = 0
     topics: int = 0
     failures: list[Failure] = field(default_factory=list)
     parts: list[str] = field(default_factory=list)
-    stage_seconds: dict[str, float] = field(default_factory=lambda: defaultdict(float))
+    stage_seconds: dict[str, float] = field(default_factory=dict)
     llm: dict[str, Any] = field(default_factory=dict)
     failures_uri: str = ""
+
+
+class BusyClock:
+    """Wall seconds during which at least one caller was inside: for work that overlaps across
+    firms (naming), the time it occupied, where a sum over firms would count it many times."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self._inside = 0
+        self._since = 0.0
+
+    @contextmanager
+    def __call__(self) -> Iterator[None]:
+        if not self._inside:
+            self._since = time.perf_counter()
+        self._inside += 1
+        try:
+            yield
+        finally:
+            self._inside -= 1
+            if not self._inside:
+                self.seconds += time.perf_counter() - self._since
 
 
 def select_firms(table: pa.Table, request: MapRequest) -> pa.Table:
@@ -99,6 +123,7 @@ class MapRun:
         self.checkpoint = Checkpoint.load(store, request.quarter, request.batch_id)
         self.buffer: list[dict[str, Any]] = []
         self.buffered_firms: list[str] = []
+        self.naming_clock = BusyClock()
 
     async def run(self) -> MapSummary:
         started = time.perf_counter()
@@ -135,6 +160,7 @@ class MapRun:
         return self.summary
 
     async def _process(self, firms: list[FirmDocuments]) -> None:
+        started = time.perf_counter()
         resources = start_ray(self.settings.ray_address)
         per_worker = self.settings.ray_cpus_per_worker
         count = self.settings.ray_workers or max(1, int(resources.get("CPU", 1) // per_worker))
@@ -144,6 +170,9 @@ class MapRun:
             )
             for _ in range(count)
         ]
+        await asyncio.gather(*(worker.ready.remote() for worker in workers))
+        self.summary.stage_seconds["startup"] = time.perf_counter() - started
+        vectors = await self._embed(firms, workers)
         idle: asyncio.Queue[Any] = asyncio.Queue()
         for worker in workers:
             idle.put_nowait(worker)
@@ -158,7 +187,10 @@ class MapRun:
         )
         async with LlmClient(self.settings.llm_config()) as client:
             await client.ensure_ready()
-            tasks = [asyncio.create_task(self._firm(firm, idle, client)) for firm in firms]
+            tasks = [
+                asyncio.create_task(self._firm(firm, firm_vectors, idle, client))
+                for firm, firm_vectors in zip(firms, vectors, strict=True)
+            ]
             try:
                 for finished in asyncio.as_completed(tasks):
                     firm_id, ok = await finished
@@ -169,37 +201,55 @@ class MapRun:
                 for task in tasks:
                     task.cancel()
                 self.summary.llm = client.stats.as_dict()
+                self.summary.stage_seconds["naming"] = self.naming_clock.seconds
         for worker in workers:
             ray.kill(worker)
 
+    async def _embed(self, firms: list[FirmDocuments], workers: list[Any]) -> list[Any]:
+        """Every firm's embeddings (Ray object refs), computed before any naming starts."""
+        started = time.perf_counter()
+        vectors: list[Any] = [None] * len(firms)
+        dealt = shares([len(firm.texts) for firm in firms], len(workers))
+        for worker, share in zip(workers, dealt, strict=True):
+            if not share:
+                continue
+            refs = worker.embed.options(num_returns=len(share)).remote(
+                [firms[i].texts for i in share]
+            )
+            for i, ref in zip(share, refs if len(share) > 1 else [refs], strict=True):
+                vectors[i] = ref
+        # Wait without fetching: the arrays go from the object store straight to the workers.
+        await asyncio.to_thread(ray.wait, vectors, num_returns=len(vectors), fetch_local=False)
+        self.summary.stage_seconds["embed"] = time.perf_counter() - started
+        self.summary.documents += sum(len(f.texts) for f in firms)
+        return vectors
+
     async def _firm(
-        self, firm: FirmDocuments, idle: asyncio.Queue[Any], client: LlmClient
+        self, firm: FirmDocuments, vectors: Any, idle: asyncio.Queue[Any], client: LlmClient
     ) -> tuple[str, bool]:
         worker = await idle.get()
         try:
-            topics, seconds = await worker.topics.remote(firm.texts)
+            topics, seconds = await worker.topics.remote(firm.texts, vectors)
         except ray.exceptions.RayTaskError as error:
             cause = error.cause if error.cause is not None else error
             return self._fail(firm, "topics", cause)
         finally:
             idle.put_nowait(worker)
-        for stage, value in seconds.items():
-            self.summary.stage_seconds[stage] += value
-        started = time.perf_counter()
-        label = firm.firm_name or firm.firm_id
+        self.summary.stage_seconds["topics"] = (
+            self.summary.stage_seconds.get("topics", 0.0) + seconds
+        )
         try:
-            namings = await asyncio.gather(
-                *(
-                    name_topic(client, topic, label, keyword_fallback=self.request.keyword_fallback)
-                    for topic in topics
+            with self.naming_clock():
+                namings = await asyncio.gather(
+                    *(
+                        name_topic(client, topic, keyword_fallback=self.request.keyword_fallback)
+                        for topic in topics
+                    )
                 )
-            )
         except LlmConfigurationError:
             raise
         except (LlmError, NamingRejectedError) as error:
             return self._fail(firm, "naming", error, attempts=self.settings.llm_max_attempts)
-        finally:
-            self.summary.stage_seconds["naming"] += time.perf_counter() - started
         self.buffer += topic_rows(
             firm, self.request.quarter, topics, namings, self.settings.llm_model
         )

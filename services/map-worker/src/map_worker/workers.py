@@ -8,6 +8,7 @@ import tempfile
 import time
 from typing import Any
 
+import numpy as np
 import ray
 
 from map_worker.topics import Topic
@@ -15,7 +16,8 @@ from map_worker.topics import Topic
 
 @ray.remote
 class TopicWorker:
-    """One per CPU slot: loads MiniLM once, then embeds and clusters firm after firm."""
+    """One per CPU slot: loads MiniLM once, embeds its share of the firms in one pass, then
+    clusters firm after firm."""
 
     def __init__(self, batch_size: int, seed: int, threads: int) -> None:
         import torch
@@ -26,15 +28,40 @@ class TopicWorker:
         load_model()
         self.batch_size, self.seed = batch_size, seed
 
-    def topics(self, texts: list[str]) -> tuple[list[Topic], dict[str, float]]:
+    def ready(self) -> bool:
+        return True
+
+    def embed(self, firms_texts: list[list[str]]) -> np.ndarray | tuple[np.ndarray, ...]:
+        """One array per firm (a bare array for one firm: Ray's `num_returns=1` convention).
+
+        One encode call over every firm's sentences: it sorts them by length across firms, so
+        batches carry less padding than firm-by-firm calls, and it runs while the LLM is idle.
+        """
         from map_worker.embed import embed
+
+        vectors = embed([text for texts in firms_texts for text in texts], self.batch_size)
+        ends = np.cumsum([len(texts) for texts in firms_texts])[:-1]
+        parts = tuple(np.split(vectors, ends))
+        return parts[0] if len(parts) == 1 else parts
+
+    def topics(self, texts: list[str], vectors: np.ndarray) -> tuple[list[Topic], float]:
+        """The firm's topics and the seconds they took."""
         from map_worker.topics import firm_topics
 
         started = time.perf_counter()
-        vectors = embed(texts, batch_size=self.batch_size)
-        embedded = time.perf_counter()
-        topics = firm_topics(texts, vectors, seed=self.seed)
-        return topics, {"embed": embedded - started, "topics": time.perf_counter() - embedded}
+        return firm_topics(texts, vectors, seed=self.seed), time.perf_counter() - started
+
+
+def shares(sizes: list[int], workers: int) -> list[list[int]]:
+    """Indices of `sizes` dealt to `workers` so that their totals are close (largest first);
+    a worker gets none when there are fewer sizes than workers."""
+    loads = [0] * workers
+    dealt: list[list[int]] = [[] for _ in range(workers)]
+    for index in sorted(range(len(sizes)), key=lambda i: -sizes[i]):
+        lightest = loads.index(min(loads))
+        dealt[lightest].append(index)
+        loads[lightest] += sizes[index]
+    return [sorted(share) for share in dealt]
 
 
 # Ray puts its sockets under its temp dir, and AF_UNIX paths stop at 107 bytes: a deep TMPDIR

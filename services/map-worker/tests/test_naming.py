@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import numpy as np
+import pytest
+
+from map_worker.naming import (
+    FALLBACK_METHOD,
+    LLM_METHOD,
+    NamingRejectedError,
+    TopicLabel,
+    messages_for,
+    name_topic,
+)
+from map_worker.topics import Topic
+
+pytestmark = pytest.mark.unit
+
+
+def topic(keywords: list[str], docs: list[str]) -> Topic:
+    return Topic(0, keywords, docs, len(docs), np.zeros(3, dtype=np.float32))
+
+
+MARGIN = topic(
+    ["margin", "gross", "mix", "pricing", "freight"], ["Gross margin rose to 41% on a better mix."]
+)
+STORES = topic(["stores", "openings"], ["We opened 12 new stores this quarter."])
+
+
+class ScriptedClient:
+    """Answers `structured` calls from a script, recording each call's temperature."""
+
+    def __init__(self, answers: list[TopicLabel]) -> None:
+        self.answers = answers
+        self.temperatures: list[float] = []
+
+    async def structured(self, _messages: Any, _output: Any, **kwargs: Any) -> TopicLabel:
+        self.temperatures.append(kwargs["temperature"])
+        return self.answers.pop(0)
+
+
+def test_prompts_share_everything_before_the_topic() -> None:
+    first = messages_for(MARGIN)[0]["content"]
+    second = messages_for(STORES)[0]["content"]
+    shared = next(i for i, (a, b) in enumerate(zip(first, second, strict=False)) if a != b)
+    # The cacheable prefix holds the instruction and both worked examples; the topic comes last.
+    assert "Refinancing and leverage" in first[:shared]
+    assert first[shared:].startswith("margin") and "Gross margin rose" in first[shared:]
+
+
+def test_a_copied_example_is_asked_again_with_more_randomness() -> None:
+    copied = TopicLabel(name="Same-store sales growth", summary="Same-store sales rose 4% again.")
+    good = TopicLabel(name="Gross margin", summary="Gross margin rose on a better product mix.")
+    client = ScriptedClient([copied, good])
+    naming = asyncio.run(name_topic(client, MARGIN))  # type: ignore[arg-type]
+    assert (naming.name, naming.naming_method) == ("Gross margin", LLM_METHOD)
+    assert client.temperatures == [0.0, 0.6]
+
+
+def test_keyword_echoes_fail_unless_the_fallback_is_asked_for() -> None:
+    echo = TopicLabel(name="Margin", summary="margin gross mix pricing freight")
+    with pytest.raises(NamingRejectedError, match="repeats the keywords"):
+        asyncio.run(name_topic(ScriptedClient([echo] * 4), MARGIN))  # type: ignore[arg-type]
+    fallback = asyncio.run(
+        name_topic(ScriptedClient([echo] * 4), MARGIN, keyword_fallback=True)  # type: ignore[arg-type]
+    )
+    assert fallback.naming_method == FALLBACK_METHOD and "margin" in fallback.summary

@@ -1,0 +1,200 @@
+"""map-worker against a naive per-firm loop on the same MAEC firms: one run, ratios printed.
+
+    uvx nox -s bench_map                  # 32 firms of 2017Q1; `-- --firms 8` for a quick run
+
+It starts its own local cloud (moto + the LLM server) in a temporary state folder, ingests the
+first N firms of the quarter, times raw `SentenceTransformer.encode` on the sentences map keeps,
+then runs the naive loop (naive_map.py) and `map-worker run`, each as a process of its own
+against the same server. Targets: map >= 3x faster end to end, and map's embedding stage at
+>= 80% of the raw encode throughput. The results also go to .ftm/bench/map-<time>.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+from naive_map import read_firms
+
+from ftm_shared.config import ENV_FILE_NAME, FtmSettings, load_settings, read_env_file
+from ftm_shared.data import earnings_call_file
+from ftm_shared.ingest import ingest
+from ftm_shared.local import cloud
+from ftm_shared.storage import ObjectStore
+
+HERE = Path(__file__).parent
+RATIO_TARGET = 3.0
+EMBED_TARGET = 0.8
+BATCH_SIZE = 64  # map-worker's EMBEDDING_BATCH_SIZE default
+
+
+def raw_encode_rate(texts: list[str]) -> float:
+    """Sentences/s of one plain `encode` call over every sentence (model loaded, warmed up)."""
+    from map_worker.embed import load_model
+
+    model = load_model()
+    model.encode(texts[:BATCH_SIZE], batch_size=BATCH_SIZE)
+    started = time.perf_counter()
+    model.encode(texts, batch_size=BATCH_SIZE, normalize_embeddings=True)
+    return len(texts) / (time.perf_counter() - started)
+
+
+def warm_llm() -> None:
+    """One tiny request, so neither contender pays the server's first-request start-up."""
+    body = {
+        "model": os.environ["LLM_MODEL"],
+        "messages": [{"role": "user", "content": "Hello"}],
+        "max_tokens": 4,
+    }
+    url = f"{os.environ['LLM_BASE_URL']}/chat/completions"
+    httpx.post(url, json=body, timeout=120).raise_for_status()
+
+
+def timed(command: list[str], result_file: Path) -> dict[str, Any]:
+    """Run a contender to completion; its own JSON result plus its end-to-end wall seconds."""
+    started = time.perf_counter()
+    code = subprocess.run(command, check=False).returncode
+    wall = time.perf_counter() - started
+    if not result_file.is_file():
+        raise RuntimeError(f"{' '.join(command[:3])} exited {code} without writing {result_file}")
+    return {**json.loads(result_file.read_text(encoding="utf-8")), "wall_s": wall, "exit": code}
+
+
+def render(report: dict[str, Any]) -> str:
+    naive, mapped = report["naive"], report["map"]
+    stages = ["startup", "embed", "topics", "naming"]
+
+    def row(label: str, left: object, right: object) -> str:
+        return f"  {label:<26}{left!s:>16}{right!s:>16}"
+
+    def seconds(side: dict[str, Any], stage: str) -> str:
+        return f"{side['stage_seconds'].get(stage, 0.0):.1f} s"
+
+    def tokens(side: dict[str, Any]) -> str:
+        return f"{side['llm']['prompt_tokens']}/{side['llm']['completion_tokens']}"
+
+    lines = [
+        f"bench_map: {report['firms']} MAEC firms of {report['quarter']}, "
+        f"{report['documents']} sentences; {report['cpus']} CPUs, load average "
+        f"{report['load_before'][0]:.2f} before, {report['load_after'][0]:.2f} after",
+        row("", "naive loop", "map-worker"),
+        row("end to end", f"{naive['wall_s']:.1f} s", f"{mapped['wall_s']:.1f} s"),
+        row("firms/min", f"{naive['firms_per_min']:.2f}", f"{mapped['firms_per_min']:.2f}"),
+        *(row(f"  {stage}", seconds(naive, stage), seconds(mapped, stage)) for stage in stages),
+        row("topics", naive["topics"], mapped["topics"]),
+        row("naming failures", naive["naming_failures"], mapped["naming_failures"]),
+        row("LLM requests", naive["llm"]["requests"], mapped["llm"]["requests"]),
+        row("LLM tokens in/out", tokens(naive), tokens(mapped)),
+        row("embed sentences/s", f"{naive['embed_rate']:.0f}", f"{mapped['embed_rate']:.0f}"),
+        f"  (map: startup, embed and naming are wall time; topics are summed over its workers;"
+        f" raw encode {report['raw_encode_rate']:.0f} sentences/s)",
+    ]
+    for name, target in report["targets"].items():
+        verdict = "PASS" if target["pass"] else "FAIL"
+        lines.append(
+            f"  {name:<26}{target['value']:>10.2f}  (target >= {target['target']})  {verdict}"
+        )
+    return "\n".join(lines)
+
+
+def with_rates(side: dict[str, Any], firms: int) -> dict[str, Any]:
+    embed_s = side["stage_seconds"]["embed"]
+    return {
+        **side,
+        "firms_per_min": firms / side["wall_s"] * 60,
+        "embed_rate": side["documents"] / embed_s if embed_s else 0.0,
+    }
+
+
+def measure(quarter: str, firms: int, work: Path) -> dict[str, Any]:
+    store = ObjectStore.from_settings(load_settings(FtmSettings))
+    ingest(earnings_call_file(), quarter, store, firms=firms)
+    texts = [text for firm in read_firms(store, quarter, firms) for text in firm.texts]
+    load_before = os.getloadavg()
+    raw_rate = raw_encode_rate(texts)
+    warm_llm()
+    range_args = ["--quarter", quarter, "--firms", str(firms)]
+    naive = timed(
+        [
+            sys.executable,
+            str(HERE / "naive_map.py"),
+            *range_args,
+            "--json",
+            str(work / "naive.json"),
+        ],
+        work / "naive.json",
+    )
+    mapped = timed(
+        [
+            *(sys.executable, "-m", "map_worker", "run", *range_args),
+            *("--batch-id", "bench", "--summary-json", str(work / "map.json")),
+        ],
+        work / "map.json",
+    )
+    mapped["naming_failures"] = sum(f["stage"] == "naming" for f in mapped["failures"])
+    naive, mapped = with_rates(naive, firms), with_rates(mapped, firms)
+    ratio = naive["wall_s"] / mapped["wall_s"]
+    embed_share = mapped["embed_rate"] / raw_rate
+    return {
+        "quarter": quarter,
+        "firms": firms,
+        "documents": len(texts),
+        "cpus": os.cpu_count(),
+        "load_before": load_before,
+        "load_after": os.getloadavg(),
+        "raw_encode_rate": raw_rate,
+        "naive": naive,
+        "map": mapped,
+        "targets": {
+            "end-to-end ratio": {
+                "value": ratio,
+                "target": RATIO_TARGET,
+                "pass": ratio >= RATIO_TARGET,
+            },
+            "embed vs raw encode": {
+                "value": embed_share,
+                "target": EMBED_TARGET,
+                "pass": embed_share >= EMBED_TARGET,
+            },
+        },
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--firms", type=int, default=32, help="first N firms by id (default 32)")
+    parser.add_argument("--quarter", default="2017Q1")
+    parser.add_argument("--output", type=Path, default=Path(".ftm/bench"))
+    args = parser.parse_args()
+    state = Path(tempfile.mkdtemp(prefix="ftm-bench-map-"))
+    # Our own local cloud and LLM server, never a developer's (`llm_up` reuses LLM_BASE_URL).
+    for key in ("LLM_BASE_URL", "LLM_MODEL", "LLM_RESPONSE_FORMAT", "FTM_ENV_FILE", "FTM_USE_SSM"):
+        os.environ.pop(key, None)
+    os.environ["FTM_STATE_DIR"] = str(state)
+    try:
+        cloud.up(directory=state)
+        os.environ.update(read_env_file(state / ENV_FILE_NAME))
+        # Not in `state` itself: `cloud.down` reads every JSON file there as a server record.
+        work = state / "results"
+        work.mkdir()
+        report = measure(args.quarter, args.firms, work)
+    finally:
+        cloud.down(state)
+    print(render(report))
+    args.output.mkdir(parents=True, exist_ok=True)
+    result = args.output / f"map-{time.strftime('%Y%m%d-%H%M%S')}.json"
+    result.write_text(json.dumps(report, indent=2), encoding="utf-8")
+    print(f"results: {result}")
+    return 0 if all(target["pass"] for target in report["targets"].values()) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
