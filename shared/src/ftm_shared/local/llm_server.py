@@ -57,7 +57,8 @@ def start_llm(
     port = port or free_port()
     url = f"http://{LOOPBACK}:{port}"
     command = [
-        sys.executable, "-m", "llama_cpp.server",
+        # llama-cpp-python's server, sampling grammars lazily (see that module): ~3x faster JSON.
+        sys.executable, "-m", "ftm_shared.local.lazy_grammar",
         "--model", str(model),
         "--model_alias", LOCAL_MODEL,
         "--chat_format", CHAT_FORMAT,
