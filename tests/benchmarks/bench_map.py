@@ -14,6 +14,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -58,14 +60,32 @@ def warm_llm() -> None:
     httpx.post(url, json=body, timeout=120).raise_for_status()
 
 
-def timed(command: list[str], result_file: Path) -> dict[str, Any]:
-    """Run a contender to completion; its own JSON result plus its end-to-end wall seconds."""
+# llama.cpp's per-request timings in the server log: where the LLM's own time went.
+PERF = re.compile(r"llama_perf_context_print: +(prompt eval|eval|total) time = +([\d.]+) ms")
+
+
+def server_seconds(log: Path, offset: int) -> dict[str, float]:
+    """Prompt evaluation, decoding and total request seconds the server logged after `offset`."""
+    with log.open(encoding="utf-8", errors="replace") as text:
+        text.seek(offset)
+        found = PERF.findall(text.read())
+    return {
+        f"{kind.replace(' ', '_')}_s": sum(float(ms) for name, ms in found if name == kind) / 1000
+        for kind in ("prompt eval", "eval", "total")
+    }
+
+
+def timed(command: list[str], result_file: Path, server_log: Path) -> dict[str, Any]:
+    """Run a contender to completion: its own JSON result, its end-to-end wall seconds and the
+    LLM server's seconds on its requests."""
+    offset = server_log.stat().st_size
     started = time.perf_counter()
     code = subprocess.run(command, check=False).returncode
     wall = time.perf_counter() - started
     if not result_file.is_file():
         raise RuntimeError(f"{' '.join(command[:3])} exited {code} without writing {result_file}")
-    return {**json.loads(result_file.read_text(encoding="utf-8")), "wall_s": wall, "exit": code}
+    result = json.loads(result_file.read_text(encoding="utf-8"))
+    return {**result, "wall_s": wall, "exit": code, "server": server_seconds(server_log, offset)}
 
 
 def render(report: dict[str, Any]) -> str:
@@ -77,6 +97,9 @@ def render(report: dict[str, Any]) -> str:
 
     def seconds(side: dict[str, Any], stage: str) -> str:
         return f"{side['stage_seconds'].get(stage, 0.0):.1f} s"
+
+    def server(side: dict[str, Any], key: str) -> str:
+        return f"{side['server'][key]:.1f} s"
 
     def tokens(side: dict[str, Any]) -> str:
         return f"{side['llm']['prompt_tokens']}/{side['llm']['completion_tokens']}"
@@ -93,6 +116,9 @@ def render(report: dict[str, Any]) -> str:
         row("naming failures", naive["naming_failures"], mapped["naming_failures"]),
         row("LLM requests", naive["llm"]["requests"], mapped["llm"]["requests"]),
         row("LLM tokens in/out", tokens(naive), tokens(mapped)),
+        row("server: prompt eval", server(naive, "prompt_eval_s"), server(mapped, "prompt_eval_s")),
+        row("server: decode", server(naive, "eval_s"), server(mapped, "eval_s")),
+        row("server: requests total", server(naive, "total_s"), server(mapped, "total_s")),
         row("embed sentences/s", f"{naive['embed_rate']:.0f}", f"{mapped['embed_rate']:.0f}"),
         f"  (map: startup, embed and naming are wall time; topics are summed over its workers;"
         f" raw encode {report['raw_encode_rate']:.0f} sentences/s)",
@@ -114,7 +140,7 @@ def with_rates(side: dict[str, Any], firms: int) -> dict[str, Any]:
     }
 
 
-def measure(quarter: str, firms: int, work: Path) -> dict[str, Any]:
+def measure(quarter: str, firms: int, work: Path, server_log: Path) -> dict[str, Any]:
     store = ObjectStore.from_settings(load_settings(FtmSettings))
     ingest(earnings_call_file(), quarter, store, firms=firms)
     texts = [text for firm in read_firms(store, quarter, firms) for text in firm.texts]
@@ -131,6 +157,7 @@ def measure(quarter: str, firms: int, work: Path) -> dict[str, Any]:
             str(work / "naive.json"),
         ],
         work / "naive.json",
+        server_log,
     )
     mapped = timed(
         [
@@ -138,6 +165,7 @@ def measure(quarter: str, firms: int, work: Path) -> dict[str, Any]:
             *("--batch-id", "bench", "--summary-json", str(work / "map.json")),
         ],
         work / "map.json",
+        server_log,
     )
     mapped["naming_failures"] = sum(f["stage"] == "naming" for f in mapped["failures"])
     naive, mapped = with_rates(naive, firms), with_rates(mapped, firms)
@@ -185,9 +213,10 @@ def main() -> int:
         # Not in `state` itself: `cloud.down` reads every JSON file there as a server record.
         work = state / "results"
         work.mkdir()
-        report = measure(args.quarter, args.firms, work)
+        report = measure(args.quarter, args.firms, work, state / "llm.log")
     finally:
         cloud.down(state)
+        shutil.rmtree(state, ignore_errors=True)
     print(render(report))
     args.output.mkdir(parents=True, exist_ok=True)
     result = args.output / f"map-{time.strftime('%Y%m%d-%H%M%S')}.json"
