@@ -26,6 +26,9 @@ def start_smoke(state: Path, data_dir: Path) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "ftm_shared", *command],
         env=env,
+        # A test run started in the background inherits an ignored SIGINT; a user's Ctrl-C
+        # is never ignored, so the run under test gets the default back.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
