@@ -53,6 +53,13 @@ TOPICS = [(f"Topic {i}", f"Summary {i}.") for i in range(4)]
 GOOD = ThemeLabel(name="  Pricing power ", description="Firms raised prices on demand.  ")
 
 
+def test_a_name_that_loops_on_one_word_is_rejected() -> None:
+    looping = "Model 1: Model 2: Model 3: Model 4"
+    with pytest.raises(AnswerRejectedError, match="repeats itself"):
+        _accept(ThemeLabel(name=looping, description="Anything long enough here."))
+    _accept(ThemeLabel(name="Sales and sales growth", description="Firms grew their sales."))
+
+
 def test_a_failed_prompt_is_asked_again_with_the_window_moved_by_one() -> None:
     bad = StructuredOutputError("invalid_json", 3, "ThemeLabel", "{", "")
     client = FakeClient(bad, GOOD)

@@ -8,6 +8,7 @@ the run, and nothing is written.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 
 from pydantic import BaseModel, Field
@@ -77,9 +78,16 @@ def messages_for(
     return [{"role": "user", "content": PREAMBLE + _block(topics, ", ".join(keywords[:8]))}]
 
 
+# The small model sometimes loops on the member topics' names ("Model 1: Model 2: Model 3").
+MAX_WORD_REPEATS = 2
+
+
 def _accept(label: ThemeLabel) -> None:
     if {label.name.strip().lower(), label.description.strip().lower()} & _EXAMPLE_ANSWERS:
         raise AnswerRejectedError("the answer copies the prompt's example")
+    words = re.findall(r"[a-z]+", label.name.lower())
+    if any(words.count(word) > MAX_WORD_REPEATS for word in set(words)):
+        raise AnswerRejectedError(f"the name repeats itself: {label.name!r}")
 
 
 async def name_theme(
