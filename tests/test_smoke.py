@@ -12,26 +12,33 @@ from pathlib import Path
 import pytest
 
 from ftm_shared.local.process import ServerRecord, pid_alive
+from ftm_shared.smoke.stages import stop_group, stream_lines
 
 pytestmark = pytest.mark.integration
 
 # Few enough firms for the default test run, enough for themes that span firms.
 SAMPLE_FIRMS = "4"
+# About 80 s here; a run this much slower is stuck, and is stopped and reported.
+SMOKE_TIMEOUT_S = 600
+
+# A test run started in the background inherits an ignored SIGINT, which exec keeps; a user's
+# Ctrl-C is never ignored, so the run under test gets the default back before it starts.
+WITH_DEFAULT_SIGINT = (
+    "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
+    "os.execv(sys.executable, [sys.executable, '-m', 'ftm_shared', *sys.argv[1:]])"
+)
 
 
-def start_smoke(state: Path, data_dir: Path) -> subprocess.Popen[str]:
+def start_smoke(state: Path, data_dir: Path) -> subprocess.Popen[bytes]:
     env = {**os.environ, "SMOKE_FIRMS": SAMPLE_FIRMS, "FTM_DATA_DIR": str(data_dir)}
     # The demo adapter's first training takes minutes on a CPU; model-tester tests cover it.
     command = ["smoke", "--state-dir", str(state), "--no-model-tester"]
     return subprocess.Popen(
-        [sys.executable, "-m", "ftm_shared", *command],
+        [sys.executable, "-c", WITH_DEFAULT_SIGINT, *command],
         env=env,
-        # A test run started in the background inherits an ignored SIGINT; a user's Ctrl-C
-        # is never ignored, so the run under test gets the default back.
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
-        text=True,
+        start_new_session=True,
     )
 
 
@@ -41,18 +48,26 @@ def server_pids(state: Path) -> set[int]:
 
 
 def follow(
-    process: subprocess.Popen[str], state: Path, interrupt_after: str | None = None
+    process: subprocess.Popen[bytes], state: Path, interrupt_after: str | None = None
 ) -> tuple[str, set[int]]:
     """The run's output and every server it recorded; SIGINT once `interrupt_after` shows."""
-    assert process.stdout is not None
-    output, pids = [], set()
-    for line in process.stdout:
+    output: list[str] = []
+    pids: set[int] = set()
+
+    def on_line(line: str) -> None:
+        nonlocal interrupt_after
         output.append(line)
-        pids |= server_pids(state)
+        pids.update(server_pids(state))
         if interrupt_after and interrupt_after in line:
             time.sleep(10)  # into the stage, with its processes (Ray) up
             process.send_signal(signal.SIGINT)
             interrupt_after = None
+
+    try:
+        stream_lines(process, on_line, timeout_s=SMOKE_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        stop_group(process)  # SIGINT first: the run stops the servers it started
+        pytest.fail(f"the smoke run was stuck after {SMOKE_TIMEOUT_S} s:\n{''.join(output)}")
     return "".join(output), pids
 
 
@@ -61,7 +76,7 @@ def test_smoke_runs_the_pipeline_and_prints_the_checklist(tmp_path: Path, data_d
     process = start_smoke(state, data_dir)
     text, pids = follow(process, state)
 
-    assert process.wait(timeout=900) == 0, text
+    assert process.wait(timeout=60) == 0, text
     assert f"{SAMPLE_FIRMS} firms from maec_2017h1_sentences.parquet" in text
     assert f"✓ Firms mapped: {SAMPLE_FIRMS}/{SAMPLE_FIRMS}" in text
     assert "✓ Cross-firm themes found" in text

@@ -7,7 +7,7 @@ import time
 import pytest
 
 from ftm_shared.local.process import pid_alive
-from ftm_shared.smoke.stages import run_service, stop_group
+from ftm_shared.smoke.stages import run_service, stop_group, stream_lines
 
 pytestmark = pytest.mark.unit
 
@@ -18,6 +18,41 @@ def test_a_service_run_keeps_its_output_and_exit_code() -> None:
     assert run.exit_code != 0
     assert "No such command" in run.output
     assert run.command[:3] == [sys.executable, "-m", "ftm_shared"]
+
+
+def test_output_is_read_until_the_process_exits_not_until_its_children_do() -> None:
+    # The child inherits the pipe and outlives the leader, as a stray Ray worker would.
+    script = (
+        "import subprocess, sys\n"
+        "subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(30)'])\n"
+        "print('first line')\n"
+        "print('no newline at the end', end='')\n"
+    )
+    leader = subprocess.Popen(
+        [sys.executable, "-c", script], stdout=subprocess.PIPE, start_new_session=True
+    )
+    lines: list[str] = []
+
+    started = time.monotonic()
+    try:
+        stream_lines(leader, lines.append, timeout_s=20)
+    finally:
+        stop_group(leader, grace_s=1.0)
+
+    assert lines == ["first line\n", "no newline at the end"]
+    assert time.monotonic() - started < 10
+
+
+def test_a_process_that_runs_past_the_timeout_is_reported() -> None:
+    chatty = "import time\nwhile True:\n    print('still going', flush=True)\n    time.sleep(0.1)\n"
+    process = subprocess.Popen(
+        [sys.executable, "-c", chatty], stdout=subprocess.PIPE, start_new_session=True
+    )
+    try:
+        with pytest.raises(subprocess.TimeoutExpired):
+            stream_lines(process, lambda _line: None, timeout_s=1.5)
+    finally:
+        stop_group(process, grace_s=1.0)
 
 
 def test_stopping_a_stage_also_stops_the_processes_it_started() -> None:

@@ -146,6 +146,20 @@ def _write(
 
 
 @pytest.mark.integration
+def test_workers_that_do_not_start_in_time_are_one_clear_error(
+    pipeline_env: LocalCloud, store: ObjectStore, maec: Path
+) -> None:
+    ingest(maec, "2017Q1", store, firms=1)
+
+    code, output = run_map("--batch-id", "slow", RAY_STARTUP_TIMEOUT_S="0.01")
+
+    assert code == 2, output
+    assert "Ray topic workers did not start within 0s" in output
+    assert "raylet.err" in output
+    assert "Traceback" not in output
+
+
+@pytest.mark.integration
 def test_bad_input_gives_clear_failures_and_other_firms_run(
     pipeline_env: LocalCloud, store: ObjectStore, maec: Path
 ) -> None:

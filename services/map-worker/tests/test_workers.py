@@ -1,13 +1,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import numpy as np
 import pytest
 import ray
 
 from map_worker.embed import embed
-from map_worker.workers import TopicWorker, shares, start_ray
+from map_worker.workers import TopicWorker, ray_temp_dir, shares, start_ray
 
 
 @pytest.mark.unit
@@ -22,6 +23,20 @@ def test_shares_deal_every_firm_once_with_close_totals() -> None:
 @pytest.mark.unit
 def test_fewer_firms_than_workers_leave_a_worker_idle() -> None:
     assert shares([10], 3) == [[0], [], []]
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize(
+    ("temp_dir", "replaced"),
+    [
+        ("/tmp", False),
+        ("/work/main/.nox/tests-member-map-worker/tmp", True),  # too deep for Ray's sockets
+        ("/ci/main/.nox/tests_e2e/tmp", True),  # short, but inside the session's virtualenv
+    ],
+)
+def test_ray_gets_a_temp_dir_its_workers_accept(temp_dir: str, replaced: bool) -> None:
+    venv = str(Path(temp_dir).parent) if ".nox" in temp_dir else "/opt/venv"
+    assert (ray_temp_dir(temp_dir, venv) is not None) is replaced
 
 
 @pytest.fixture(scope="module")

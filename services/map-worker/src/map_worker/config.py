@@ -19,5 +19,8 @@ class MapWorkerSettings(LlmSettings, FtmSettings):
         None, ge=1, description="Topic workers (actors); default: one per CPU Ray sees"
     )
     ray_cpus_per_worker: float = Field(1.0, gt=0, description="CPUs each topic worker reserves")
+    ray_startup_timeout_s: float = Field(
+        300.0, gt=0, description="Give up when the topic workers have not started by then"
+    )
     embedding_batch_size: int = Field(64, ge=1, le=4096, description="Sentences per embed batch")
     topic_seed: int = Field(42, description="Seed of UMAP and sampling, for reproducible topics")

@@ -15,6 +15,7 @@ import pyarrow.compute as pc
 import ray
 
 from ftm_shared import schemas
+from ftm_shared.aws import DependencyNotReadyError
 from ftm_shared.llm import LlmClient, LlmConfigurationError, LlmError
 from ftm_shared.progress import Progress
 from ftm_shared.storage import ObjectStore
@@ -23,7 +24,7 @@ from map_worker.documents import FirmDocuments, group_by_firm, read_quarter
 from map_worker.naming import NamingRejectedError, TopicNaming, name_topic
 from map_worker.progress_files import Checkpoint, Failure, write_failures
 from map_worker.topics import Topic
-from map_worker.workers import TopicWorker, shares, start_ray
+from map_worker.workers import TopicWorker, ray_logs, shares, start_ray
 
 log = logging.getLogger("map_worker")
 
@@ -159,6 +160,20 @@ class MapRun:
             self.summary.stage_seconds["total"] = time.perf_counter() - started
         return self.summary
 
+    async def _started(self, workers: list[Any]) -> None:
+        """Wait for the workers to load their model; a worker that dies at start (Ray logs it
+        in its session folder, not here) would otherwise leave the run waiting for ever."""
+        timeout_s = self.settings.ray_startup_timeout_s
+        try:
+            await asyncio.wait_for(
+                asyncio.gather(*(worker.ready.remote() for worker in workers)), timeout_s
+            )
+        except TimeoutError:
+            raise DependencyNotReadyError(
+                f"the Ray topic workers did not start within {timeout_s:.0f}s "
+                f"(RAY_STARTUP_TIMEOUT_S); see {ray_logs() / 'raylet.err'}"
+            ) from None
+
     async def _process(self, firms: list[FirmDocuments]) -> None:
         started = time.perf_counter()
         resources = start_ray(self.settings.ray_address)
@@ -170,7 +185,7 @@ class MapRun:
             )
             for _ in range(count)
         ]
-        await asyncio.gather(*(worker.ready.remote() for worker in workers))
+        await self._started(workers)
         self.summary.stage_seconds["startup"] = time.perf_counter() - started
         vectors = await self._embed(firms, workers)
         idle: asyncio.Queue[Any] = asyncio.Queue()

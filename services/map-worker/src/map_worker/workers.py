@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import tempfile
 import time
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -69,17 +71,37 @@ def shares(sizes: list[int], workers: int) -> list[list[int]]:
 
 
 # Ray puts its sockets under its temp dir, and AF_UNIX paths stop at 107 bytes: a deep TMPDIR
-# (nox gives each session one) makes a local start fail, so such a TMPDIR is not used for Ray.
+# (nox gives each session one) makes a local start fail.
 MAX_RAY_TMPDIR_CHARS = 40
 
 
+def ray_temp_dir(temp_dir: str, virtualenv: str) -> str | None:
+    """A replacement for `temp_dir` if Ray cannot run its local node there, else None.
+
+    Besides the socket-path limit, Ray's workers refuse (and die at start, leaving the driver
+    waiting) a temp dir inside the virtualenv, which is where nox puts each session's TMPDIR.
+    """
+    inside_venv = Path(virtualenv).resolve() in Path(temp_dir).resolve().parents
+    if len(temp_dir) > MAX_RAY_TMPDIR_CHARS or inside_venv:
+        return "/tmp"  # noqa: S108 (the system's short default)
+    return None
+
+
+def ray_logs() -> Path:
+    """The local Ray node's log folder (where a worker that died at start says why)."""
+    temp_dir = os.environ.get("RAY_TMPDIR") or tempfile.gettempdir()
+    return Path(temp_dir) / "ray" / "session_latest" / "logs"
+
+
 def start_ray(address: str | None) -> dict[str, Any]:
-    """Join `address` (RAY_ADDRESS) or start Ray on this machine; return its resources."""
-    if len(tempfile.gettempdir()) > MAX_RAY_TMPDIR_CHARS:
-        os.environ.setdefault("RAY_TMPDIR", "/tmp")  # noqa: S108 (the system's short default)
+    """Join `address` (RAY_ADDRESS) or start a Ray node of our own; return its resources."""
+    replacement = ray_temp_dir(tempfile.gettempdir(), sys.prefix)
+    if replacement:
+        os.environ.setdefault("RAY_TMPDIR", replacement)
     if not ray.is_initialized():
         ray.init(
-            address=address or None,
+            # "local" never attaches to a cluster someone else started with `ray start`.
+            address=address or "local",
             include_dashboard=False,
             ignore_reinit_error=True,
             logging_level=logging.WARNING,

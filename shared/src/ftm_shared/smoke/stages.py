@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import os
+import selectors
 import signal
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import click
 
@@ -19,6 +21,8 @@ from ftm_shared.smoke.memory import PeakMemory
 T = TypeVar("T")
 # Ray and torch shut down cleanly on SIGINT within seconds; past this the group is killed.
 GRACE_S = 20.0
+# Once a process has exited, its output is read until it has been quiet this long.
+QUIET_AFTER_EXIT_S = 1.0
 
 
 @dataclass
@@ -60,22 +64,58 @@ def run_service(module: str, *args: str) -> ServiceRun:
     command = [sys.executable, "-m", module, *args]
     click.echo(f"$ {module.replace('_', '-')} {' '.join(args)}")
     lines: list[str] = []
+
+    def show(line: str) -> None:
+        click.echo(line, nl=False)
+        lines.append(line)
+
     with _process_group(command) as process:
-        assert process.stdout is not None
-        for line in process.stdout:
-            click.echo(line, nl=False)
-            lines.append(line)
+        stream_lines(process, show)
         exit_code = process.wait()
     return ServiceRun(command, exit_code, "".join(lines))
 
 
+def stream_lines(
+    process: subprocess.Popen[bytes], on_line: Callable[[str], None], timeout_s: float | None = None
+) -> None:
+    """Hand each line of `process`'s output to `on_line` until the process has exited.
+
+    Reading to end-of-file is not enough: a process it started and left running (a Ray
+    worker) keeps the pipe open, and the reader would wait for it forever. Raises
+    `subprocess.TimeoutExpired` if the process runs past `timeout_s`.
+    """
+    assert process.stdout is not None
+    fd = process.stdout.fileno()
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+    pending = ""
+    deadline = None if timeout_s is None else time.monotonic() + timeout_s
+    with selectors.DefaultSelector() as selector:
+        selector.register(fd, selectors.EVENT_READ)
+        while True:
+            if deadline is not None and time.monotonic() > deadline:
+                raise subprocess.TimeoutExpired(process.args, timeout_s or 0.0)
+            exited = process.poll() is not None
+            if not selector.select(timeout=QUIET_AFTER_EXIT_S if exited else 0.5):
+                if exited:
+                    break
+                continue
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                break
+            *lines, pending = (pending + decoder.decode(chunk)).split("\n")
+            for line in lines:
+                on_line(line + "\n")
+    pending += decoder.decode(b"", final=True)
+    if pending:
+        on_line(pending)
+
+
 @contextlib.contextmanager
-def _process_group(command: list[str]) -> Iterator[subprocess.Popen[str]]:
+def _process_group(command: list[str]) -> Iterator[subprocess.Popen[bytes]]:
     process = subprocess.Popen(
         command,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
-        text=True,
         start_new_session=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
@@ -85,7 +125,7 @@ def _process_group(command: list[str]) -> Iterator[subprocess.Popen[str]]:
         stop_group(process)
 
 
-def stop_group(process: subprocess.Popen[str], grace_s: float = GRACE_S) -> None:
+def stop_group(process: subprocess.Popen[Any], grace_s: float = GRACE_S) -> None:
     """SIGINT first (what Ctrl-C would send), then SIGKILL for whatever is left."""
     running = process.poll() is None
     for sig, wait_s in ((signal.SIGINT, grace_s), (signal.SIGKILL, 5.0)) if running else ():
