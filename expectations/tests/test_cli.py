@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from ftm_shared.local.process import free_port
 from ftm_shared.storage import ObjectStore
 from ftm_shared.testing import run_module
 
@@ -44,6 +45,29 @@ def test_validate_exits_1_when_a_criterion_fails(
 
     assert done.returncode == 1, done.stdout + done.stderr
     assert "✗ Naming method is llm: 64/65 (1 row: firm AAOI topic 0" in done.stdout
+
+
+@pytest.mark.unit
+def test_an_unreachable_bucket_is_one_clear_error(tmp_path: Path) -> None:
+    nobody = f"http://127.0.0.1:{free_port()}"
+    done = run_module(
+        "ftm_shared",
+        "validate",
+        "--quarter",
+        "2017Q1",
+        env={
+            **os.environ,
+            "FTM_STATE_DIR": str(tmp_path),
+            "S3_BUCKET": "ftm-nowhere",
+            "AWS_ENDPOINT_URL": nobody,
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+        },
+    )
+
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert f"S3 at {nobody} did not answer" in done.stderr
+    assert "Traceback" not in done.stderr
 
 
 @pytest.mark.unit

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from ftm_shared import ingest as ingest_module
+from ftm_shared.aws import wait_for_bucket
 from ftm_shared.checklist import expectations_checklist
 from ftm_shared.cli_support import run_cli
 from ftm_shared.cloud.cli import cloud as cloud_group
@@ -21,6 +22,9 @@ from ftm_shared.local.process import ServerStartError
 from ftm_shared.logs import configure_logging
 from ftm_shared.raw_summary import summarise_raw
 from ftm_shared.storage import ObjectStore
+
+# Validating reads every output; an unreachable bucket is said once, not as a traceback.
+BUCKET_READY_TIMEOUT_S = 10.0
 
 
 def _quarter(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
@@ -176,7 +180,9 @@ def validate_command(quarter: str) -> None:
 
     Exits 1 when any criterion fails. The data docs go under FTM_GX_DIR (default .ftm/gx).
     """
-    checklist = expectations_checklist(load_settings(FtmSettings), quarter)
+    settings = load_settings(FtmSettings)
+    wait_for_bucket(settings, timeout_s=BUCKET_READY_TIMEOUT_S)
+    checklist = expectations_checklist(settings, quarter)
     click.echo(checklist.render())
     if not checklist.passed:
         raise click.exceptions.Exit(1)
