@@ -6,7 +6,8 @@ this CPU, against 11 ms for the model itself. llama.cpp's own server samples fir
 only the chosen token; the whole vocabulary is masked only when that token is rejected (a few
 percent of tokens). Greedy answers are identical either way, since the unmasked argmax is the
 masked argmax whenever the grammar accepts it. This module brings that order to
-llama-cpp-python, then runs its server unchanged.
+llama-cpp-python and registers the local prompt format (`completion_format`), then runs its
+server unchanged.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ import numpy as np
 from llama_cpp import Llama
 from llama_cpp._internals import LlamaContext, LlamaModel, LlamaSampler
 from llama_cpp.llama_grammar import LlamaGrammar
+
+from ftm_shared.local import completion_format  # noqa: F401 (registers the server's prompt format)
 
 
 class LazyGrammarSampler:

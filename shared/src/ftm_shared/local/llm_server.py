@@ -12,9 +12,9 @@ from ftm_shared.local.process import LOOPBACK, ServerRecord, free_port, http_ok,
 
 LLM = "llm"
 LOCAL_MODEL = "gemma3-270m"
-# The GGUF carries no chat template; llama-cpp-python's built-in Gemma format supplies the
-# <start_of_turn>/<end_of_turn> turns.
-CHAT_FORMAT = "gemma"
+# A base model without a chat template: prompts are continued as plain text
+# (registered by `completion_format`, which says why).
+CHAT_FORMAT = "ftm-continue"
 CONTEXT_TOKENS = 4096
 
 
