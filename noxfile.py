@@ -193,6 +193,13 @@ def bench_map(session: nox.Session) -> None:
 
 
 @nox.session(python=PYTHON)
+def bench_decode(session: nox.Session) -> None:
+    """Measure what batched decoding could gain over one sequence on this CPU's local LLM."""
+    install_workspace(session)
+    session.run("python", "tests/benchmarks/batch_decode_ceiling.py", *session.posargs)
+
+
+@nox.session(python=PYTHON)
 def bench_reduce(session: nox.Session) -> None:
     """Benchmark reduce clustering time at 5k, 20k and 50k topic rows."""
     sync(session, "--package", MEMBERS["services/reduce-worker"], "--no-dev")
