@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -27,16 +26,19 @@ def test_fewer_firms_than_workers_leave_a_worker_idle() -> None:
 
 @pytest.mark.unit
 @pytest.mark.parametrize(
-    ("temp_dir", "replaced"),
+    ("temp_dir", "virtualenv", "replaced"),
     [
-        ("/tmp", False),
-        ("/work/main/.nox/tests-member-map-worker/tmp", True),  # too deep for Ray's sockets
-        ("/ci/main/.nox/tests_e2e/tmp", True),  # short, but inside the session's virtualenv
+        ("/tmp", "/srv/app/.venv", False),
+        # too deep for Ray's sockets (nox's per-session folder in a deep clone)
+        ("/home/dev/src/ftm/.nox/tests-member-map-worker/tmp", "/srv/app/.venv", True),
+        # short enough, but inside the virtualenv (nox's per-session folder in a shallow clone)
+        ("/ci/ftm/.nox/e2e/tmp", "/ci/ftm/.nox/e2e", True),
     ],
 )
-def test_ray_gets_a_temp_dir_its_workers_accept(temp_dir: str, replaced: bool) -> None:
-    venv = str(Path(temp_dir).parent) if ".nox" in temp_dir else "/opt/venv"
-    assert (ray_temp_dir(temp_dir, venv) is not None) is replaced
+def test_ray_gets_a_temp_dir_its_workers_accept(
+    temp_dir: str, virtualenv: str, replaced: bool
+) -> None:
+    assert (ray_temp_dir(temp_dir, virtualenv) is not None) is replaced
 
 
 @pytest.fixture(scope="module")
