@@ -18,7 +18,8 @@ nox.options.sessions = ["lint", "tests"]
 
 ROOT = Path(__file__).parent
 MEMBERS = {
-    "shared": "ftm-shared",
+    "shared/lib": "ftm-shared",
+    "shared/ops": "ftm-ops",
     "services/map-worker": "ftm-map-worker",
     "services/reduce-worker": "ftm-reduce-worker",
     "services/model-tester": "ftm-model-tester",
@@ -167,7 +168,7 @@ def tests_terraform(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def deploy(session: nox.Session) -> None:
     """Plan and apply the terraform stacks and push the images (-- --dry-run, -- --yes)."""
-    install_member(session, "shared")
+    install_member(session, "shared/ops")
     session.run("ftm", "cloud", "deploy", "--repo-root", str(ROOT), *session.posargs)
 
 
@@ -249,11 +250,17 @@ def lint(session: nox.Session) -> None:
     ]
     session.run("ruff", "check", *sources)
     session.run("ruff", "format", "--check", *sources)
-    session.run("mypy", "shared/src", "expectations/src", *[f"services/{s}/src" for s in SERVICES])
+    session.run(
+        "mypy",
+        "shared/lib/src",
+        "shared/ops/src",
+        "expectations/src",
+        *[f"services/{s}/src" for s in SERVICES],
+    )
     dockerfiles = sorted(str(p.relative_to(ROOT)) for p in ROOT.glob("services/*/Dockerfile"))
     session.run("hadolint", *dockerfiles)
     session.run(
-        "python", "-m", "ftm_shared.cloud.terraform_cli", "fmt", "-check", "-recursive", "terraform"
+        "python", "-m", "ftm_ops.cloud.terraform_cli", "fmt", "-check", "-recursive", "terraform"
     )
     # checkov pins an older boto3 and its own `hcl2`, so it runs in an isolated, pinned tool
     # environment; every skipped check carries its justification inline in the .tf file.

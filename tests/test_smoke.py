@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from ftm_shared.local.process import ServerRecord, pid_alive
-from ftm_shared.smoke.stages import stop_group, stream_lines
+from ftm_ops.local.process import ServerRecord, pid_alive
+from ftm_ops.smoke.stages import stop_group, stream_lines
 
 pytestmark = pytest.mark.integration
 

@@ -16,7 +16,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from ftm_expectations.checklist import Checklist, run_checklist
-from ftm_shared import ingest, layout, schemas
+from ftm_ops import ingest
+from ftm_shared import layout, schemas
 from ftm_shared.config import FtmSettings, load_settings
 from ftm_shared.storage import ObjectStore
 

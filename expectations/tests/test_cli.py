@@ -8,14 +8,14 @@ from typing import Any
 
 import pytest
 
-from ftm_shared.local.process import free_port
+from ftm_ops.local.process import free_port
+from ftm_ops.testing import run_module
 from ftm_shared.storage import ObjectStore
-from ftm_shared.testing import run_module
 
 
 def _validate(gx_dir: Path, *args: str) -> Any:
     return run_module(
-        "ftm_shared", "validate", *args, env={**os.environ, "FTM_GX_DIR": str(gx_dir)}
+        "ftm_ops", "validate", *args, env={**os.environ, "FTM_GX_DIR": str(gx_dir)}
     )
 
 
@@ -51,7 +51,7 @@ def test_validate_exits_1_when_a_criterion_fails(
 def test_an_unreachable_bucket_is_one_clear_error(tmp_path: Path) -> None:
     nobody = f"http://127.0.0.1:{free_port()}"
     done = run_module(
-        "ftm_shared",
+        "ftm_ops",
         "validate",
         "--quarter",
         "2017Q1",

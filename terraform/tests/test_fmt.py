@@ -18,7 +18,7 @@ def fmt_check(directory: Path) -> subprocess.CompletedProcess[str]:
         [
             sys.executable,
             "-m",
-            "ftm_shared.cloud.terraform_cli",
+            "ftm_ops.cloud.terraform_cli",
             "fmt",
             "-check",
             "-recursive",

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from ftm_shared.cloud import images
+from ftm_ops.cloud import images
 
 pytestmark = pytest.mark.unit
 

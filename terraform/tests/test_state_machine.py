@@ -13,8 +13,8 @@ from typing import Any
 import httpx
 import pytest
 
+from ftm_ops.local.cloud import LocalCloud
 from ftm_shared.layout import failures_key
-from ftm_shared.local.cloud import LocalCloud
 
 TERRAFORM = Path(__file__).resolve().parents[1]
 ASL = TERRAFORM / "modules" / "stepfunctions" / "definition.asl.json"

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from ftm_shared.cloud import images
-from ftm_shared.cloud.settings import DeploySettings, SmokeSettings
-from ftm_shared.cloud.terraform import stack_variables
+from ftm_ops.cloud import images
+from ftm_ops.cloud.settings import DeploySettings, SmokeSettings
+from ftm_ops.cloud.terraform import stack_variables
 from ftm_shared.config import FtmSettings
 from ftm_shared.llm import LlmSettings
 

@@ -10,7 +10,8 @@ import time
 
 from llama_cpp import Llama
 
-from ftm_shared.local.llm_server import CONTEXT_TOKENS, local_model_file
+from ftm_ops.local.llm_server import CONTEXT_TOKENS
+from ftm_shared.models import local_llm_gguf
 
 PROMPT = "Name this topic of an earnings call. Keywords: revenue, margin, growth. " * 20
 TOKENS_PER_SIZE = 320
@@ -28,7 +29,7 @@ def tokens_per_second(llm: Llama, prompt: list[int], batch: int) -> float:
 
 def main() -> None:
     llm = Llama(
-        model_path=str(local_model_file()),
+        model_path=str(local_llm_gguf()),
         n_ctx=CONTEXT_TOKENS,
         n_threads=2,
         logits_all=True,

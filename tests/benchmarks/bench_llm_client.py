@@ -18,12 +18,12 @@ from pathlib import Path
 
 import httpx
 
+from ftm_ops.local.llm_server import env_for, start_llm
+from ftm_ops.local.process import stop_process
 from ftm_shared.data import earnings_call_file
 from ftm_shared.llm import LlmClient, LlmConfig
 from ftm_shared.llm.client import response_format
 from ftm_shared.llm.workload import Messages, TopicName, maec_naming_prompts
-from ftm_shared.local.llm_server import env_for, start_llm
-from ftm_shared.local.process import stop_process
 
 MAX_TOKENS = 160
 

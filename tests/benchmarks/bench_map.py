@@ -26,10 +26,10 @@ from typing import Any
 import httpx
 from naive_map import read_firms
 
+from ftm_ops.ingest import ingest
+from ftm_ops.local import cloud
 from ftm_shared.config import ENV_FILE_NAME, FtmSettings, load_settings, read_env_file
 from ftm_shared.data import earnings_call_file
-from ftm_shared.ingest import ingest
-from ftm_shared.local import cloud
 from ftm_shared.storage import ObjectStore
 
 HERE = Path(__file__).parent

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from ftm_shared.local.cloud import LocalCloud
-from ftm_shared.testing import run_module
+from ftm_ops.local.cloud import LocalCloud
+from ftm_ops.testing import run_module
 
 map_worker = partial(run_module, "map_worker")
 

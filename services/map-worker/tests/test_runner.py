@@ -16,9 +16,9 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
+from ftm_ops.ingest import ingest
+from ftm_ops.local.cloud import LocalCloud
 from ftm_shared import layout, schemas
-from ftm_shared.ingest import ingest
-from ftm_shared.local.cloud import LocalCloud
 from ftm_shared.storage import ObjectStore
 from map_worker.runner import BusyClock
 

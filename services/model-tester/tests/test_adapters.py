@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import pytest
 
+from ftm_ops.testing import run_module
 from ftm_shared import layout
 from ftm_shared.storage import ObjectStore
-from ftm_shared.testing import run_module
 from model_tester.adapters import list_adapters
 
 pytestmark = pytest.mark.integration

@@ -9,8 +9,8 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
+from ftm_ops.local.cloud import LocalCloud
 from ftm_shared import layout
-from ftm_shared.local.cloud import LocalCloud
 from ftm_shared.storage import ObjectStore
 from model_tester.adapters import METADATA_FILE, upload_adapter
 from model_tester.base_model import LoadedModel

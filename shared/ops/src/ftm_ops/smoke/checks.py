@@ -1,0 +1,40 @@
+"""The smoke run's own criteria: what the stages report (the suites' come after them)."""
+
+from __future__ import annotations
+
+from ftm_ops.ingest import IngestResult
+from ftm_ops.smoke.outputs import Outputs
+from ftm_ops.smoke.stages import ServiceRun
+from ftm_shared.checklist import Criterion
+
+DEMO = "model-tester demo (base vs adapter)"
+
+
+def pipeline_criteria(
+    ingested: IngestResult, mapped: ServiceRun, reduced: ServiceRun | None, outputs: Outputs
+) -> list[Criterion]:
+    topics = outputs.firm_topics
+    mapped_firms = int(topics["firm_id"].nunique()) if not topics.empty else 0
+    themes = len(outputs.themes)
+    return [
+        Criterion.counted(
+            "Firms mapped", mapped_firms, ingested.n_firms, f"map-worker exit {mapped.exit_code}"
+        ),
+        Criterion(
+            "Reduce finished",
+            reduced is not None and reduced.ok,
+            detail="not run" if reduced is None else f"reduce-worker exit {reduced.exit_code}",
+        ),
+        Criterion(
+            "Cross-firm themes found",
+            themes > 0,
+            detail=f"{themes} themes from {len(topics)} firm topics",
+        ),
+    ]
+
+
+def demo_criterion(demo: ServiceRun) -> Criterion:
+    summary = demo.line_starting("summary:")
+    if demo.ok and summary:
+        return Criterion(DEMO, True, detail=summary.removeprefix("summary: "))
+    return Criterion(DEMO, False, detail=f"model-tester exit {demo.exit_code}")

@@ -1,0 +1,145 @@
+"""The smoke run's HTML report: the checklist, stage times, theme sizes and a themes × firms map.
+
+Plain HTML with inline SVG and CSS: it opens from disk in any browser, offline, and needs no
+plotting library in the workspace.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from html import escape
+from pathlib import Path
+
+import pandas as pd
+
+from ftm_ops.smoke.memory import gib
+from ftm_shared.checklist import Criterion
+
+BAR_WIDTH_PX = 360
+MAX_HEATMAP_THEMES = 40
+STYLE = """
+body { font-family: system-ui, sans-serif; margin: 2rem; color: #1d2430; }
+table { border-collapse: collapse; margin: 1rem 0; }
+td, th { border: 1px solid #d5d9e0; padding: 4px 8px; font-size: 13px; text-align: left; }
+.ok { color: #1a7f37; } .bad { color: #cf222e; font-weight: 600; }
+.heat td { width: 18px; height: 18px; padding: 0; }
+.heat th.firm { writing-mode: vertical-rl; transform: rotate(180deg); font-weight: normal; }
+"""
+
+
+@dataclass(frozen=True)
+class SmokeReport:
+    quarter: str
+    passed: bool
+    checklist: Sequence[Criterion]
+    stage_seconds: dict[str, float]
+    stage_peak_bytes: dict[str, int]
+    themes: pd.DataFrame
+    contributions: pd.DataFrame
+    notes: Sequence[str] = ()
+
+
+def write_report(report: SmokeReport, target: Path) -> Path:
+    verdict = "passed" if report.passed else "FAILED"
+    sections = [
+        f"<h1>ftm smoke run — {escape(report.quarter)}: {verdict}</h1>",
+        *(f"<p>{escape(note)}</p>" for note in report.notes),
+        "<h2>Checklist</h2>",
+        _checklist(report.checklist),
+        "<h2>Stages</h2>",
+        _stages(report.stage_seconds, report.stage_peak_bytes),
+        "<h2>Theme sizes</h2>",
+        _theme_bars(report.themes),
+        "<h2>Themes × firms</h2>",
+        "<p>Each cell: the best similarity of that firm's topics to the theme.</p>",
+        _heatmap(report.themes, report.contributions),
+        "<h2>Themes</h2>",
+        _themes_table(report.themes),
+    ]
+    page = (
+        "<!doctype html><html><head><meta charset='utf-8'>"
+        f"<title>ftm smoke {escape(report.quarter)}</title><style>{STYLE}</style></head>"
+        f"<body>{''.join(sections)}</body></html>"
+    )
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(page, encoding="utf-8")
+    return target
+
+
+def _checklist(criteria: Sequence[Criterion]) -> str:
+    rows = "".join(
+        f"<tr><td class='{'ok' if c.passed else 'bad'}'>{escape(c.render())}</td></tr>"
+        for c in criteria
+    )
+    return f"<table>{rows}</table>"
+
+
+def _stages(seconds: dict[str, float], peaks: dict[str, int]) -> str:
+    rows = "".join(
+        f"<tr><td>{escape(name)}</td><td>{took:.1f} s</td><td>{gib(peaks.get(name, 0))}</td></tr>"
+        for name, took in seconds.items()
+    )
+    return f"<table><tr><th>stage</th><th>time</th><th>peak memory</th></tr>{rows}</table>"
+
+
+def _theme_bars(themes: pd.DataFrame) -> str:
+    if themes.empty:
+        return "<p>No themes.</p>"
+    most = max(int(themes["n_topics"].max()), 1)
+    row_px = 22
+    bars = []
+    for index, theme in enumerate(themes.itertuples()):
+        y = index * row_px
+        width = BAR_WIDTH_PX * int(theme.n_topics) / most
+        bars.append(
+            f"<text x='0' y='{y + 15}' font-size='12'>{escape(str(theme.name))[:48]}</text>"
+            f"<rect x='330' y='{y + 3}' width='{width:.0f}' height='16' fill='#4c78a8'/>"
+            f"<text x='{336 + width:.0f}' y='{y + 15}' font-size='12'>"
+            f"{theme.n_topics} topics, {theme.n_firms} firms</text>"
+        )
+    height = row_px * len(themes)
+    return (
+        f"<svg width='{330 + BAR_WIDTH_PX + 140}' height='{height}' "
+        f"xmlns='http://www.w3.org/2000/svg'>{''.join(bars)}</svg>"
+    )
+
+
+def _heatmap(themes: pd.DataFrame, contributions: pd.DataFrame) -> str:
+    if themes.empty or contributions.empty:
+        return "<p>No themes.</p>"
+    shown = themes.head(MAX_HEATMAP_THEMES)
+    best = (
+        contributions[contributions["theme_id"].isin(shown["theme_id"])]
+        .assign(firm=lambda frame: frame["firm_name"].fillna(frame["firm_id"]))
+        .pivot_table(index="theme_id", columns="firm", values="similarity", aggfunc="max")
+    )
+    firms = sorted(best.columns)
+    header = "".join(f"<th class='firm'>{escape(str(firm))}</th>" for firm in firms)
+    rows = []
+    for theme in shown.itertuples():
+        cells = []
+        for firm in firms:
+            value = best.at[theme.theme_id, firm] if theme.theme_id in best.index else None
+            if value is None or pd.isna(value):
+                cells.append("<td></td>")
+            else:
+                alpha = max(0.15, min(1.0, float(value)))
+                cells.append(
+                    f"<td title='{escape(str(firm))}: {float(value):.2f}' "
+                    f"style='background: rgba(76,120,168,{alpha:.2f})'></td>"
+                )
+        rows.append(f"<tr><th>{escape(str(theme.name))}</th>{''.join(cells)}</tr>")
+    return f"<table class='heat'><tr><th></th>{header}</tr>{''.join(rows)}</table>"
+
+
+def _themes_table(themes: pd.DataFrame) -> str:
+    if themes.empty:
+        return "<p>No themes.</p>"
+    rows = "".join(
+        f"<tr><td>{escape(str(t.theme_id))}</td><td>{escape(str(t.name))}</td>"
+        f"<td>{t.n_firms}</td><td>{t.n_topics}</td><td>{escape(str(t.description))}</td></tr>"
+        for t in themes.itertuples()
+    )
+    header = "<tr><th>id</th><th>name</th><th>firms</th><th>topics</th><th>description</th></tr>"
+    return f"<table>{header}{rows}</table>"

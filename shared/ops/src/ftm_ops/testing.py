@@ -1,0 +1,113 @@
+"""Pytest fixtures for every ftm package: a real moto server over HTTP and the provided data.
+
+Registered as a pytest plugin (entry point `pytest11`), so any test suite with ftm-shared
+installed can ask for `local_cloud` or `data_dir` without a conftest of its own.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from ftm_ops.local import cloud
+from ftm_ops.local.llm_server import env_for as llm_env_for
+from ftm_ops.local.llm_server import start_llm
+from ftm_ops.local.process import ServerRecord, stop_process
+from ftm_shared import data
+from ftm_shared.config import FtmSettings, load_settings
+from ftm_shared.llm.config import LlmConfig
+from ftm_shared.storage import ObjectStore
+
+
+@pytest.fixture(scope="session")
+def moto_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerRecord]:
+    """One moto server (a subprocess on 127.0.0.1) for the whole test session."""
+    record = cloud.start_moto(tmp_path_factory.mktemp("moto"))
+    yield record
+    stop_process(record.pid)
+
+
+@pytest.fixture
+def local_cloud(
+    moto_server: ServerRecord, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> cloud.LocalCloud:
+    """A fresh bucket on the session's moto server, with the environment pointing at it."""
+    local = cloud.LocalCloud(
+        endpoint_url=moto_server.url, bucket=f"ftm-test-{uuid.uuid4().hex[:12]}"
+    )
+    cloud.provision(local)
+    for key, value in local.env().items():
+        monkeypatch.setenv(key, value)
+    # Never pick up a developer's own `ftm local up` env file or SSM choice.
+    monkeypatch.setenv("FTM_STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.delenv("FTM_ENV_FILE", raising=False)
+    monkeypatch.delenv("FTM_USE_SSM", raising=False)
+    return local
+
+
+@pytest.fixture
+def store(local_cloud: cloud.LocalCloud) -> ObjectStore:
+    return ObjectStore.from_settings(load_settings(FtmSettings))
+
+
+@pytest.fixture(scope="session")
+def llm_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerRecord]:
+    """One real llama.cpp server (Gemma 3 270M on the CPU) for the whole test session."""
+    record = start_llm(tmp_path_factory.mktemp("llm"))
+    yield record
+    stop_process(record.pid)
+
+
+@pytest.fixture
+def llm_config(llm_server: ServerRecord) -> LlmConfig:
+    """Client config for the session's LLM server, with test-sized health polling."""
+    env = llm_env_for(llm_server.url)
+    return LlmConfig(
+        base_url=env["LLM_BASE_URL"],
+        model=env["LLM_MODEL"],
+        response_format="json_object",
+        health_poll_s=1.0,
+        recovery_timeout_s=120.0,
+    )
+
+
+@pytest.fixture
+def pipeline_env(
+    local_cloud: cloud.LocalCloud, llm_config: LlmConfig, monkeypatch: pytest.MonkeyPatch
+) -> cloud.LocalCloud:
+    """`local_cloud` plus the environment that points a service at the session's LLM server."""
+    monkeypatch.setenv("LLM_BASE_URL", llm_config.base_url)
+    monkeypatch.setenv("LLM_MODEL", llm_config.model)
+    monkeypatch.setenv("LLM_RESPONSE_FORMAT", llm_config.response_format)
+    return local_cloud
+
+
+@pytest.fixture(scope="session")
+def data_dir() -> Path:
+    """The provided data sets; skipped with the reason where absent, unless FTM_REQUIRE_DATA=1."""
+    try:
+        return data.data_dir()
+    except data.DataNotFoundError as missing:
+        if os.environ.get("FTM_REQUIRE_DATA") == "1":
+            raise
+        pytest.skip(str(missing))
+
+
+def run_module(
+    module: str, *args: str, env: dict[str, str] | None = None, timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
+    """Run `python -m module args...` as a user would, in the current (test) environment."""
+    return subprocess.run(
+        [sys.executable, "-m", module, *args],
+        env=env if env is not None else dict(os.environ),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )

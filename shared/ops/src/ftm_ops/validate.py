@@ -1,0 +1,17 @@
+"""The Great Expectations suites' verdict on a quarter's outputs, for every operations command."""
+
+from __future__ import annotations
+
+from ftm_shared.checklist import Checklist
+from ftm_shared.config import FtmSettings
+
+
+def expectations_checklist(settings: FtmSettings, quarter: str) -> Checklist:
+    """The suites' checklist for `quarter`'s outputs in the settings' bucket.
+
+    Imported on use: Great Expectations takes seconds to import, and most `ftm` commands
+    never validate.
+    """
+    from ftm_expectations.checklist import run_checklist
+
+    return run_checklist(settings, quarter)

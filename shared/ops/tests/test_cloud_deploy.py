@@ -1,0 +1,235 @@
+"""`ftm cloud deploy`: the commands it runs, in order, and the boto3 parts against moto."""
+
+from __future__ import annotations
+
+import base64
+import os
+import stat
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from ftm_ops.cloud import images
+from ftm_ops.cloud.commands import Command
+from ftm_ops.cloud.deploy import deploy
+from ftm_ops.cloud.errors import CloudError
+from ftm_ops.cloud.settings import DeploySettings
+from ftm_ops.cloud.terraform import STACKS
+from ftm_ops.local.cloud import LocalCloud
+from ftm_shared.config import SettingsError, load_settings
+
+REPO = Path(__file__).resolve().parents[3]
+ACCOUNT = "123456789012"  # moto's account
+DEPLOY_ENV = {
+    "AWS_ACCOUNT_ID": ACCOUNT,
+    "VPC_ID": "vpc-0abc",
+    "SUBNET_IDS": "subnet-a, subnet-b",
+    "VLLM_MODEL_S3_URI": "s3://weights-bucket/models/qwen3-8b/",
+    "IMAGE_TAG": "abc123",
+}
+
+
+@dataclass
+class RecordingRunner:
+    """Records commands instead of running them (no docker, no terraform here)."""
+
+    dry_run: bool = False
+    commands: list[Command] = field(default_factory=list)
+
+    def run(self, command: Command, *, read_only: bool = False, capture: bool = False) -> str:
+        self.commands.append(command)
+        return ""
+
+    def argvs(self) -> list[tuple[str, ...]]:
+        return [c.argv for c in self.commands]
+
+
+@pytest.fixture
+def deploy_env(local_cloud: LocalCloud, monkeypatch: pytest.MonkeyPatch) -> LocalCloud:
+    for key, value in DEPLOY_ENV.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    return local_cloud
+
+
+def flow(runner: RecordingRunner) -> list[str]:
+    """Each command as `tool verb` (terraform's stack from -chdir), in order."""
+    steps = []
+    for argv in runner.argvs():
+        if argv[0] == "docker":
+            steps.append(f"docker {argv[1]}")
+        else:
+            chdir = next(a for a in argv if a.startswith("-chdir="))
+            verb = argv[argv.index(chdir) + 1]
+            steps.append(f"terraform {verb} {Path(chdir).name}")
+    return steps
+
+
+@pytest.mark.integration
+def test_deploy_plans_confirms_applies_and_pushes_in_order(
+    deploy_env: LocalCloud, tmp_path: Path
+) -> None:
+    runner, lines, asked = RecordingRunner(), [], []
+    settings = load_settings(DeploySettings)
+    deploy(
+        settings,
+        REPO,
+        runner,
+        echo=lines.append,
+        confirm=lambda q: asked.append(q) or True,
+        work_dir=tmp_path,
+    )
+    services = images.discover_services(REPO)
+    per_service = [step for _ in services for step in ("docker build", "docker push")]
+    assert flow(runner) == [
+        "docker info",
+        "terraform init foundation",
+        "terraform plan foundation",
+        "terraform init platform",
+        "terraform plan platform",
+        "terraform apply foundation",
+        "docker login",
+        *per_service,
+        "terraform apply platform",
+    ]
+    assert asked == ["Apply these plans?"]
+    assert f"account {ACCOUNT}" in lines[1]
+    # The login used a real ECR token from moto, through stdin, never argv.
+    login = next(c for c in runner.commands if c.argv[:2] == ("docker", "login"))
+    assert login.stdin and login.stdin not in login.display()
+    registry = f"{ACCOUNT}.dkr.ecr.{settings.aws_region}.amazonaws.com"
+    builds = [c for c in runner.commands if c.argv[:2] == ("docker", "build")]
+    assert [c.argv for c in builds] == [
+        (
+            "docker",
+            "build",
+            "-f",
+            f"services/{s}/Dockerfile",
+            "-t",
+            f"{registry}/ftm/{s}:abc123",
+            ".",
+        )
+        for s in services
+    ]
+    assert all(c.cwd == REPO for c in builds)
+    # Plans are applied as planned: apply takes the saved plan file.
+    applies = [c.argv for c in runner.commands if "apply" in c.argv]
+    assert [a[-1] for a in applies] == [str(tmp_path / f"{s}.tfplan") for s in STACKS]
+
+
+@pytest.mark.integration
+def test_declined_confirmation_applies_nothing(deploy_env: LocalCloud, tmp_path: Path) -> None:
+    runner = RecordingRunner()
+    with pytest.raises(CloudError, match="nothing was applied"):
+        deploy(
+            load_settings(DeploySettings),
+            REPO,
+            runner,
+            echo=lambda _line: None,
+            confirm=lambda _q: False,
+            work_dir=tmp_path,
+        )
+    assert not any("apply" in argv or "push" in argv for argv in runner.argvs())
+
+
+@pytest.mark.integration
+def test_wrong_account_stops_before_any_command(
+    deploy_env: LocalCloud, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("AWS_ACCOUNT_ID", "999999999999")
+    runner = RecordingRunner()
+    with pytest.raises(CloudError, match="belong to account 123456789012"):
+        deploy(
+            load_settings(DeploySettings),
+            REPO,
+            runner,
+            echo=lambda _line: None,
+            confirm=lambda _q: True,
+            assume_yes=True,
+            work_dir=tmp_path,
+        )
+    assert runner.commands == []
+
+
+@pytest.mark.integration
+def test_ecr_login_through_boto3(deploy_env: LocalCloud) -> None:
+    command = images.ecr_login_command(deploy_env.client("ecr"))
+    assert command.argv[:5] == ("docker", "login", "--username", "AWS", "--password-stdin")
+    assert command.argv[5] == f"{ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com"
+    token = deploy_env.client("ecr").get_authorization_token()["authorizationData"][0]
+    assert base64.b64decode(token["authorizationToken"]).decode() == f"AWS:{command.stdin}"
+
+
+@pytest.mark.integration
+def test_dry_run_prints_every_command_and_skips_plans_without_providers(
+    deploy_env: LocalCloud, tmp_path: Path
+) -> None:
+    # A terraform whose init fails the way it does without registry access.
+    fake = tmp_path / "terraform"
+    fake.write_text(
+        "#!/bin/sh\necho 'Error: Failed to query available provider packages' >&2\nexit 1\n"
+    )
+    fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "ftm_ops",
+            "cloud",
+            "deploy",
+            "--dry-run",
+            "--repo-root",
+            str(REPO),
+        ],
+        env={**os.environ, "TERRAFORM_BIN": str(fake), "FTM_STATE_DIR": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert f"account {ACCOUNT}" in out
+    assert "plan skipped: terraform init could not install the providers" in out
+    assert "Failed to query available provider packages" in out
+    for service in images.discover_services(REPO):
+        assert f"[dry run] $ (cd {REPO}) docker build -f services/{service}/Dockerfile" in out
+        registry = f"{ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com"
+        assert f"[dry run] $ docker push {registry}/ftm/{service}:abc123" in out
+    assert "[dry run] $ docker login --username AWS --password-stdin" in out
+    assert out.count("[dry run] $ ") == 2 + 1 + 2 * len(images.discover_services(REPO))
+    assert "dry run: nothing was applied or pushed" in out
+
+
+@pytest.mark.unit
+def test_settings_name_what_is_missing(monkeypatch: pytest.MonkeyPatch) -> None:
+    for key in (*DEPLOY_ENV, "S3_BUCKET", "FTM_USE_SSM"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("FTM_STATE_DIR", "/nonexistent")
+    with pytest.raises(SettingsError) as missing:
+        load_settings(DeploySettings)
+    for name in ("AWS_ACCOUNT_ID", "VPC_ID", "SUBNET_IDS", "VLLM_MODEL_S3_URI", "S3_BUCKET"):
+        assert f"{name}: missing" in str(missing.value)
+
+
+@pytest.mark.unit
+def test_subnets_are_comma_separated(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FTM_STATE_DIR", "/nonexistent")
+    settings = DeploySettings(
+        s3_bucket="b-1",
+        aws_account_id=ACCOUNT,
+        vpc_id="vpc-1",
+        subnet_ids="subnet-a, subnet-b,",
+        vllm_model_s3_uri="s3://w/m/",
+    )  # type: ignore[arg-type]
+    assert settings.subnet_ids == ["subnet-a", "subnet-b"]
+
+
+@pytest.mark.unit
+def test_a_secret_on_stdin_is_never_displayed() -> None:
+    command = Command(("docker", "login", "--password-stdin", "r"), stdin="s3cret")
+    assert "s3cret" not in command.display()
+    assert "s3cret" not in repr(command)

@@ -1,0 +1,108 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from ftm_ops.ingest import IngestError, ingest
+from ftm_shared import layout, schemas
+from ftm_shared.storage import ObjectStore
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def maec(data_dir: Path) -> Path:
+    return data_dir / "earnings_calls" / "maec_2017h1_sentences.parquet"
+
+
+@pytest.fixture(scope="module")
+def earnings21(data_dir: Path) -> Path:
+    return data_dir / "earnings_calls" / "earnings21_turns.parquet"
+
+
+def test_maec_quarter_lands_in_the_contract(maec: Path, store: ObjectStore) -> None:
+    result = ingest(maec, "2017Q1", store, firms=3)
+    table = store.read_parquet(result.key)
+    assert result.key == layout.raw_transcripts_key("2017Q1", maec.stem)
+    assert table.schema.equals(schemas.RAW_TRANSCRIPTS, check_metadata=False)
+    frame = table.to_pandas()
+    assert frame["firm_id"].nunique() == result.n_firms == 3
+    assert set(frame["quarter"]) == {"2017Q1"}
+    assert frame["earnings_call_date"].notna().all()
+    source = pd.read_parquet(maec)
+    expected = source[(source.quarter == "2017Q1") & source.firm_id.isin(frame.firm_id.unique())]
+    assert len(frame) == len(expected)
+
+
+def test_earnings21_names_go_to_the_firm_metadata(
+    earnings21: Path, store: ObjectStore, tmp_path: Path
+) -> None:
+    ids = tmp_path / "ids.csv"
+    ids.write_text("firm_id,permno,gvkey\nmonro_inc,12345,001234\n")
+    ingest(earnings21, "2020Q3", store, metadata_file=ids)
+    frame = store.read_parquet(layout.raw_transcripts_key("2020Q3", earnings21.stem)).to_pandas()
+    assert frame["firm_name"].notna().all()
+    monro = frame[frame.firm_id == "monro_inc"].iloc[0]
+    assert (monro.firm_name, monro.permno, monro.gvkey) == ("Monro Inc", 12345, "001234")
+    metadata = store.read_parquet(layout.firm_metadata_key()).to_pandas().set_index("firm_id")
+    assert metadata.loc["monro_inc", "sector"] == "Consumer Goods"
+
+
+def test_unknown_quarter_lists_the_quarters_present(maec: Path, store: ObjectStore) -> None:
+    with pytest.raises(
+        IngestError, match=r"maec.*'quarter' has no rows for 2019Q1.*2017Q1, 2017Q2"
+    ):
+        ingest(maec, "2019Q1", store)
+
+
+def test_malformed_quarter_is_refused(maec: Path, store: ObjectStore) -> None:
+    with pytest.raises(IngestError, match="--quarter: quarter must look like 2017Q1"):
+        ingest(maec, "2017-1", store)
+
+
+def _broken_copy(maec: Path, tmp_path: Path, change) -> Path:  # type: ignore[no-untyped-def]
+    frame = pd.read_parquet(maec)
+    frame = frame[frame.quarter == "2017Q1"].head(200).reset_index(drop=True)
+    path = tmp_path / "broken.parquet"
+    change(frame).to_parquet(path)
+    return path
+
+
+def test_missing_column_names_file_and_column(
+    maec: Path, store: ObjectStore, tmp_path: Path
+) -> None:
+    path = _broken_copy(maec, tmp_path, lambda f: f.drop(columns=["text"]))
+    with pytest.raises(IngestError, match=r"broken.parquet: missing column\(s\) text"):
+        ingest(path, "2017Q1", store)
+
+
+def test_empty_text_names_column_and_rows(maec: Path, store: ObjectStore, tmp_path: Path) -> None:
+    def blank(frame: pd.DataFrame) -> pd.DataFrame:
+        frame.loc[[7, 9], "text"] = "  "
+        return frame
+
+    path = _broken_copy(maec, tmp_path, blank)
+    with pytest.raises(
+        IngestError, match=r"broken.parquet: column 'text' is empty in row\(s\) 7, 9"
+    ):
+        ingest(path, "2017Q1", store)
+    assert store.list_keys("raw/") == []
+
+
+def test_unsafe_firm_id_is_refused(maec: Path, store: ObjectStore, tmp_path: Path) -> None:
+    def slash(frame: pd.DataFrame) -> pd.DataFrame:
+        frame.loc[0, "firm_id"] = "../etc"
+        return frame
+
+    path = _broken_copy(maec, tmp_path, slash)
+    with pytest.raises(IngestError, match=r"column 'firm_id': firm_id '../etc' cannot be used"):
+        ingest(path, "2017Q1", store)
+
+
+def test_not_parquet_names_the_file(store: ObjectStore, tmp_path: Path) -> None:
+    path = tmp_path / "garbage.parquet"
+    path.write_bytes(b"\xff\xfe not parquet")
+    with pytest.raises(IngestError, match=r"garbage\.parquet: not a readable Parquet file"):
+        ingest(path, "2017Q1", store)

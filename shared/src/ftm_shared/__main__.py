@@ -1,3 +1,0 @@
-from ftm_shared.cli import entrypoint
-
-entrypoint()
