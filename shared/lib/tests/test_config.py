@@ -5,9 +5,21 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ftm_ops.local.cloud import LocalCloud
-from ftm_shared.config import FtmSettings, SettingsError, load_settings, ssm_parameter_name
+from ftm_shared.config import (
+    FtmSettings,
+    SettingsError,
+    env_file_path,
+    load_settings,
+    local_paths,
+    read_settings,
+    require_settings,
+    ssm_parameter_name,
+)
+from ftm_shared.models import cache_dir
 
 
 @pytest.fixture
@@ -49,6 +61,59 @@ def test_env_file_fills_unset_values_and_environment_wins(
     settings = load_settings(FtmSettings)
     assert settings.s3_bucket == "from-file"
     assert settings.aws_region == "us-west-2"
+
+
+@pytest.mark.unit
+def test_local_paths_come_from_the_environment(
+    clean_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FTM_CACHE_DIR", str(clean_env / "cache"))
+    monkeypatch.setenv("FTM_DATA_DIR", "")  # empty: unset, as in a shell script
+    monkeypatch.setenv("FTM_REQUIRE_DATA", "1")
+    paths = local_paths()
+    assert paths.ftm_state_dir == clean_env
+    assert env_file_path() == clean_env / "local.env"
+    assert cache_dir() == clean_env / "cache"
+    assert paths.ftm_data_dir is None
+    assert paths.ftm_require_data is True
+
+
+@pytest.mark.unit
+def test_a_bad_local_path_setting_is_named(
+    clean_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FTM_REQUIRE_DATA", "perhaps")
+    with pytest.raises(SettingsError, match="FTM_REQUIRE_DATA: Input should be a valid boolean"):
+        local_paths()
+
+
+class _Prefixed(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="DEMO_")
+
+    port: int = Field(8000, le=65535, description="HTTP port")
+
+
+@pytest.mark.unit
+def test_a_prefixed_setting_is_named_by_its_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DEMO_PORT", "70000")
+    with pytest.raises(SettingsError) as error:
+        read_settings(_Prefixed)
+    lines = str(error.value).splitlines()
+    assert lines[1] == "  DEMO_PORT: Input should be less than or equal to 65535 — HTTP port"
+    assert lines[-1] == "Set them in the environment."
+
+
+class _Optional(FtmSettings):
+    remote_image: str | None = Field(None, description="The image the box runs")
+
+
+@pytest.mark.unit
+def test_an_optional_setting_one_command_needs_is_named(clean_env: Path) -> None:
+    settings = _Optional(s3_bucket="bucket")
+    with pytest.raises(SettingsError) as error:
+        require_settings(settings, "remote_image")
+    assert "  REMOTE_IMAGE: missing — The image the box runs" in str(error.value)
+    require_settings(_Optional(s3_bucket="bucket", remote_image="image"), "remote_image")
 
 
 @pytest.mark.integration

@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from ftm_shared import layout
+from ftm_shared.errors import InputError
 
 
 @pytest.mark.unit
@@ -14,14 +15,14 @@ def test_valid_quarters(quarter: str) -> None:
 @pytest.mark.unit
 @pytest.mark.parametrize("quarter", ["2017Q5", "Q2", "2017q1", "2017-Q1", ""])
 def test_invalid_quarters_are_refused(quarter: str) -> None:
-    with pytest.raises(ValueError, match="quarter must look like 2017Q1"):
+    with pytest.raises(InputError, match="quarter must look like 2017Q1"):
         layout.validate_quarter(quarter)
 
 
 @pytest.mark.unit
 @pytest.mark.parametrize("firm_id", ["a/b", "..", "x..y", "/abs", "", ".hidden"])
 def test_unsafe_segments_are_refused(firm_id: str) -> None:
-    with pytest.raises(ValueError, match="cannot be used in an object key"):
+    with pytest.raises(InputError, match="cannot be used in an object key"):
         layout.safe_segment(firm_id, "firm_id")
 
 

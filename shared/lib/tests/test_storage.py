@@ -5,7 +5,7 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from ftm_shared.storage import CorruptObjectError, ObjectNotFoundError, ObjectStore
+from ftm_shared.storage import ContractError, CorruptObjectError, ObjectNotFoundError, ObjectStore
 
 TABLE = pa.table({"firm_id": ["A", "B"], "n": [1, 2]})
 
@@ -58,3 +58,32 @@ def test_failed_local_write_keeps_the_previous_object(tmp_path: Path) -> None:
 def test_local_keys_cannot_escape_the_root(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="escapes the storage root"):
         ObjectStore(str(tmp_path / "root")).put_bytes("../outside", b"x")
+
+
+CONTRACT = pa.schema([("firm_id", pa.string()), ("n", pa.int32())])
+
+
+@pytest.mark.unit
+def test_read_contract_selects_and_casts(tmp_path: Path) -> None:
+    store = ObjectStore(str(tmp_path))
+    store.write_parquet("t.parquet", TABLE.append_column("extra", pa.array([0.5, 1.5])))
+    assert store.read_contract("t.parquet", CONTRACT, "demo").schema == CONTRACT
+    assert store.read_parquet_prefix("", CONTRACT).num_rows == 2
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize(
+    ("table", "expected"),
+    [
+        (pa.table({"firm_id": ["A"]}), r"t.parquet: missing column\(s\) n of the demo contract"),
+        (
+            pa.table({"firm_id": ["A"], "n": ["many"]}),
+            r"t.parquet: columns do not fit the demo contract",
+        ),
+    ],
+)
+def test_read_contract_names_the_object(tmp_path: Path, table: pa.Table, expected: str) -> None:
+    store = ObjectStore(str(tmp_path))
+    store.write_parquet("t.parquet", table)
+    with pytest.raises(ContractError, match=expected):
+        store.read_contract("t.parquet", CONTRACT, "demo")

@@ -11,11 +11,14 @@ import click
 from ftm_shared.aws import DependencyNotReadyError, wait_for_bucket
 from ftm_shared.config import FtmSettings, SettingsError, load_settings
 from ftm_shared.data import DataNotFoundError
+from ftm_shared.errors import InputError
 from ftm_shared.logs import configure_logging
 from ftm_shared.storage import CorruptObjectError, ObjectNotFoundError
 
-# Errors that are the user's to fix: print the message, not a traceback.
+# Errors that are the user's to fix: print the message, not a traceback. Nothing broader: a
+# ValueError from numpy or pyarrow is a bug and keeps its traceback.
 USER_ERRORS: tuple[type[Exception], ...] = (
+    InputError,
     SettingsError,
     DependencyNotReadyError,
     DataNotFoundError,

@@ -20,19 +20,52 @@ from pydantic_settings import (
 
 DEFAULT_STATE_DIR = Path(".ftm")
 ENV_FILE_NAME = "local.env"
+ENVIRONMENT_ONLY = "Set them in the environment."
 
 
 class SettingsError(RuntimeError):
     """A setting is missing or invalid; the message names it and says where to set it."""
 
 
+class LocalPaths(BaseSettings):
+    """Where this machine keeps ftm's files. Read from the process environment only: the env
+    file's own location is one of them, and none of them means anything inside SSM."""
+
+    # An empty variable (`FTM_DATA_DIR=`) means unset, as it did in the shell scripts.
+    model_config = SettingsConfigDict(extra="ignore", case_sensitive=False, env_ignore_empty=True)
+
+    ftm_state_dir: Path = Field(
+        DEFAULT_STATE_DIR, description="`ftm local up`'s env file, pid files and logs"
+    )
+    ftm_env_file: Path | None = Field(
+        None, description="The env file services read; default: FTM_STATE_DIR/local.env"
+    )
+    ftm_cache_dir: Path = Field(
+        default_factory=lambda: Path.home() / ".cache" / "ftm",
+        description="Assembled models, built servers, trained demo adapters",
+    )
+    ftm_data_dir: Path | None = Field(
+        None, description="The provided data sets; default: ../shared/data beside the project"
+    )
+    ftm_require_data: bool = Field(
+        False, description="Tests that need the data sets fail instead of skipping (CI)"
+    )
+
+
+def local_paths() -> LocalPaths:
+    """The paths as the environment sets them now (read on every call: tests and the smoke
+    run change them)."""
+    return read_settings(LocalPaths)
+
+
 def state_dir() -> Path:
-    """Where `ftm local up` keeps its env file, pid files and logs."""
-    return Path(os.environ.get("FTM_STATE_DIR", DEFAULT_STATE_DIR))
+    """Where `ftm local up` keeps its env file, pid files and logs (FTM_STATE_DIR)."""
+    return local_paths().ftm_state_dir
 
 
 def env_file_path() -> Path:
-    return Path(os.environ.get("FTM_ENV_FILE", state_dir() / ENV_FILE_NAME))
+    paths = local_paths()
+    return paths.ftm_env_file or paths.ftm_state_dir / ENV_FILE_NAME
 
 
 def read_env_file(path: Path) -> dict[str, str]:
@@ -135,26 +168,69 @@ class FtmSettings(BaseSettings):
 SettingsT = TypeVar("SettingsT", bound=BaseSettings)
 
 
-def describe_validation_error(settings_cls: type[BaseSettings], error: ValidationError) -> str:
+def setting_name(settings_cls: type[BaseSettings], field_name: str) -> str:
+    """The variable a field is set by, e.g. `S3_BUCKET`, or `VLLM_PORT` with a `VLLM_` prefix."""
+    return (str(settings_cls.model_config.get("env_prefix") or "") + field_name).upper()
+
+
+def _describe(
+    settings_cls: type[BaseSettings], problems: list[tuple[str | None, str]], where: str
+) -> str:
     lines = [f"Invalid or missing settings for {settings_cls.__name__}:"]
-    for problem in error.errors():
-        field_name = str(problem["loc"][0]) if problem["loc"] else "?"
+    for field_name, what in problems:
+        if field_name is None:  # a check across fields: its message names them
+            lines.append(f"  {what}")
+            continue
         field = settings_cls.model_fields.get(field_name)
         description = f" — {field.description}" if field and field.description else ""
-        what = "missing" if problem["type"] == "missing" else problem["msg"]
-        lines.append(f"  {field_name.upper()}: {what}{description}")
-    lines.append(
+        lines.append(f"  {setting_name(settings_cls, field_name)}: {what}{description}")
+    lines.append(where)
+    return "\n".join(lines)
+
+
+def _where_to_set() -> str:
+    return (
         "Set them in the environment, in the env file written by `ftm local up` "
         f"({env_file_path()}), or (with FTM_USE_SSM=true) as SSM parameters "
         "named {FTM_SSM_PREFIX}<setting name in lower case>."
     )
-    return "\n".join(lines)
 
 
-def load_settings(settings_cls: type[SettingsT], **overrides: Any) -> SettingsT:
-    """Build settings once at start-up; raise `SettingsError` naming every bad setting."""
-    apply_env_file()
+def describe_validation_error(
+    settings_cls: type[BaseSettings], error: ValidationError, where: str | None = None
+) -> str:
+    problems: list[tuple[str | None, str]] = [
+        (
+            str(problem["loc"][0]) if problem["loc"] else None,
+            "missing" if problem["type"] == "missing" else problem["msg"],
+        )
+        for problem in error.errors()
+    ]
+    return _describe(settings_cls, problems, where or _where_to_set())
+
+
+def require_settings(settings: BaseSettings, *field_names: str) -> None:
+    """Raise a `SettingsError` in the same format when optional settings that one command
+    needs are unset."""
+    missing = [name for name in field_names if getattr(settings, name) in (None, "")]
+    if missing:
+        problems: list[tuple[str | None, str]] = [(name, "missing") for name in missing]
+        raise SettingsError(_describe(type(settings), problems, _where_to_set()))
+
+
+def read_settings(
+    settings_cls: type[SettingsT], *, where: str = ENVIRONMENT_ONLY, **overrides: Any
+) -> SettingsT:
+    """Build settings from what their sources hold now; raise `SettingsError` naming every bad
+    setting and saying `where` to set them."""
     try:
         return settings_cls(**overrides)
     except ValidationError as error:
-        raise SettingsError(describe_validation_error(settings_cls, error)) from None
+        raise SettingsError(describe_validation_error(settings_cls, error, where)) from None
+
+
+def load_settings(settings_cls: type[SettingsT], **overrides: Any) -> SettingsT:
+    """Build settings once at start-up, the env file applied first; raise `SettingsError`
+    naming every bad setting."""
+    apply_env_file()
+    return read_settings(settings_cls, where=_where_to_set(), **overrides)

@@ -1,4 +1,4 @@
-"""The object-key layout of the data contracts (DESIGN.md), as functions.
+"""The object-key layout of the data contracts, as functions (their columns: `schemas.py`).
 
 Services never spell a key themselves: a change of layout is a change here.
 """
@@ -7,20 +7,22 @@ from __future__ import annotations
 
 import re
 
+from ftm_shared.errors import InputError
+
 QUARTER_PATTERN = re.compile(r"^(?P<year>\d{4})Q(?P<quarter>[1-4])$")
 _SAFE_SEGMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._=-]*$")
 
 
 def validate_quarter(quarter: str) -> str:
     if not QUARTER_PATTERN.match(quarter):
-        raise ValueError(f"quarter must look like 2017Q1 (year, 'Q', 1-4), got {quarter!r}")
+        raise InputError(f"quarter must look like 2017Q1 (year, 'Q', 1-4), got {quarter!r}")
     return quarter
 
 
 def safe_segment(value: str, what: str) -> str:
     """Reject a value that would escape its folder when used inside a key (`/`, `..`)."""
     if not _SAFE_SEGMENT.match(value) or ".." in value:
-        raise ValueError(f"{what} {value!r} cannot be used in an object key")
+        raise InputError(f"{what} {value!r} cannot be used in an object key")
     return value
 
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import importlib.util
-import os
 from pathlib import Path
+
+from ftm_shared.config import local_paths
 
 # The name the local LLM server serves Gemma 3 270M under (`LLM_MODEL` of the services).
 LOCAL_LLM_NAME = "gemma3-270m"
@@ -16,7 +17,7 @@ class EmbeddedModelError(RuntimeError):
 
 def cache_dir() -> Path:
     """FTM_CACHE_DIR: assembled models, built servers, trained demo adapters."""
-    return Path(os.environ.get("FTM_CACHE_DIR", Path.home() / ".cache" / "ftm"))
+    return local_paths().ftm_cache_dir
 
 
 def local_llm_gguf() -> Path:

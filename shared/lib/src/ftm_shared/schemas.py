@@ -1,4 +1,5 @@
-"""Arrow schemas of the data contracts (DESIGN.md). Writers cast to them; readers rely on them."""
+"""Arrow schemas of the data contracts (their object keys: `layout.py`). Writers cast to them;
+readers rely on them."""
 
 from __future__ import annotations
 

@@ -19,6 +19,8 @@ from urllib.parse import urlparse
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from ftm_shared.errors import InputError
+
 if TYPE_CHECKING:
     from ftm_shared.config import FtmSettings
 
@@ -29,12 +31,17 @@ class ObjectNotFoundError(FileNotFoundError):
         self.uri = uri
 
 
-class CorruptObjectError(ValueError):
+class CorruptObjectError(InputError):
     """An object exists but cannot be decoded; the message names it."""
 
     def __init__(self, uri: str, reason: str) -> None:
         super().__init__(f"{uri} is not a readable Parquet/JSON object: {reason}")
         self.uri = uri
+
+
+class ContractError(InputError):
+    """A table lacks a column of its data contract or a column does not cast to the contract's
+    type; the message names the object."""
 
 
 class _Backend(Protocol):
@@ -186,16 +193,37 @@ class ObjectStore:
         except (pa.ArrowInvalid, OSError) as error:
             raise CorruptObjectError(self.uri(key), str(error)) from None
 
+    def read_contract(self, key: str, schema: pa.Schema, contract: str) -> pa.Table:
+        """The Parquet object at `key` as the `contract` table: `schema`'s columns, in its order
+        and types. `ContractError` names the object when a column is missing or does not fit;
+        `CorruptObjectError` when it is not Parquet."""
+        table = self.read_parquet(key)
+        missing = [name for name in schema.names if name not in table.column_names]
+        if missing:
+            raise ContractError(
+                f"{self.uri(key)}: missing column(s) {', '.join(missing)} of the {contract} "
+                "contract"
+            )
+        try:
+            return table.select(schema.names).cast(schema)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as error:
+            raise ContractError(
+                f"{self.uri(key)}: columns do not fit the {contract} contract ({error})"
+            ) from None
+
     def parquet_keys(self, prefix: str) -> list[str]:
         return [key for key in self.list_keys(prefix) if key.endswith(".parquet")]
 
     def read_parquet_prefix(self, prefix: str, schema: pa.Schema | None = None) -> pa.Table:
-        """Every Parquet object under `prefix`, concatenated (an empty table when none)."""
-        tables = [self.read_parquet(key) for key in self.parquet_keys(prefix)]
-        if not tables:
-            if schema is None:
+        """Every Parquet object under `prefix`, concatenated (an empty table when none); with
+        `schema`, each read as that contract (`read_contract`)."""
+        keys = self.parquet_keys(prefix)
+        if schema is None:
+            if not keys:
                 raise ObjectNotFoundError(self.uri(prefix))
-            return schema.empty_table()
-        if schema is not None:
-            tables = [table.select(schema.names).cast(schema) for table in tables]
+            tables = [self.read_parquet(key) for key in keys]
+        else:
+            tables = [self.read_contract(key, schema, "data") for key in keys]
+            if not tables:
+                return schema.empty_table()
         return pa.concat_tables(tables, promote_options="default")

@@ -20,7 +20,7 @@ from ftm_ops.local.llm_server import env_for as llm_env_for
 from ftm_ops.local.llm_server import start_llm
 from ftm_ops.local.process import ServerRecord, stop_process
 from ftm_shared import data
-from ftm_shared.config import FtmSettings, load_settings
+from ftm_shared.config import FtmSettings, load_settings, local_paths
 from ftm_shared.llm.config import LlmConfig
 from ftm_shared.storage import ObjectStore
 
@@ -94,7 +94,7 @@ def data_dir() -> Path:
     try:
         return data.data_dir()
     except data.DataNotFoundError as missing:
-        if os.environ.get("FTM_REQUIRE_DATA") == "1":
+        if local_paths().ftm_require_data:
             raise
         pytest.skip(str(missing))
 

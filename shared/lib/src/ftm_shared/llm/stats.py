@@ -45,10 +45,16 @@ class LlmStats:
         }
 
     def summary(self) -> str:
-        d = self.as_dict()
-        return (
-            f"LLM: {d['requests']} requests ({d['attempts']} attempts, {d['retries']} retries, "
-            f"{d['failures']} failed), {d['recoveries']} recoveries waiting "
-            f"{d['recovery_wait_s']}s, latency p50 {d['latency_p50_s']}s p95 "
-            f"{d['latency_p95_s']}s, tokens {d['prompt_tokens']} in / {d['completion_tokens']} out"
-        )
+        return f"LLM: {describe(self.as_dict())}"
+
+
+def describe(counters: dict[str, Any]) -> str:
+    """One line from `LlmStats.as_dict()` counters, also once they have travelled in a job's
+    summary: requests, retries, failures, recoveries, latency and tokens."""
+    d = counters
+    return (
+        f"{d['requests']} requests ({d['attempts']} attempts, {d['retries']} retries, "
+        f"{d['failures']} failed), {d['recoveries']} recoveries waiting "
+        f"{d['recovery_wait_s']}s, latency p50 {d['latency_p50_s']}s p95 "
+        f"{d['latency_p95_s']}s, tokens {d['prompt_tokens']} in / {d['completion_tokens']} out"
+    )
