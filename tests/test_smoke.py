@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from ftm_ops.local.process import ServerRecord, pid_alive
-from ftm_ops.smoke.stages import stop_group, stream_lines
+from ftm_ops.quarter.processes import stop_group, stream_lines
 
 pytestmark = pytest.mark.integration
 

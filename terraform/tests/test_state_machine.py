@@ -1,23 +1,28 @@
-"""The state machine: its jobs are the batch module's, its parameters are what the job
-commands take, and a failed map names the failures manifest where map writes it."""
+"""The state machine follows the pipeline's one definition (`ftm_shared.pipeline`): its jobs
+are the pipeline's stages in order, with the batch module's job definitions and the commands
+the stages take, and it reads a job's exit code the way the local run does (0: next stage;
+anything else: the stage's Fail state). Run on moto's Step Functions interpreter with the
+Batch tasks stood in for (`ftm_ops.quarter.on_moto`: moto cannot run Batch tasks)."""
 
 from __future__ import annotations
 
 import json
 import re
-import time
-import uuid
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
+from moto import mock_aws
 
-from ftm_ops.local.cloud import LocalCloud
+from ftm_ops.quarter.on_moto import execute
+from ftm_shared import pipeline
 from ftm_shared.layout import failures_key
 
 TERRAFORM = Path(__file__).resolve().parents[1]
 ASL = TERRAFORM / "modules" / "stepfunctions" / "definition.asl.json"
+INTERPRETER = {"stepfunctions": {"execute_state_machine": True}}
+
+pytestmark = pytest.mark.unit
 
 
 def definition(**values: str) -> dict[str, Any]:
@@ -33,7 +38,6 @@ def placeholders() -> set[str]:
     return set(re.findall(r"\$\{(\w+)\}", ASL.read_text()))
 
 
-@pytest.mark.unit
 def test_template_variables_are_exactly_the_placeholders(modules: dict[str, Any]) -> None:
     machine = modules["stepfunctions"]["resource"]["aws_sfn_state_machine.pipeline"]
     match = re.search(r"templatefile\([^,]+,\s*\{(.*)\}\)", machine["definition"], re.S)
@@ -47,26 +51,38 @@ def test_template_variables_are_exactly_the_placeholders(modules: dict[str, Any]
             assert stage in stages and value == f"var.job_definition_arns.{stage}"
 
 
-@pytest.mark.unit
-def test_jobs_are_the_batch_stages_with_the_parameters_their_commands_take(
+def test_jobs_are_the_pipeline_stages_with_the_commands_they_take(
     modules: dict[str, Any],
 ) -> None:
-    stages = modules["batch"]["locals"]["stages"]
+    batch_stages = modules["batch"]["locals"]["stages"]
     states = definition()["States"]
-    submitted = {}
-    for state in states.values():
-        if state.get("Resource", "").startswith("arn:aws:states:::batch:submitJob"):
-            parameters = state["Parameters"]
-            stage = re.fullmatch(r"<(\w+)_job_definition_arn>", parameters["JobDefinition"])
-            assert stage, parameters["JobDefinition"]
-            submitted[stage.group(1)] = {k.removesuffix(".$") for k in parameters["Parameters"]}
-    assert set(submitted) == set(stages)
-    for stage, body in stages.items():
-        refs = {a.removeprefix("Ref::") for a in body["command"] if a.startswith("Ref::")}
-        assert refs == submitted[stage], stage
+    assert set(batch_stages) == {stage.name for stage in pipeline.STAGES}
+    for stage in pipeline.STAGES:
+        task = states[stage.state]
+        assert task["Resource"] == "arn:aws:states:::batch:submitJob.sync"
+        assert task["Parameters"]["JobDefinition"] == f"<{stage.name}_job_definition_arn>"
+        submitted = {key.removesuffix(".$") for key in task["Parameters"]["Parameters"]}
+        assert submitted == stage.placeholders(), stage.name
+        as_refs = [re.sub(r"^\{(\w+)\}$", r"Ref::\1", arg) for arg in stage.args]
+        assert batch_stages[stage.name]["command"] == as_refs, stage.name
 
 
-@pytest.mark.unit
+def test_states_follow_the_pipeline_order_and_failures_end_in_the_stages_fail_state() -> None:
+    machine = definition()
+    states = machine["States"]
+    chain, name = [], machine["StartAt"]
+    while "Next" in states[name] or states[name]["Type"] == "Task":
+        if states[name]["Type"] == "Task":
+            chain.append(name)
+            catches = {c["Next"] for c in states[name]["Catch"]}
+            stage = next(s for s in pipeline.STAGES if s.state == name)
+            assert catches == {stage.failed_state}
+            assert states[stage.failed_state]["Type"] == "Fail"
+        name = states[name]["Next"]
+    assert chain == [stage.state for stage in pipeline.STAGES]
+    assert states[name]["Type"] == "Succeed"
+
+
 def test_every_transition_exists_and_every_state_is_reachable() -> None:
     machine = definition()
     states = machine["States"]
@@ -85,36 +101,27 @@ def test_every_transition_exists_and_every_state_is_reachable() -> None:
             assert state.get("Retry") and state.get("Catch"), f"{name}: retries and catches"
 
 
-@pytest.mark.integration
-def test_failed_map_names_the_failures_manifest(local_cloud: LocalCloud) -> None:
-    """Runs the real Prepare and MapFailed states in moto (the Batch task cannot run there)."""
-    httpx.post(
-        f"{local_cloud.endpoint_url}/moto-api/config",
-        json={"stepfunctions": {"execute_state_machine": True}},
-    ).raise_for_status()
-    states = definition()["States"]
-    machine = {
-        "StartAt": "Prepare",
-        "States": {
-            "Prepare": {**states["Prepare"], "Next": "MapFailed"},
-            "MapFailed": states["MapFailed"],
-        },
-    }
-    sfn = local_cloud.client("stepfunctions")
-    arn = sfn.create_state_machine(
-        name=f"asl-{uuid.uuid4().hex[:8]}",
-        definition=json.dumps(machine),
-        roleArn="arn:aws:iam::123456789012:role/test",
-    )["stateMachineArn"]
-    name = "smoke-2017Q1-20260101T000000"
-    execution = sfn.start_execution(
-        stateMachineArn=arn, name=name, input=json.dumps({"quarter": "2017Q1", "bucket": "b-1"})
-    )["executionArn"]
-    for _ in range(100):
-        described = sfn.describe_execution(executionArn=execution)
-        if described["status"] != "RUNNING":
-            break
-        time.sleep(0.1)
-    assert described["status"] == "FAILED"
-    assert described["error"] == "MapFailed"
-    assert described["cause"].endswith(f"s3://b-1/{failures_key('2017Q1', name)}")
+QUARTER_INPUT = {"quarter": "2017Q1", "bucket": "ftm-data"}
+
+
+def test_a_map_job_that_exits_0_runs_reduce_on_moto() -> None:
+    """1 of 20 firms failed: map-worker exits 0 (policy met, firm in the manifest), the Batch
+    job succeeds, and the execution goes on to reduce, as `ftm smoke` does."""
+    with mock_aws(config=INTERPRETER):  # type: ignore[arg-type]
+        done = execute(definition(), QUARTER_INPUT, name="smoke-2017Q1-1")
+    assert done.status == "SUCCEEDED", done.cause
+    assert [job["JobName"] for job in done.jobs] == ["map-2017Q1", "reduce-2017Q1"]
+    assert done.jobs[0]["Parameters"] == {**QUARTER_INPUT, "batch_id": "smoke-2017Q1-1"}
+    assert done.jobs[1]["Parameters"] == QUARTER_INPUT
+
+
+def test_a_map_job_that_fails_the_policy_fails_the_execution_naming_the_manifest() -> None:
+    """5 of 20 firms failed: map-worker exits 3, the Batch job fails, reduce never runs."""
+    name = "smoke-2017Q1-2"
+    with mock_aws(config=INTERPRETER):  # type: ignore[arg-type]
+        done = execute(definition(), QUARTER_INPUT, failing={"RunMap"}, name=name)
+    assert done.status == "FAILED"
+    assert done.error == pipeline.stage("map").failed_state
+    assert done.cause and done.cause.endswith(f"s3://ftm-data/{failures_key('2017Q1', name)}")
+    assert [job["JobName"] for job in done.jobs] == []
+    assert "RunReduce" not in done.states

@@ -16,11 +16,10 @@ from ftm_shared.config import load_settings
 from ftm_shared.layout import validate_quarter
 from ftm_shared.llm import LlmError
 from ftm_shared.logs import configure_logging
+from ftm_shared.pipeline import FailurePolicy
 from ftm_shared.storage import ObjectStore
 from map_worker.config import MapWorkerSettings
 from map_worker.runner import MapRequest, MapRun, MapSummary
-
-EXIT_FIRMS_FAILED = 3
 
 
 @service_group(
@@ -62,7 +61,8 @@ def run_command(
     keyword_fallback: bool,
     summary_json: Path | None,
 ) -> None:
-    """Topics for every firm of QUARTER; exit 3 when any firm failed (see the failures file)."""
+    """Topics for every firm of QUARTER; failed firms are listed in the failures manifest, and
+    the exit code is 3 when more fail than PIPELINE_TOLERATED_FAILURE_PCT allows."""
     if firms and firm_ids:
         raise click.UsageError("--firms and --firm-ids exclude each other")
     overrides = {"s3_bucket": bucket} if bucket else {}
@@ -80,8 +80,10 @@ def run_command(
     if summary_json:
         summary_json.parent.mkdir(parents=True, exist_ok=True)
         summary_json.write_text(json.dumps(asdict(summary), indent=2), encoding="utf-8")
-    if summary.failures:
-        sys.exit(EXIT_FIRMS_FAILED)
+    verdict = summary.verdict(FailurePolicy.from_settings(settings))
+    click.echo(verdict.message())
+    if verdict.exit_code:
+        sys.exit(verdict.exit_code)
 
 
 def render_summary(summary: MapSummary) -> str:

@@ -4,9 +4,10 @@ from pydantic import Field
 
 from ftm_shared.config import FtmSettings
 from ftm_shared.llm import LlmSettings
+from ftm_shared.pipeline import PipelineSettings
 
 
-class MapWorkerSettings(LlmSettings, FtmSettings):
+class MapWorkerSettings(LlmSettings, FtmSettings, PipelineSettings):
     """map-worker's settings: the common ones, the LLM's, and these."""
 
     checkpoint_interval: int = Field(

@@ -17,6 +17,7 @@ import ray
 from ftm_shared import schemas
 from ftm_shared.aws import DependencyNotReadyError
 from ftm_shared.llm import LlmClient, LlmConfigurationError, LlmError
+from ftm_shared.pipeline import FailurePolicy, Verdict
 from ftm_shared.progress import Progress
 from ftm_shared.storage import ObjectStore
 from map_worker.config import MapWorkerSettings
@@ -43,6 +44,8 @@ class MapSummary:
     quarter: str
     batch_id: str
     firms_total: int = 0
+    inputs_failed: int = 0
+    """Firms and objects refused before mapping (unsafe id, unreadable object): failures too."""
     firms_resumed: int = 0
     firms_done: int = 0
     documents: int = 0
@@ -52,6 +55,11 @@ class MapSummary:
     stage_seconds: dict[str, float] = field(default_factory=dict)
     llm: dict[str, Any] = field(default_factory=dict)
     failures_uri: str = ""
+
+    def verdict(self, policy: FailurePolicy) -> Verdict:
+        return policy.judge(
+            self.firms_total + self.inputs_failed, len(self.failures), self.failures_uri
+        )
 
 
 class BusyClock:
@@ -134,6 +142,7 @@ class MapRun:
             Failure(p.stage, p.error_type, p.message, 1, p.firm_id, p.object_key)
             for p in [*problems, *firm_problems]
         ]
+        self.summary.inputs_failed = len(problems) + len(firm_problems)
         self.summary.stage_seconds["read"] = time.perf_counter() - started
         for orphan in self.checkpoint.remove_orphan_parts(self.store):
             log.warning("removed %s: written by a run killed before its checkpoint", orphan)

@@ -12,11 +12,10 @@ from ftm_shared.cli_support import run_cli, service_group
 from ftm_shared.config import FtmSettings, load_settings
 from ftm_shared.llm import LlmError
 from ftm_shared.logs import configure_logging
+from ftm_shared.pipeline import EXIT_POLICY_FAILED
 from ftm_shared.storage import ObjectStore
 from reduce_worker.config import ReduceWorkerSettings
 from reduce_worker.runner import ReduceRun, ReduceSummary
-
-EXIT_THEMES_FAILED = 3
 
 
 @service_group(
@@ -40,7 +39,7 @@ def run_command(quarter: str, bucket: str | None) -> None:
     summary = asyncio.run(run.run())
     click.echo(render_summary(summary))
     if summary.failures:
-        sys.exit(EXIT_THEMES_FAILED)
+        sys.exit(EXIT_POLICY_FAILED)
 
 
 def render_summary(summary: ReduceSummary) -> str:

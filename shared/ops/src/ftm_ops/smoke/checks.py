@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from ftm_ops.ingest import IngestResult
+from ftm_ops.quarter.processes import ServiceRun
 from ftm_ops.smoke.outputs import Outputs
-from ftm_ops.smoke.stages import ServiceRun
 from ftm_shared.checklist import Criterion
 
 DEMO = "model-tester demo (base vs adapter)"

@@ -16,11 +16,13 @@ import pandas as pd
 
 from ftm_ops import ingest
 from ftm_ops.local import cloud
+from ftm_ops.quarter.local import run_stages
+from ftm_ops.quarter.processes import run_service
 from ftm_ops.smoke.checks import demo_criterion, pipeline_criteria
 from ftm_ops.smoke.memory import PeakMemory, gib
 from ftm_ops.smoke.outputs import Outputs, copy_outputs
 from ftm_ops.smoke.report import SmokeReport, write_report
-from ftm_ops.smoke.stages import ServiceRun, StageLog, run_service
+from ftm_ops.smoke.stages import StageLog
 from ftm_ops.validate import expectations_checklist
 from ftm_shared import data
 from ftm_shared.checklist import Criterion
@@ -28,8 +30,6 @@ from ftm_shared.config import ENV_FILE_NAME, FtmSettings, load_settings, read_en
 from ftm_shared.storage import ObjectStore
 
 BATCH_ID = "smoke"
-# map-worker's exit code when some firms failed: the others' topics are still worth reducing.
-MAP_SOME_FIRMS_FAILED = 3
 THEMES_SHOWN = 5
 
 
@@ -86,24 +86,17 @@ def _pipeline(options: SmokeOptions, stages: StageLog, result: SmokeResult) -> N
     settings = load_settings(FtmSettings)
     store = ObjectStore.from_settings(settings)
     ingested = stages.run("ingest", lambda: _ingest(store, options))
-    mapped = stages.run(
-        "map",
-        lambda: run_service("map_worker", "run", "--quarter", quarter, "--batch-id", BATCH_ID),
-    )
-    reduced: ServiceRun | None = None
-    if mapped.exit_code in (0, MAP_SOME_FIRMS_FAILED):
-        reduced = stages.run(
-            "reduce", lambda: run_service("reduce_worker", "run", "--quarter", quarter)
-        )
-    else:
-        result.notes.append(f"reduce skipped: map-worker exited {mapped.exit_code}")
+    values = {"quarter": quarter, "bucket": settings.s3_bucket, "batch_id": BATCH_ID}
+    quarter_run = run_stages(values, stages.run)
+    result.notes += quarter_run.notes
+    ran = quarter_run.ran
     os.environ.setdefault("FTM_GX_DIR", str(options.state.resolve() / "gx"))
     checklist = stages.run("validate", lambda: expectations_checklist(settings, quarter))
     result.data_docs = checklist.data_docs
     result.outputs = stages.run(
         "collect outputs", lambda: copy_outputs(store, quarter, options.state / "outputs")
     )
-    result.criteria = pipeline_criteria(ingested, mapped, reduced, result.outputs)
+    result.criteria = pipeline_criteria(ingested, ran["map"], ran.get("reduce"), result.outputs)
     result.criteria += checklist.criteria
     if options.model_tester:
         demo = stages.run(

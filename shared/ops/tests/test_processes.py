@@ -1,3 +1,6 @@
+"""Services run as their own processes (`ftm_ops.quarter.processes`): output streamed, the
+process group stopped."""
+
 from __future__ import annotations
 
 import subprocess
@@ -7,7 +10,7 @@ import time
 import pytest
 
 from ftm_ops.local.process import pid_alive
-from ftm_ops.smoke.stages import run_service, stop_group, stream_lines
+from ftm_ops.quarter.processes import run_service, stop_group, stream_lines
 
 pytestmark = pytest.mark.unit
 

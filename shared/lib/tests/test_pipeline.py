@@ -1,0 +1,57 @@
+"""The pipeline's one definition: stage order, exit codes and the failure policy."""
+
+from __future__ import annotations
+
+import pytest
+
+from ftm_shared import pipeline
+from ftm_shared.pipeline import EXIT_OK, EXIT_POLICY_FAILED, FailurePolicy, PipelineSettings
+
+pytestmark = pytest.mark.unit
+
+MANIFEST = "s3://bucket/progress/2017Q1/smoke_failures.json"
+
+
+def test_one_firm_of_twenty_failing_is_tolerated_at_the_default() -> None:
+    verdict = FailurePolicy.from_settings(PipelineSettings()).judge(20, 1, MANIFEST)
+    assert verdict.passed and verdict.exit_code == EXIT_OK
+    assert pipeline.lets_next_stage_run(verdict.exit_code)
+    assert "1 of 20 firm(s) failed (5.0%" in verdict.message()
+    assert MANIFEST in verdict.message()
+
+
+def test_five_firms_of_twenty_failing_stop_the_quarter_naming_the_manifest() -> None:
+    verdict = FailurePolicy.from_settings(PipelineSettings()).judge(20, 5, MANIFEST)
+    assert not verdict.passed and verdict.exit_code == EXIT_POLICY_FAILED
+    assert not pipeline.lets_next_stage_run(verdict.exit_code)
+    assert verdict.message().endswith(f"the quarter stops here; failures manifest: {MANIFEST}")
+    assert "PIPELINE_TOLERATED_FAILURE_PCT" in verdict.message()
+
+
+def test_the_tolerance_is_a_setting() -> None:
+    class Settings(PipelineSettings):
+        pass
+
+    policy = FailurePolicy.from_settings(Settings(pipeline_tolerated_failure_pct=25))
+    assert policy.judge(20, 5, MANIFEST).passed
+    assert not policy.judge(20, 6, MANIFEST).passed
+    assert FailurePolicy(0).judge(20, 0, MANIFEST).passed
+    assert not FailurePolicy(0).judge(20, 1, MANIFEST).passed
+
+
+def test_a_quarter_without_firms_never_passes() -> None:
+    assert not FailurePolicy(100).judge(0, 0, MANIFEST).passed
+
+
+def test_stages_run_map_then_reduce_with_their_commands() -> None:
+    assert [stage.name for stage in pipeline.STAGES] == ["map", "reduce"]
+    values = {"quarter": "2017Q1", "bucket": "b", "batch_id": "x"}
+    assert pipeline.stage("reduce").command(values) == [
+        "run",
+        "--quarter",
+        "2017Q1",
+        "--bucket",
+        "b",
+    ]
+    assert pipeline.stage("map").module == "map_worker"
+    assert pipeline.stage("map").placeholders() == {"quarter", "bucket", "batch_id"}

@@ -1,0 +1,95 @@
+"""Run the pipeline's state machine on moto's Step Functions interpreter (in-process `mock_aws`).
+
+moto 5.2.5 cannot run a Batch task: its `batch:submitJob.sync` integration sends Step
+Functions' PascalCase parameters (`JobName`) to the Batch API, which wants camelCase, and the
+state fails with `States.Runtime: 'JobName'` before any job exists. So every Batch task is
+swapped for a stand-in that moto can run, `sqs:sendMessage`, whose message body is the very
+`Parameters` object the Batch task would have submitted (JSONPaths and intrinsic functions
+evaluated by moto). Everything else (Pass, Map with its ItemReader and ItemSelector, Fail
+states with their causes, each task's Retry, Catch, ResultPath and Next) runs as written.
+A stand-in named in `failing` sends to a queue that does not exist, so it fails like a
+failed job and its Catch is taken.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+BATCH_RESOURCE = "arn:aws:states:::batch:submitJob"
+ROLE = "arn:aws:iam::123456789012:role/pipeline"
+
+
+def batch_states(states: dict[str, Any]) -> Iterable[tuple[str, dict[str, Any]]]:
+    """Every Batch task, also those inside a Map's item processor."""
+    for name, state in states.items():
+        if state.get("Resource", "").startswith(BATCH_RESOURCE):
+            yield name, state
+        if state["Type"] == "Map":
+            yield from batch_states(state["ItemProcessor"]["States"])
+
+
+def with_stand_ins(machine: dict[str, Any], queue_url: str, failing: set[str]) -> dict[str, Any]:
+    runnable = copy.deepcopy(machine)
+    for name, state in batch_states(runnable["States"]):
+        parameters = state.pop("Parameters")
+        state.pop("ResultSelector", None)  # it reads Batch's answer (JobId, Status)
+        state["Resource"] = "arn:aws:states:::sqs:sendMessage"
+        url = f"{queue_url}-missing" if name in failing else queue_url
+        state["Parameters"] = {"QueueUrl": url, "MessageBody": parameters}
+    return runnable
+
+
+@dataclass
+class Execution:
+    status: str
+    error: str | None
+    cause: str | None
+    jobs: list[dict[str, Any]]
+    """The Parameters each Batch task would have submitted, in the order they were sent."""
+    states: list[str]
+    """The states entered, in order."""
+
+
+def execute(
+    machine: dict[str, Any],
+    execution_input: dict[str, Any],
+    failing: set[str] = frozenset(),  # type: ignore[assignment]
+    name: str = "exec-1",
+) -> Execution:
+    """Run `machine` (stand-ins swapped in) inside an active `mock_aws` with the interpreter on."""
+    import boto3
+
+    sqs = boto3.client("sqs", region_name="us-east-1")
+    queue_url = sqs.create_queue(QueueName=f"jobs-{name}")["QueueUrl"]
+    sfn = boto3.client("stepfunctions", region_name="us-east-1")
+    arn = sfn.create_state_machine(
+        name=f"pipeline-{name}",
+        definition=json.dumps(with_stand_ins(machine, queue_url, failing)),
+        roleArn=ROLE,
+    )["stateMachineArn"]
+    execution = sfn.start_execution(
+        stateMachineArn=arn, name=name, input=json.dumps(execution_input)
+    )["executionArn"]
+    deadline = time.monotonic() + 60
+    while (described := sfn.describe_execution(executionArn=execution))["status"] == "RUNNING":
+        assert time.monotonic() < deadline, "the execution did not finish within 60 s"
+        time.sleep(0.05)
+    jobs = []
+    while messages := sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get(
+        "Messages", []
+    ):
+        for message in messages:
+            jobs.append(json.loads(message["Body"]))
+            sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+    events = sfn.get_execution_history(executionArn=execution, maxResults=1000)["events"]
+    entered = [
+        e["stateEnteredEventDetails"]["name"] for e in events if "stateEnteredEventDetails" in e
+    ]
+    return Execution(
+        described["status"], described.get("error"), described.get("cause"), jobs, entered
+    )
