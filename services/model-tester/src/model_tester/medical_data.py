@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 import pyarrow.parquet as pq
 
-from ftm_shared.data import SOURCES_HELP, DataNotFoundError, data_dir
+from ftm_shared.data import data_file
 
 Split = Literal["train", "test", "all"]
 
@@ -85,10 +85,7 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\[])")
 
 
 def medical_file(task: Task) -> Path:
-    path = data_dir() / "medical" / task.file
-    if not path.is_file():
-        raise DataNotFoundError(f"{path} is missing.\n{SOURCES_HELP}")
-    return path
+    return data_file("medical", task.file)
 
 
 def _gold(task: Task, spans: Iterable[dict[str, Any]]) -> tuple[Entity, ...] | None:

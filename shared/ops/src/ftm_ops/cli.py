@@ -11,6 +11,7 @@ import click
 from ftm_ops import ingest as ingest_module
 from ftm_ops.cloud.cli import cloud as cloud_group
 from ftm_ops.cloud.errors import CloudError
+from ftm_ops.datasets.cli import data_group
 from ftm_ops.local import cloud
 from ftm_ops.local.llm_server import LlmServerError
 from ftm_ops.local.process import ServerStartError
@@ -214,6 +215,7 @@ def smoke_command(quarter: str, state_dir: Path, model_tester: bool, tester_limi
 
 
 main.add_command(cloud_group)
+main.add_command(data_group)
 
 
 def entrypoint() -> None:

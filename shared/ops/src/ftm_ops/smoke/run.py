@@ -110,6 +110,7 @@ def _pipeline(options: SmokeOptions, stages: StageLog, result: SmokeResult) -> N
 
 def _ingest(store: ObjectStore, options: SmokeOptions) -> ingest.IngestResult:
     source = data.earnings_call_file()
+    click.echo(f"data: {data.data_location().describe()}")
     done = ingest.ingest(source, options.quarter, store, firms=options.firms)
     click.echo(f"{done.n_rows:,} rows, {done.n_firms} firms from {source.name} -> {done.uri}")
     return done
