@@ -28,9 +28,10 @@ from naive_map import read_firms
 
 from ftm_ops.ingest import ingest
 from ftm_ops.local import cloud
-from ftm_shared.config import ENV_FILE_NAME, FtmSettings, load_settings, read_env_file
+from ftm_shared.config import ENV_FILE_NAME, load_settings, read_env_file
 from ftm_shared.data import earnings_call_file
 from ftm_shared.storage import ObjectStore
+from map_worker.config import MapWorkerSettings
 
 HERE = Path(__file__).parent
 RATIO_TARGET = 3.0
@@ -141,9 +142,10 @@ def with_rates(side: dict[str, Any], firms: int) -> dict[str, Any]:
 
 
 def measure(quarter: str, firms: int, work: Path, server_log: Path) -> dict[str, Any]:
-    store = ObjectStore.from_settings(load_settings(FtmSettings))
+    settings = load_settings(MapWorkerSettings)  # the sentence tuning map-worker will use
+    store = ObjectStore.from_settings(settings)
     ingest(earnings_call_file(), quarter, store, firms=firms)
-    texts = [text for firm in read_firms(store, quarter, firms) for text in firm.texts]
+    texts = [text for firm in read_firms(store, quarter, firms, settings) for text in firm.texts]
     load_before = os.getloadavg()
     raw_rate = raw_encode_rate(texts)
     warm_llm()

@@ -18,19 +18,23 @@ from typing import Any
 
 from ftm_shared.config import load_settings
 from ftm_shared.llm import LlmClient, LlmError
+from ftm_shared.llm.accept import AnswerRejectedError
 from ftm_shared.storage import ObjectStore
-from map_worker.config import MapWorkerSettings
+from map_worker.config import MapWorkerSettings, TopicTuning
 from map_worker.documents import FirmDocuments, group_by_firm, read_quarter
 from map_worker.embed import embed, load_model
-from map_worker.naming import NamingRejectedError, name_topic
+from map_worker.naming import name_topic
 from map_worker.runner import MapRequest, select_firms
 from map_worker.topics import firm_topics
 
 
-def read_firms(store: ObjectStore, quarter: str, firms: int) -> list[FirmDocuments]:
+def read_firms(
+    store: ObjectStore, quarter: str, firms: int, tuning: TopicTuning
+) -> list[FirmDocuments]:
     """The firms `map-worker run --firms N` selects, with the sentences it keeps."""
     table, _problems = read_quarter(store, quarter)
-    documents, _firm_problems = group_by_firm(select_firms(table, MapRequest(quarter, "", firms)))
+    selected = select_firms(table, MapRequest(quarter, "", firms))
+    documents, _firm_problems = group_by_firm(selected, tuning)
     return documents
 
 
@@ -47,13 +51,13 @@ async def naive_run(settings: MapWorkerSettings, firms: list[FirmDocuments]) -> 
             vectors = embed(firm.texts, batch_size=settings.embedding_batch_size)
             seconds["embed"] += time.perf_counter() - mark
             mark = time.perf_counter()
-            firm_topic_list = firm_topics(firm.texts, vectors, seed=settings.topic_seed)
+            firm_topic_list = firm_topics(firm.texts, vectors, settings, seed=settings.topic_seed)
             seconds["topics"] += time.perf_counter() - mark
             mark = time.perf_counter()
             for topic in firm_topic_list:
                 try:
-                    await name_topic(client, topic)
-                except (LlmError, NamingRejectedError):
+                    await name_topic(client, topic, settings)
+                except (LlmError, AnswerRejectedError):
                     failed += 1
             seconds["naming"] += time.perf_counter() - mark
             topics += len(firm_topic_list)
@@ -76,7 +80,7 @@ def main() -> None:
     parser.add_argument("--json", type=Path, required=True)
     args = parser.parse_args()
     settings = load_settings(MapWorkerSettings)
-    firms = read_firms(ObjectStore.from_settings(settings), args.quarter, args.firms)
+    firms = read_firms(ObjectStore.from_settings(settings), args.quarter, args.firms, settings)
     result = asyncio.run(naive_run(settings, firms))
     args.json.write_text(json.dumps(result, indent=2), encoding="utf-8")
 

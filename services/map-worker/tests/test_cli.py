@@ -8,6 +8,9 @@ import pytest
 
 from ftm_ops.local.cloud import LocalCloud
 from ftm_ops.testing import run_module
+from ftm_shared.llm import LlmStats
+from map_worker.cli import render_summary
+from map_worker.runner import MapSummary
 
 map_worker = partial(run_module, "map_worker")
 
@@ -39,3 +42,10 @@ def test_missing_settings_fail_fast(tmp_path: Path) -> None:
     result = map_worker("check", env={**env, "FTM_STATE_DIR": str(tmp_path)})
     assert result.returncode == 2
     assert "S3_BUCKET: missing" in result.stderr
+
+
+@pytest.mark.unit
+def test_the_summary_carries_the_llm_counters_line() -> None:
+    llm = LlmStats(requests=5, attempts=6, retries=1, latencies_s=[0.2, 0.4]).as_dict()
+    text = render_summary(MapSummary("2017Q1", "b", llm=llm))
+    assert "  LLM          5 requests (6 attempts, 1 retries, 0 failed), 0 recoveries" in text

@@ -1,10 +1,16 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pyarrow as pa
 import pytest
 
-from ftm_shared import schemas
-from map_worker.documents import MAX_CHARS, group_by_firm
+from ftm_shared import layout, schemas
+from ftm_shared.storage import ObjectStore
+from map_worker.config import TopicTuning
+from map_worker.documents import MAX_CHARS, NoTranscriptsError, group_by_firm, read_quarter
+
+TUNING = TopicTuning()
 
 
 def raw(rows: list[dict[str, object]]) -> pa.Table:
@@ -33,7 +39,7 @@ def test_short_sentences_and_masks_are_dropped_and_huge_text_is_cut() -> None:
             {"firm_id": "A", "para_idx": 2, "text": "revenue " * 10_000},
         ]
     )
-    firms, problems = group_by_firm(table)
+    firms, problems = group_by_firm(table, TUNING)
     assert problems == []
     assert firms[0].texts[0] == "Our margins expanded by fifty basis points."
     assert len(firms[0].texts[1]) == MAX_CHARS
@@ -61,9 +67,41 @@ def test_empty_firm_and_unsafe_ids_become_problems_not_crashes() -> None:
             },
         ]
     )
-    firms, problems = group_by_firm(table)
+    firms, problems = group_by_firm(table, TUNING)
     assert [f.firm_id for f in firms] == ["OK"]
     by_firm = {p.firm_id: p.message for p in problems}
     assert "no sentence of 5+ words" in by_firm["EMPTY"]
     assert "cannot be used in an object key" in by_firm["../up"]
     assert "cannot be used in an object key" in by_firm["a/b"]
+
+
+@pytest.mark.unit
+def test_the_minimum_sentence_length_is_a_setting() -> None:
+    table = raw([{"firm_id": "A", "para_idx": 0, "text": "Margins expanded again."}])
+    assert group_by_firm(table, TUNING)[0] == []
+    firms, problems = group_by_firm(table, TopicTuning(min_sentence_words=3))
+    assert problems == [] and firms[0].texts == ["Margins expanded again."]
+
+
+@pytest.mark.unit
+def test_unreadable_objects_become_failures_the_rest_is_read(tmp_path: Path) -> None:
+    store = ObjectStore(str(tmp_path))
+    good = raw([{"firm_id": "A", "para_idx": 0, "text": "Our margins expanded this quarter."}])
+    store.write_parquet(layout.raw_transcripts_key("2017Q1", "good"), good)
+    store.write_parquet(layout.raw_transcripts_key("2017Q1", "no_text"), good.drop(["text"]))
+    store.put_bytes(layout.raw_transcripts_key("2017Q1", "corrupt"), b"not parquet")
+    table, failures = read_quarter(store, "2017Q1")
+    assert table.num_rows == 1
+    by_key = {f.object_key: f for f in failures}
+    no_text = by_key[layout.raw_transcripts_key("2017Q1", "no_text")]
+    assert no_text.error_type == "ContractError" and "missing column(s) text" in no_text.message
+    assert by_key[layout.raw_transcripts_key("2017Q1", "corrupt")].error_type == (
+        "CorruptObjectError"
+    )
+    assert {f.stage for f in failures} == {"read"}
+
+
+@pytest.mark.unit
+def test_a_quarter_without_transcripts_is_an_input_error(tmp_path: Path) -> None:
+    with pytest.raises(NoTranscriptsError, match="run `ftm ingest`"):
+        read_quarter(ObjectStore(str(tmp_path)), "2017Q1")

@@ -6,10 +6,12 @@ from typing import Any
 import numpy as np
 import pytest
 
+from ftm_shared.llm import StructuredOutputError
+from ftm_shared.llm.accept import AnswerRejectedError
+from map_worker.config import NamingTuning
 from map_worker.naming import (
     FALLBACK_METHOD,
     LLM_METHOD,
-    NamingRejectedError,
     TopicLabel,
     messages_for,
     name_topic,
@@ -17,6 +19,7 @@ from map_worker.naming import (
 from map_worker.topics import Topic
 
 pytestmark = pytest.mark.unit
+TUNING = NamingTuning()
 
 
 def topic(keywords: list[str], docs: list[str]) -> Topic:
@@ -32,18 +35,23 @@ STORES = topic(["stores", "openings"], ["We opened 12 new stores this quarter."]
 class ScriptedClient:
     """Answers `structured` calls from a script, recording each call's temperature."""
 
-    def __init__(self, answers: list[TopicLabel]) -> None:
+    def __init__(self, answers: list[TopicLabel | Exception]) -> None:
         self.answers = answers
         self.temperatures: list[float] = []
+        self.max_tokens: list[int] = []
 
     async def structured(self, _messages: Any, _output: Any, **kwargs: Any) -> TopicLabel:
         self.temperatures.append(kwargs["temperature"])
-        return self.answers.pop(0)
+        self.max_tokens.append(kwargs["max_tokens"])
+        answer = self.answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
 
 
 def test_prompts_share_everything_before_the_topic() -> None:
-    first = messages_for(MARGIN)[0]["content"]
-    second = messages_for(STORES)[0]["content"]
+    first = messages_for(MARGIN, TUNING)[0]["content"]
+    second = messages_for(STORES, TUNING)[0]["content"]
     shared = next(i for i, (a, b) in enumerate(zip(first, second, strict=False)) if a != b)
     # The cacheable prefix holds the instruction and both worked examples; the topic comes last.
     assert "Refinancing and leverage" in first[:shared]
@@ -54,16 +62,42 @@ def test_a_copied_example_is_asked_again_with_more_randomness() -> None:
     copied = TopicLabel(name="Same-store sales growth", summary="Same-store sales rose 4% again.")
     good = TopicLabel(name="Gross margin", summary="Gross margin rose on a better product mix.")
     client = ScriptedClient([copied, good])
-    naming = asyncio.run(name_topic(client, MARGIN))  # type: ignore[arg-type]
+    naming = asyncio.run(name_topic(client, MARGIN, TUNING))  # type: ignore[arg-type]
     assert (naming.name, naming.naming_method) == ("Gross margin", LLM_METHOD)
     assert client.temperatures == [0.0, 0.6]
 
 
 def test_keyword_echoes_fail_unless_the_fallback_is_asked_for() -> None:
     echo = TopicLabel(name="Margin", summary="margin gross mix pricing freight")
-    with pytest.raises(NamingRejectedError, match="repeats the keywords"):
-        asyncio.run(name_topic(ScriptedClient([echo] * 4), MARGIN))  # type: ignore[arg-type]
+    with pytest.raises(AnswerRejectedError, match="repeats the keywords"):
+        asyncio.run(name_topic(ScriptedClient([echo] * 4), MARGIN, TUNING))  # type: ignore[arg-type]
     fallback = asyncio.run(
-        name_topic(ScriptedClient([echo] * 4), MARGIN, keyword_fallback=True)  # type: ignore[arg-type]
+        name_topic(ScriptedClient([echo] * 4), MARGIN, TUNING, keyword_fallback=True)  # type: ignore[arg-type]
     )
     assert fallback.naming_method == FALLBACK_METHOD and "margin" in fallback.summary
+
+
+def test_temperatures_token_limit_and_prompt_cuts_are_settings() -> None:
+    tuning = NamingTuning(
+        naming_temperatures=(0.2, 0.7), naming_max_tokens=64, naming_keywords=2,
+        naming_sentence_chars=20,
+    )  # fmt: skip
+    echo = TopicLabel(name="Margin", summary="margin gross mix pricing freight")
+    client = ScriptedClient([echo, echo])
+    with pytest.raises(AnswerRejectedError):
+        asyncio.run(name_topic(client, MARGIN, tuning))  # type: ignore[arg-type]
+    assert (client.temperatures, client.max_tokens) == ([0.2, 0.7], [64, 64])
+    prompt = messages_for(MARGIN, tuning)[0]["content"]
+    assert prompt.endswith("Keywords: margin, gross\nSentences:\n- Gross margin rose to\nAnswer:")
+
+
+def test_an_off_schema_answer_is_not_asked_again_but_may_fall_back() -> None:
+    off_schema = StructuredOutputError("schema", 3, "TopicLabel", "{}", "")
+    client = ScriptedClient([off_schema])
+    with pytest.raises(StructuredOutputError):
+        asyncio.run(name_topic(client, MARGIN, TUNING))  # type: ignore[arg-type]
+    assert client.temperatures == [0.0]
+    fallback = asyncio.run(
+        name_topic(ScriptedClient([off_schema]), MARGIN, TUNING, keyword_fallback=True)  # type: ignore[arg-type]
+    )
+    assert fallback.naming_method == FALLBACK_METHOD

@@ -199,7 +199,9 @@ def test_bad_input_gives_clear_failures_and_other_firms_run(
         "missing column(s) text"
         in where[layout.raw_transcripts_key("2017Q1", "no_text")]["message"]
     )
-    assert where[layout.raw_transcripts_key("2017Q1", "corrupt")]["error_type"] == "CorruptObject"
+    assert where[layout.raw_transcripts_key("2017Q1", "corrupt")]["error_type"] == (
+        "CorruptObjectError"
+    )
     assert layout.raw_transcripts_key("2017Q1", "not_utf8") in where
     assert all(f["stage"] in {"read", "validate"} for f in failures)
     rows = firm_topics(store)

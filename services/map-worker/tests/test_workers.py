@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import ray
 
+from map_worker.config import TopicTuning
 from map_worker.embed import embed
 from map_worker.workers import TopicWorker, ray_temp_dir, shares, start_ray
 
@@ -44,7 +45,7 @@ def test_ray_gets_a_temp_dir_its_workers_accept(
 @pytest.fixture(scope="module")
 def worker() -> Iterator[object]:
     start_ray(None)
-    actor = TopicWorker.remote(2, 42, 1)  # type: ignore[attr-defined]
+    actor = TopicWorker.remote(2, 42, 1, TopicTuning())  # type: ignore[attr-defined]
     yield actor
     ray.kill(actor)
     ray.shutdown()

@@ -8,6 +8,7 @@ import pyarrow as pa
 import pytest
 
 from ftm_shared import layout
+from ftm_shared.llm import LlmStats
 from ftm_shared.storage import ObjectStore
 from reduce_worker.cli import render_summary
 from reduce_worker.runner import ReduceSummary, ThemeFailure
@@ -63,6 +64,7 @@ def test_the_summary_names_every_count_and_each_failed_theme() -> None:
         unassigned=6,
         clustering_s=0.25,
         naming_s=12.0,
+        llm=LlmStats(requests=3, attempts=4, retries=1, latencies_s=[0.5]).as_dict(),
         failures=[ThemeFailure("theme_2017Q1_002", 4, 3, "StructuredOutputError", "not JSON")],
         report_uri="s3://b/progress/2017Q1/reduce_report.json",
     )
@@ -73,6 +75,7 @@ def test_the_summary_names_every_count_and_each_failed_theme() -> None:
         "firm-specific   50 topics in 40 single-firm group(s)",
         "unassigned      6 topics",
         "clustering 0.2s, naming 12.0s",
+        "LLM             3 requests (4 attempts, 1 retries, 0 failed), 0 recoveries",
         "NOT NAMED       1 theme(s); nothing written",
         "theme_2017Q1_002 (4 topics, 3 firms) StructuredOutputError: not JSON",
         "report          s3://b/progress/2017Q1/reduce_report.json",

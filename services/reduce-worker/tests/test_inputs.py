@@ -9,8 +9,8 @@ import pyarrow.compute as pc
 import pytest
 
 from ftm_shared import layout
-from ftm_shared.storage import CorruptObjectError, ObjectStore
-from reduce_worker.inputs import NoTopicsError, read_firm_topics
+from ftm_shared.storage import ContractError, CorruptObjectError, ObjectStore
+from reduce_worker.inputs import FirmTopicsError, NoTopicsError, read_firm_topics
 
 pytestmark = pytest.mark.unit
 
@@ -53,7 +53,7 @@ def test_a_part_without_centroids_is_named_with_the_column(
 ) -> None:
     put(local_store, 0, planted(themes=2, firms=2))
     put(local_store, 1, planted(themes=2, firms=2).drop_columns(["centroid"]))
-    with pytest.raises(ValueError, match=r"b_part-00001\.parquet: missing .*centroid"):
+    with pytest.raises(ContractError, match=r"b_part-00001\.parquet: missing .*centroid"):
         read_firm_topics(local_store, "2017Q1")
 
 
@@ -73,7 +73,7 @@ def test_the_same_topic_in_two_parts_names_both(
     table = planted(themes=2, firms=2)
     put(local_store, 0, table)
     put(local_store, 1, table.slice(1, 1))
-    with pytest.raises(ValueError, match=r"part-00000.parquet, .*part-00001.parquet"):
+    with pytest.raises(FirmTopicsError, match=r"part-00000.parquet, .*part-00001.parquet"):
         read_firm_topics(local_store, "2017Q1")
 
 
@@ -94,7 +94,7 @@ def test_unusable_centroids_are_named(
         pa.array([[1.0, 0.5, 0.0], centroid], pa.list_(pa.float32())),
     )
     put(local_store, 0, table)
-    with pytest.raises(ValueError, match=f"part-00000.parquet: .*{problem}"):
+    with pytest.raises(FirmTopicsError, match=f"part-00000.parquet: .*{problem}"):
         read_firm_topics(local_store, "2017Q1")
 
 
@@ -104,5 +104,5 @@ def test_rows_of_another_quarter_are_named(
     table = planted(themes=1, firms=2)
     table = table.set_column(0, "quarter", pc.replace_substring(table["quarter"], "Q1", "Q2"))
     put(local_store, 0, table)
-    with pytest.raises(ValueError, match=r"quarter\(s\) \['2017Q2'\] under 2017Q1"):
+    with pytest.raises(FirmTopicsError, match=r"quarter\(s\) \['2017Q2'\] under 2017Q1"):
         read_firm_topics(local_store, "2017Q1")

@@ -15,6 +15,7 @@ from ftm_shared.cli_support import run_cli, service_group
 from ftm_shared.config import load_settings
 from ftm_shared.layout import validate_quarter
 from ftm_shared.llm import LlmError
+from ftm_shared.llm.stats import describe as describe_llm
 from ftm_shared.logs import configure_logging
 from ftm_shared.pipeline import FailurePolicy
 from ftm_shared.storage import ObjectStore
@@ -101,13 +102,7 @@ def render_summary(summary: MapSummary) -> str:
             f"    - {where} [{failure.stage}] {failure.error_type}: {failure.message[:120]}"
         )
     if summary.llm:
-        llm = summary.llm
-        lines.append(
-            f"  LLM          {llm['requests']} requests, {llm['retries']} retries, "
-            f"{llm['recoveries']} recoveries ({llm['recovery_wait_s']}s), p50 "
-            f"{llm['latency_p50_s']}s p95 {llm['latency_p95_s']}s, "
-            f"{llm['prompt_tokens']}/{llm['completion_tokens']} tokens"
-        )
+        lines.append(f"  LLM          {describe_llm(summary.llm)}")
     stages = ", ".join(f"{name} {value:.1f}s" for name, value in seconds.items())
     lines.append(f"  time         {stages} (topics: summed over workers; the rest: wall)")
     lines.append(f"  output       {len(summary.parts)} part(s)")
@@ -133,4 +128,4 @@ def embed_command(batch_size: int, texts: tuple[str, ...]) -> None:
 
 
 def main() -> None:
-    run_cli(group, (LlmError, ValueError, FileNotFoundError))
+    run_cli(group, (LlmError,))

@@ -1,14 +1,77 @@
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from ftm_shared.config import FtmSettings
 from ftm_shared.llm import LlmSettings
 from ftm_shared.pipeline import PipelineSettings
 
 
-class MapWorkerSettings(LlmSettings, FtmSettings, PipelineSettings):
-    """map-worker's settings: the common ones, the LLM's, and these."""
+class TopicTuning(BaseModel):
+    """How a firm's sentences become topics; mixed into `MapWorkerSettings` (so each is a
+    setting), and what the sentence and topic code takes, so a test can build the defaults."""
+
+    min_sentence_words: int = Field(
+        5,
+        ge=1,
+        description="Shorter sentences ('Thank you.') carry no topic and are dropped "
+        "(MIN_SENTENCE_WORDS)",
+    )
+    topic_min_sentences: int = Field(
+        15,
+        ge=3,
+        description="A firm with fewer sentences is one topic: clustering them is noise "
+        "(TOPIC_MIN_SENTENCES)",
+    )
+    topic_min_size: int = Field(
+        3, ge=2, description="Fewest sentences a topic may have (TOPIC_MIN_SIZE)"
+    )
+    topic_size_divisor: int = Field(
+        20,
+        ge=1,
+        description="A larger firm's smallest topic is its sentence count divided by this "
+        "(TOPIC_SIZE_DIVISOR)",
+    )
+    topic_keywords: int = Field(
+        10, ge=1, le=50, description="Keywords kept per topic (TOPIC_KEYWORDS)"
+    )
+    topic_representative_sentences: int = Field(
+        3,
+        ge=1,
+        le=20,
+        description="Sentences closest to a topic's centroid, kept and shown to the LLM "
+        "(TOPIC_REPRESENTATIVE_SENTENCES)",
+    )
+
+
+class NamingTuning(BaseModel):
+    """How a topic is named by the LLM; mixed into `MapWorkerSettings` like `TopicTuning`."""
+
+    naming_keywords: int = Field(
+        8,
+        ge=1,
+        le=50,
+        description="Keywords in the naming prompt and in a keyword fallback (NAMING_KEYWORDS)",
+    )
+    naming_sentence_chars: int = Field(
+        300,
+        ge=20,
+        description="Each representative sentence in the prompt is cut to this "
+        "(NAMING_SENTENCE_CHARS)",
+    )
+    naming_max_tokens: int = Field(
+        200, ge=16, le=4096, description="Answer tokens at most per naming (NAMING_MAX_TOKENS)"
+    )
+    naming_temperatures: tuple[float, ...] = Field(
+        (0.0, 0.6, 0.9, 1.0),
+        min_length=1,
+        description="Temperature of each ask; a rejected answer is asked again at the next, "
+        "as a JSON list (NAMING_TEMPERATURES)",
+    )
+
+
+class MapWorkerSettings(LlmSettings, FtmSettings, TopicTuning, NamingTuning, PipelineSettings):
+    """map-worker's settings: the common ones, the LLM's, the tuning above, and these."""
 
     checkpoint_interval: int = Field(
         50, ge=1, description="Finished firms per Parquet part and checkpoint (CHECKPOINT_INTERVAL)"

@@ -17,11 +17,13 @@ import pandas as pd
 import pyarrow as pa
 
 from ftm_shared import layout, schemas
-from ftm_shared.storage import CorruptObjectError, ObjectStore
+from ftm_shared.errors import InputError
+from ftm_shared.storage import ContractError, CorruptObjectError, ObjectStore
+from map_worker.config import TopicTuning
+from map_worker.progress_files import Failure
 
 log = logging.getLogger(__name__)
 
-MIN_WORDS = 5
 # MiniLM reads 256 tokens at most; a longer "sentence" is a source artefact, cut to this.
 MAX_CHARS = 2000
 _MASKS = re.compile(r"<UNK>", re.IGNORECASE)
@@ -37,15 +39,8 @@ class FirmDocuments:
     texts: list[str] = field(repr=False)
 
 
-@dataclass(frozen=True)
-class InputProblem:
-    """A firm or an object that cannot be processed, with the reason (for the failures file)."""
-
-    stage: str
-    message: str
-    firm_id: str | None = None
-    object_key: str | None = None
-    error_type: str = "InputError"
+class NoTranscriptsError(InputError):
+    """The quarter has no raw transcripts to map."""
 
 
 def clean(text: str) -> str:
@@ -53,67 +48,43 @@ def clean(text: str) -> str:
     return " ".join(text.split())[:MAX_CHARS]
 
 
-def read_quarter(store: ObjectStore, quarter: str) -> tuple[pa.Table, list[InputProblem]]:
-    """Every readable raw object of the quarter; an unreadable one becomes a problem, the rest
+def read_quarter(store: ObjectStore, quarter: str) -> tuple[pa.Table, list[Failure]]:
+    """Every readable raw object of the quarter; an unreadable one becomes a failure, the rest
     still run."""
     prefix = layout.raw_transcripts_prefix(quarter)
     keys = store.parquet_keys(prefix)
     if not keys:
-        raise FileNotFoundError(f"no raw transcripts under {store.uri(prefix)}: run `ftm ingest`")
+        raise NoTranscriptsError(f"no raw transcripts under {store.uri(prefix)}: run `ftm ingest`")
     tables, problems = [], []
     for key in keys:
         try:
-            table = store.read_parquet(key)
-        except CorruptObjectError as error:
-            problems.append(
-                InputProblem("read", str(error), object_key=key, error_type="CorruptObject")
-            )
-            continue
-        missing = [name for name in schemas.RAW_TRANSCRIPTS.names if name not in table.column_names]
-        if missing:
-            problems.append(
-                InputProblem(
-                    "read",
-                    f"{store.uri(key)}: missing column(s) {', '.join(missing)}",
-                    object_key=key,
-                )
-            )
-            continue
-        try:
-            tables.append(table.select(schemas.RAW_TRANSCRIPTS.names).cast(schemas.RAW_TRANSCRIPTS))
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as error:
-            problems.append(
-                InputProblem(
-                    "read",
-                    f"{store.uri(key)}: columns do not fit the contract ({error})",
-                    object_key=key,
-                )
-            )
+            tables.append(store.read_contract(key, schemas.RAW_TRANSCRIPTS, "raw-transcripts"))
+        except (CorruptObjectError, ContractError) as error:
+            problems.append(Failure.of("read", error, object_key=key))
     empty = schemas.RAW_TRANSCRIPTS.empty_table()
     return (pa.concat_tables(tables) if tables else empty), problems
 
 
-def group_by_firm(table: pa.Table) -> tuple[list[FirmDocuments], list[InputProblem]]:
+def group_by_firm(
+    table: pa.Table, tuning: TopicTuning
+) -> tuple[list[FirmDocuments], list[Failure]]:
     frame = table.to_pandas()
     firms, problems = [], []
     for firm_id, rows in frame.groupby("firm_id", sort=True):
         firm_id = str(firm_id)
         try:
             layout.safe_segment(firm_id, "firm_id")
-        except ValueError as error:
-            problems.append(InputProblem("validate", str(error), firm_id=firm_id))
+        except InputError as error:
+            problems.append(Failure.of("validate", error, firm_id=firm_id))
             continue
         rows = rows.sort_values(["call_id", "para_idx"])
         texts = [clean(str(t)) for t in rows["text"] if isinstance(t, str)]
-        texts = [t for t in texts if len(t.split()) >= MIN_WORDS]
+        texts = [t for t in texts if len(t.split()) >= tuning.min_sentence_words]
         if not texts:
-            problems.append(
-                InputProblem(
-                    "validate",
-                    f"firm {firm_id} has no sentence of {MIN_WORDS}+ words",
-                    firm_id=firm_id,
-                )
+            empty_firm = InputError(
+                f"firm {firm_id} has no sentence of {tuning.min_sentence_words}+ words"
             )
+            problems.append(Failure.of("validate", empty_firm, firm_id=firm_id))
             continue
         first = rows.iloc[0]
         firms.append(

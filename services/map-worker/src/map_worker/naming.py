@@ -1,8 +1,9 @@
 """Every topic gets a short name and a one- or two-sentence summary from the LLM.
 
 An answer that only repeats the keyword string or copies the prompt's worked example is not a
-summary: it is asked again, then reported. A keyword fallback exists only when the caller asks
-for it, and is then marked as such in `naming_method`.
+summary: it is asked again at the next of `NAMING_TEMPERATURES` (`structured_accepted`), then
+reported. A keyword fallback exists only when the caller asks for it, and is then marked as
+such in `naming_method`.
 """
 
 from __future__ import annotations
@@ -13,10 +14,11 @@ from dataclasses import dataclass
 from pydantic import BaseModel, Field
 
 from ftm_shared.llm import LlmClient, StructuredOutputError
+from ftm_shared.llm.accept import AnswerRejectedError, structured_accepted
+from map_worker.config import NamingTuning
 from map_worker.topics import Topic
 
 LLM_METHOD = "llm"
-RETRY_TEMPERATURES = (0.0, 0.6, 0.9, 1.0)
 FALLBACK_METHOD = "keyword_fallback"
 
 
@@ -71,10 +73,6 @@ class TopicNaming:
     naming_method: str
 
 
-class NamingRejectedError(ValueError):
-    pass
-
-
 # Static text first: llama.cpp (and vLLM's prefix cache) then reuse the evaluated instruction
 # and examples across requests and evaluate only the topic. No firm name: it would break that
 # prefix, and Gemma 270M, given one, names the topic after the firm.
@@ -84,13 +82,14 @@ _PREFIX = (
 )
 
 
-def messages_for(topic: Topic) -> list[dict[str, str]]:
-    sentences = "\n".join(f"- {doc[:300]}" for doc in topic.representative_docs)
+def messages_for(topic: Topic, tuning: NamingTuning) -> list[dict[str, str]]:
+    cut = tuning.naming_sentence_chars
+    sentences = "\n".join(f"- {doc[:cut]}" for doc in topic.representative_docs)
+    keywords = ", ".join(topic.keywords[: tuning.naming_keywords])
     return [
         {
             "role": "user",
-            "content": f"{_PREFIX}Keywords: {', '.join(topic.keywords[:8])}\n"
-            f"Sentences:\n{sentences}\nAnswer:",
+            "content": f"{_PREFIX}Keywords: {keywords}\nSentences:\n{sentences}\nAnswer:",
         }
     ]
 
@@ -98,37 +97,32 @@ def messages_for(topic: Topic) -> list[dict[str, str]]:
 def _check(label: TopicLabel, topic: Topic) -> None:
     summary = label.summary.strip().lower()
     if summary in {topic.representation.lower(), " ".join(topic.keywords).lower()}:
-        raise NamingRejectedError("the summary only repeats the keywords")
+        raise AnswerRejectedError("the summary only repeats the keywords")
     if label.name.strip().lower() in _EXAMPLE_NAMES:
-        raise NamingRejectedError("the answer copies the prompt's example")
+        raise AnswerRejectedError("the answer copies the prompt's example")
 
 
 async def name_topic(
-    client: LlmClient, topic: Topic, *, keyword_fallback: bool = False
+    client: LlmClient, topic: Topic, tuning: NamingTuning, *, keyword_fallback: bool = False
 ) -> TopicNaming:
-    """Name `topic`; raise `StructuredOutputError`/`NamingRejectedError` when it cannot be
+    """Name `topic`; raise `StructuredOutputError`/`AnswerRejectedError` when it cannot be
     named (unless `keyword_fallback`, which then returns an explicitly marked fallback)."""
-    messages = messages_for(topic)
-    rejection: Exception | None = None
-    # A rejected answer is asked again with more randomness: the small local model sometimes
-    # copies an example at temperature 0 and rarely twice in a row at higher ones.
-    for temperature in RETRY_TEMPERATURES:
-        try:
-            label = await client.structured(
-                messages, TopicLabel, max_tokens=200, temperature=temperature
-            )
-            _check(label, topic)
-            return TopicNaming(label.name.strip(), label.summary.strip(), LLM_METHOD)
-        except (StructuredOutputError, NamingRejectedError) as error:
-            rejection = error
-            if isinstance(error, StructuredOutputError):
-                break  # the client already spent its attempts
-    if keyword_fallback:
-        keywords = ", ".join(topic.keywords[:6]) or "no keywords"
+    try:
+        label = await structured_accepted(
+            client,
+            messages_for(topic, tuning),
+            TopicLabel,
+            lambda answer: _check(answer, topic),
+            max_tokens=tuning.naming_max_tokens,
+            temperatures=tuning.naming_temperatures,
+        )
+    except (StructuredOutputError, AnswerRejectedError):
+        if not keyword_fallback:
+            raise
+        keywords = ", ".join(topic.keywords[: tuning.naming_keywords]) or "no keywords"
         return TopicNaming(
             topic.representation or f"topic {topic.topic_id}",
             f"Sentences about {keywords} ({topic.n_docs} sentences; no LLM summary).",
             FALLBACK_METHOD,
         )
-    assert rejection is not None
-    raise rejection
+    return TopicNaming(label.name.strip(), label.summary.strip(), LLM_METHOD)

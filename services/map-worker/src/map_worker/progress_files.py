@@ -1,4 +1,4 @@
-"""The checkpoint and failures manifests under `progress/{q}/` (DESIGN.md data contracts).
+"""The checkpoint and failures manifests under `progress/{q}/` (keys: `ftm_shared.layout`).
 
 A part is written before the checkpoint that lists it, so a part the checkpoint does not list
 was left by a killed run: resuming deletes it, and its firms are done again. Hence the output
@@ -58,6 +58,19 @@ class Failure:
     attempts: int = 1
     firm_id: str | None = None
     object_key: str | None = None
+
+    @classmethod
+    def of(
+        cls,
+        stage: str,
+        error: BaseException,
+        *,
+        attempts: int = 1,
+        firm_id: str | None = None,
+        object_key: str | None = None,
+    ) -> Failure:
+        """The failures-file entry for `error`, met at `stage` by a firm or an object."""
+        return cls(stage, type(error).__name__, str(error), attempts, firm_id, object_key)
 
 
 def write_failures(store: ObjectStore, quarter: str, batch_id: str, failures: list[Failure]) -> str:

@@ -16,13 +16,15 @@ import ray
 
 from ftm_shared import schemas
 from ftm_shared.aws import DependencyNotReadyError
+from ftm_shared.errors import InputError
 from ftm_shared.llm import LlmClient, LlmConfigurationError, LlmError
+from ftm_shared.llm.accept import AnswerRejectedError
 from ftm_shared.pipeline import FailurePolicy, Verdict
 from ftm_shared.progress import Progress
 from ftm_shared.storage import ObjectStore
 from map_worker.config import MapWorkerSettings
 from map_worker.documents import FirmDocuments, group_by_firm, read_quarter
-from map_worker.naming import NamingRejectedError, TopicNaming, name_topic
+from map_worker.naming import TopicNaming, name_topic
 from map_worker.progress_files import Checkpoint, Failure, write_failures
 from map_worker.topics import Topic
 from map_worker.workers import TopicWorker, ray_logs, shares, start_ray
@@ -90,7 +92,7 @@ def select_firms(table: pa.Table, request: MapRequest) -> pa.Table:
     if request.firm_ids:
         unknown = set(request.firm_ids) - set(present)
         if unknown:
-            raise ValueError(f"--firm-ids not in the quarter's data: {', '.join(sorted(unknown))}")
+            raise InputError(f"--firm-ids not in the quarter's data: {', '.join(sorted(unknown))}")
         wanted = list(request.firm_ids)
     elif request.firms:
         wanted = present[: request.firms]
@@ -137,11 +139,8 @@ class MapRun:
     async def run(self) -> MapSummary:
         started = time.perf_counter()
         table, problems = read_quarter(self.store, self.request.quarter)
-        firms, firm_problems = group_by_firm(select_firms(table, self.request))
-        self.summary.failures += [
-            Failure(p.stage, p.error_type, p.message, 1, p.firm_id, p.object_key)
-            for p in [*problems, *firm_problems]
-        ]
+        firms, firm_problems = group_by_firm(select_firms(table, self.request), self.settings)
+        self.summary.failures += [*problems, *firm_problems]
         self.summary.inputs_failed = len(problems) + len(firm_problems)
         self.summary.stage_seconds["read"] = time.perf_counter() - started
         for orphan in self.checkpoint.remove_orphan_parts(self.store):
@@ -190,7 +189,10 @@ class MapRun:
         count = self.settings.ray_workers or max(1, int(resources.get("CPU", 1) // per_worker))
         workers = [
             TopicWorker.options(num_cpus=per_worker).remote(  # type: ignore[attr-defined]
-                self.settings.embedding_batch_size, self.settings.topic_seed, int(per_worker)
+                self.settings.embedding_batch_size,
+                self.settings.topic_seed,
+                int(per_worker),
+                self.settings,
             )
             for _ in range(count)
         ]
@@ -266,13 +268,18 @@ class MapRun:
             with self.naming_clock():
                 namings = await asyncio.gather(
                     *(
-                        name_topic(client, topic, keyword_fallback=self.request.keyword_fallback)
+                        name_topic(
+                            client,
+                            topic,
+                            self.settings,
+                            keyword_fallback=self.request.keyword_fallback,
+                        )
                         for topic in topics
                     )
                 )
         except LlmConfigurationError:
             raise
-        except (LlmError, NamingRejectedError) as error:
+        except (LlmError, AnswerRejectedError) as error:
             return self._fail(firm, "naming", error, attempts=self.settings.llm_max_attempts)
         self.buffer += topic_rows(
             firm, self.request.quarter, topics, namings, self.settings.llm_model
@@ -287,7 +294,7 @@ class MapRun:
     ) -> tuple[str, bool]:
         log.error("firm %s failed at %s: %s: %s", firm.firm_id, stage, type(error).__name__, error)
         self.summary.failures.append(
-            Failure(stage, type(error).__name__, str(error), attempts, firm.firm_id)
+            Failure.of(stage, error, attempts=attempts, firm_id=firm.firm_id)
         )
         return firm.firm_id, False
 

@@ -14,10 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
 
-# Below this many sentences clustering is noise: the firm becomes one topic.
-MIN_DOCS_TO_CLUSTER = 15
-TOP_WORDS = 10
-REPRESENTATIVE_DOCS = 3
+from map_worker.config import TopicTuning
+
 _FILLER = (
     "unk thank thanks yes okay ok good morning afternoon everyone just really think know "
     "going like lot kind sort bit little um uh question questions maybe look looking "
@@ -54,11 +52,17 @@ def _vectorizer(n_docs: int) -> CountVectorizer:
 
 
 def _topic(
-    topic_id: int, members: np.ndarray, texts: list[str], vectors: np.ndarray, keywords: list[str]
+    topic_id: int,
+    members: np.ndarray,
+    texts: list[str],
+    vectors: np.ndarray,
+    keywords: list[str],
+    tuning: TopicTuning,
 ) -> Topic:
     centroid = vectors[members].mean(axis=0)
     centroid = centroid / (np.linalg.norm(centroid) or 1.0)
-    closest = members[np.argsort(-(vectors[members] @ centroid))][:REPRESENTATIVE_DOCS]
+    nearest_first = members[np.argsort(-(vectors[members] @ centroid))]
+    closest = nearest_first[: tuning.topic_representative_sentences]
     return Topic(
         topic_id=topic_id,
         keywords=keywords,
@@ -68,26 +72,28 @@ def _topic(
     )
 
 
-def _counted_keywords(texts: list[str]) -> list[str]:
+def _counted_keywords(texts: list[str], tuning: TopicTuning) -> list[str]:
     try:
         counts = _vectorizer(len(texts)).fit(texts)
         matrix = counts.transform(texts).sum(axis=0).A1
     except ValueError:  # every word was a stop word
         return []
     words = counts.get_feature_names_out()
-    return [str(words[i]) for i in np.argsort(-matrix, kind="stable")[:TOP_WORDS]]
+    return [str(words[i]) for i in np.argsort(-matrix, kind="stable")[: tuning.topic_keywords]]
 
 
-def single_topic(texts: list[str], vectors: np.ndarray) -> list[Topic]:
+def single_topic(texts: list[str], vectors: np.ndarray, tuning: TopicTuning) -> list[Topic]:
     members = np.arange(len(texts))
-    return [_topic(0, members, texts, vectors, _counted_keywords(texts))]
+    return [_topic(0, members, texts, vectors, _counted_keywords(texts, tuning), tuning)]
 
 
-def firm_topics(texts: list[str], vectors: np.ndarray, seed: int = 42) -> list[Topic]:
+def firm_topics(
+    texts: list[str], vectors: np.ndarray, tuning: TopicTuning, seed: int = 42
+) -> list[Topic]:
     """Topics of one firm; a firm too small or too uniform to cluster is one topic."""
     n_docs = len(texts)
-    if n_docs < MIN_DOCS_TO_CLUSTER:
-        return single_topic(texts, vectors)
+    if n_docs < tuning.topic_min_sentences:
+        return single_topic(texts, vectors, tuning)
     from bertopic import BERTopic
     from hdbscan import HDBSCAN
     from umap import UMAP
@@ -102,7 +108,7 @@ def firm_topics(texts: list[str], vectors: np.ndarray, seed: int = 42) -> list[T
         n_jobs=1,  # random_state forces one thread anyway; saying so avoids a warning
     )
     hdbscan_model = HDBSCAN(
-        min_cluster_size=max(3, n_docs // 20),
+        min_cluster_size=max(tuning.topic_min_size, n_docs // tuning.topic_size_divisor),
         min_samples=2,
         metric="euclidean",
         cluster_selection_method="eom",
@@ -112,16 +118,17 @@ def firm_topics(texts: list[str], vectors: np.ndarray, seed: int = 42) -> list[T
         umap_model=umap_model,
         hdbscan_model=hdbscan_model,
         vectorizer_model=_vectorizer(n_docs),
-        top_n_words=TOP_WORDS,
+        top_n_words=tuning.topic_keywords,
         calculate_probabilities=False,
     )
     assignments = np.asarray(model.fit_transform(texts, vectors)[0])
     topic_ids = sorted(t for t in set(assignments.tolist()) if t != -1)
     if not topic_ids:
-        return single_topic(texts, vectors)
+        return single_topic(texts, vectors, tuning)
     topics = []
     for new_id, topic_id in enumerate(topic_ids):
         words = [word for word, _score in (model.get_topic(topic_id) or []) if word]
         members = np.flatnonzero(assignments == topic_id)
-        topics.append(_topic(new_id, members, texts, vectors, words[:TOP_WORDS]))
+        keywords = words[: tuning.topic_keywords]
+        topics.append(_topic(new_id, members, texts, vectors, keywords, tuning))
     return topics

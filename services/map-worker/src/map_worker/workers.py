@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import ray
 
+from map_worker.config import TopicTuning
 from map_worker.topics import Topic
 
 WARM_UP_TEXTS = ["Revenue grew twelve percent on strong demand for our products."] * 8
@@ -23,7 +24,7 @@ class TopicWorker:
     """One per CPU slot: loads MiniLM once, embeds its share of the firms in one pass, then
     clusters firm after firm."""
 
-    def __init__(self, batch_size: int, seed: int, threads: int) -> None:
+    def __init__(self, batch_size: int, seed: int, threads: int, tuning: TopicTuning) -> None:
         import torch
 
         from map_worker.embed import embed, load_model
@@ -32,7 +33,7 @@ class TopicWorker:
         load_model()
         # The first encode pays one-off set-up costs: pay them here, not in the embedding stage.
         embed(WARM_UP_TEXTS, batch_size)
-        self.batch_size, self.seed = batch_size, seed
+        self.batch_size, self.seed, self.tuning = batch_size, seed, tuning
 
     def ready(self) -> bool:
         return True
@@ -55,7 +56,8 @@ class TopicWorker:
         from map_worker.topics import firm_topics
 
         started = time.perf_counter()
-        return firm_topics(texts, vectors, seed=self.seed), time.perf_counter() - started
+        topics = firm_topics(texts, vectors, self.tuning, seed=self.seed)
+        return topics, time.perf_counter() - started
 
 
 def shares(sizes: list[int], workers: int) -> list[list[int]]:

@@ -11,6 +11,7 @@ from ftm_shared import layout
 from ftm_shared.cli_support import run_cli, service_group
 from ftm_shared.config import FtmSettings, load_settings
 from ftm_shared.llm import LlmError
+from ftm_shared.llm.stats import describe as describe_llm
 from ftm_shared.logs import configure_logging
 from ftm_shared.pipeline import EXIT_POLICY_FAILED
 from ftm_shared.storage import ObjectStore
@@ -53,13 +54,7 @@ def render_summary(summary: ReduceSummary) -> str:
         f"  time            clustering {summary.clustering_s:.1f}s, naming {summary.naming_s:.1f}s",
     ]
     if summary.llm:
-        llm = summary.llm
-        lines.append(
-            f"  LLM             {llm['requests']} requests, {llm['retries']} retries, "
-            f"{llm['failures']} failed, {llm['recoveries']} recoveries "
-            f"({llm['recovery_wait_s']}s), p50 {llm['latency_p50_s']}s p95 "
-            f"{llm['latency_p95_s']}s, {llm['prompt_tokens']}/{llm['completion_tokens']} tokens"
-        )
+        lines.append(f"  LLM             {describe_llm(summary.llm)}")
     if summary.failures:
         lines.append(f"  NOT NAMED       {len(summary.failures)} theme(s); nothing written:")
         lines += [
@@ -85,4 +80,4 @@ def inputs_command(quarter: str) -> None:
 
 
 def main() -> None:
-    run_cli(group, (LlmError, ValueError, FileNotFoundError))
+    run_cli(group, (LlmError,))

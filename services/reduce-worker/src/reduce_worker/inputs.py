@@ -13,6 +13,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ftm_shared import layout, schemas
+from ftm_shared.errors import InputError
 from ftm_shared.storage import ObjectStore
 from reduce_worker.clustering import unit_rows
 
@@ -30,8 +31,12 @@ COLUMNS = [
 ]
 
 
-class NoTopicsError(FileNotFoundError):
+class NoTopicsError(InputError):
     """The quarter has no firm-topic rows to reduce."""
+
+
+class FirmTopicsError(InputError):
+    """A firm-topic part cannot be reduced as it is; the message names it and why."""
 
 
 @dataclass(frozen=True)
@@ -71,23 +76,15 @@ def quarter_topics(table: pa.Table) -> QuarterTopics:
 
 def _read_part(store: ObjectStore, key: str, quarter: str) -> pa.Table:
     """One part, cast to the contract, with a `part` column naming where each row came from;
-    any problem is a ValueError naming the object (a corrupt one: CorruptObjectError)."""
-    table = store.read_parquet(key)
+    any problem is an InputError naming the object (ContractError, CorruptObjectError,
+    FirmTopicsError)."""
+    table = store.read_contract(key, schemas.FIRM_TOPICS, "firm-topic")
     uri = store.uri(key)
-    missing = [name for name in schemas.FIRM_TOPICS.names if name not in table.column_names]
-    if missing:
-        raise ValueError(
-            f"{uri}: missing column(s) {', '.join(missing)} of the firm-topic contract"
-        )
-    try:
-        table = table.select(schemas.FIRM_TOPICS.names).cast(schemas.FIRM_TOPICS)
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as error:
-        raise ValueError(f"{uri}: columns do not fit the firm-topic contract ({error})") from None
     if table.num_rows == 0:
         return table.append_column("part", pa.array([], pa.string()))
     quarters = set(table["quarter"].unique().to_pylist())
     if quarters != {quarter}:
-        raise ValueError(f"{uri}: rows of quarter(s) {sorted(quarters)} under {quarter}")
+        raise FirmTopicsError(f"{uri}: rows of quarter(s) {sorted(quarters)} under {quarter}")
     _check_centroids(uri, table)
     return table.append_column("part", pa.array([key] * table.num_rows, pa.string()))
 
@@ -103,7 +100,7 @@ def _check_centroids(uri: str, table: pa.Table) -> None:
     elif (np.abs(flat.reshape(len(lengths), -1)).sum(axis=1) == 0).any():
         problem = "a centroid is all zeros (no direction to compare)"
     if problem:
-        raise ValueError(f"{uri}: {problem}")
+        raise FirmTopicsError(f"{uri}: {problem}")
 
 
 def _reject_duplicates(store: ObjectStore, table: pa.Table) -> None:
@@ -116,7 +113,7 @@ def _reject_duplicates(store: ObjectStore, table: pa.Table) -> None:
     firm_id, topic_id = repeated["firm_id"][0].as_py(), repeated["topic_id"][0].as_py()
     mask = pc.and_(pc.equal(table["firm_id"], firm_id), pc.equal(table["topic_id"], topic_id))
     parts = sorted(set(table.filter(mask)["part"].to_pylist()))
-    raise ValueError(
+    raise FirmTopicsError(
         f"{repeated.num_rows} (firm, topic) pair(s) appear more than once, e.g. firm "
         f"{firm_id} topic {topic_id} in {', '.join(store.uri(p) for p in parts)}: "
         "remove the stale map batch's parts"
