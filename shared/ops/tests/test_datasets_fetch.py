@@ -61,9 +61,13 @@ def test_checkout_takes_the_pinned_commit_and_only_the_listed_paths(
     ncbi_repo: tuple[Path, str], tmp_path: Path
 ) -> None:
     repo, pinned = ncbi_repo
-    into = git.checkout(_pinned(pinned).source, f"file://{repo}", tmp_path / "checkout")
+    # Patterns as the real sources use them (MAEC: `/MAEC_Dataset/2017*/text.txt`).
+    paths = ("/original-data/LICENSE", "/original-data/tr*/*_corpus.txt")
+    source = dataclasses.replace(_pinned(pinned).source, paths=paths)
+    into = git.checkout(source, f"file://{repo}", tmp_path / "checkout")
     assert (into / ncbi.SPLIT_FILES["train"]).read_text(encoding="utf-8") == CORPUS
     assert (into / "original-data" / "LICENSE").is_file()
+    assert not (into / ncbi.SPLIT_FILES["test"]).exists()
     assert not (into / "big").exists() and not (into / "README.md").exists()
 
 

@@ -57,7 +57,9 @@ def checkout(source: Source, url: str, into: Path) -> Path:
         _git("checkout", "--quiet", "--detach", "FETCH_HEAD", cwd=into)
     except subprocess.CalledProcessError as failed:
         said = (failed.stderr or failed.stdout or "").strip().splitlines()
-        reason = said[-1] if said else "no output"
+        # git's first "fatal:" line says what went wrong; the lines after it give advice.
+        fatal = [line for line in said if line.startswith(("fatal:", "error:"))]
+        reason = (fatal or said or ["no output"])[0].rstrip(".")
         raise DatasetError(
             f"could not download {source.name} ({source.title}) from {url} at commit "
             f"{source.commit}: git {failed.cmd[0]} failed: {reason}. "
