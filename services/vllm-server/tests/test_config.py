@@ -45,7 +45,30 @@ def test_invalid_knob_is_named_on_the_command_line() -> None:
         check=False,
     )
     assert result.returncode == 2
+    # The library's settings-error format, with the variable's VLLM_ prefix.
+    assert result.stderr.startswith("error: Invalid or missing settings for VllmServerSettings:")
     assert "VLLM_GPU_MEMORY_UTILIZATION: Input should be less than or equal to 1" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("uri", "problem"),
+    [
+        ("https://example.com/m/", "VLLM_MODEL_S3_URI: String should match pattern"),
+        ("s3://weights/m/", "model_path (VLLM_MODEL_PATH) is needed to sync VLLM_MODEL_S3_URI"),
+    ],
+)
+def test_weights_from_s3_need_an_s3_uri_and_a_local_folder(uri: str, problem: str) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "vllm_server", "args"],
+        env={**os.environ, "VLLM_MODEL_S3_URI": uri},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert problem in result.stderr
 
 
 def test_serve_outside_the_image_says_so() -> None:

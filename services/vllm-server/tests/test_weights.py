@@ -9,7 +9,7 @@ from typing import Any
 import boto3
 import pytest
 
-from vllm_server.weights import parse_s3_uri, sync_from_s3
+from vllm_server.weights import WeightsError, parse_s3_uri, sync_from_s3
 
 
 @pytest.fixture(scope="module")
@@ -67,5 +67,5 @@ def test_sync_downloads_once_and_skips_what_is_there(s3: Any, tmp_path: Path) ->
 
 @pytest.mark.integration
 def test_empty_prefix_is_an_error(s3: Any, tmp_path: Path) -> None:
-    with pytest.raises(FileNotFoundError, match="no model files under s3://weights/nothing"):
+    with pytest.raises(WeightsError, match="no model files under s3://weights/nothing"):
         sync_from_s3("s3://weights/nothing/", tmp_path, s3)

@@ -8,21 +8,11 @@ import shutil
 from pathlib import Path
 
 import click
-from pydantic import ValidationError
 
+from ftm_shared.cli_support import run_cli
+from ftm_shared.config import read_settings
 from vllm_server.config import VllmServerSettings
 from vllm_server.weights import sync_from_s3
-
-
-def _settings() -> VllmServerSettings:
-    try:
-        return VllmServerSettings()
-    except ValidationError as error:
-        problems = [
-            f"  VLLM_{str(problem['loc'][0]).upper()}: {problem['msg']}"
-            for problem in error.errors()
-        ]
-        raise click.UsageError("invalid vLLM settings:\n" + "\n".join(problems)) from None
 
 
 @click.group()
@@ -33,13 +23,13 @@ def group() -> None:
 @group.command("args")
 def args_command() -> None:
     """Print the `vllm serve` command line the settings give."""
-    click.echo(shlex.join(_settings().serve_args()))
+    click.echo(shlex.join(read_settings(VllmServerSettings).serve_args()))
 
 
 @group.command("serve")
 def serve_command() -> None:
     """Replace this process with `vllm serve` (the container's entrypoint)."""
-    settings = _settings()
+    settings = read_settings(VllmServerSettings)
     args = settings.serve_args()
     if shutil.which(args[0]) is None:
         raise click.ClickException("vllm is not installed here; this runs in the vLLM image")
@@ -51,4 +41,6 @@ def serve_command() -> None:
 
 
 def main() -> None:
-    group()
+    # Settings errors and weights that cannot be synced are one line each (the library's
+    # format, exit 2); anything else keeps its traceback.
+    run_cli(group)

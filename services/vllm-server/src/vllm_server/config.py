@@ -14,7 +14,9 @@ class VllmServerSettings(BaseSettings):
         None, description="Local folder with the weights (synced from S3 or baked in the image)"
     )
     model_s3_uri: str | None = Field(
-        None, description="s3://bucket/prefix/ to sync into model_path before serving"
+        None,
+        description="s3://bucket/prefix/ to sync into model_path before serving",
+        pattern=r"^s3://[^/]+(/.*)?$",
     )
     max_model_len: int = Field(8192, ge=256, description="Context length")
     gpu_memory_utilization: float = Field(0.90, gt=0, le=1, description="GPU memory share")

@@ -10,7 +10,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+from ftm_shared.errors import InputError
+
 log = logging.getLogger(__name__)
+
+
+class WeightsError(InputError):
+    """The weights under VLLM_MODEL_S3_URI cannot be synced; the message says why."""
 
 
 def parse_s3_uri(uri: str) -> tuple[str, str]:
@@ -35,7 +41,7 @@ def sync_from_s3(uri: str, destination: Path, s3: Any) -> int:
                 continue
             target = (destination / relative).resolve()
             if not target.is_relative_to(destination.resolve()):
-                raise ValueError(f"object key {item['Key']!r} escapes {destination}")
+                raise WeightsError(f"object key {item['Key']!r} escapes {destination}")
             if target.is_file() and target.stat().st_size == item["Size"]:
                 continue
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -44,6 +50,6 @@ def sync_from_s3(uri: str, destination: Path, s3: Any) -> int:
             partial.replace(target)
             downloaded += 1
     if not found:
-        raise FileNotFoundError(f"no model files under {uri}")
+        raise WeightsError(f"no model files under {uri} (VLLM_MODEL_S3_URI)")
     log.info("model weights: %d file(s) downloaded from %s to %s", downloaded, uri, destination)
     return downloaded
