@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ftm_shared.errors import InputError
 from model_tester.adapters import METADATA_FILE
 
 CONFIG_FILE = "adapter_config.json"
@@ -19,7 +20,7 @@ WEIGHTS_FILE = "adapter_model.safetensors"
 _PEFT_PREFIX = "base_model.model."
 
 
-class AdapterMismatchError(ValueError):
+class AdapterMismatchError(InputError):
     """The adapter does not fit the base model; the message names the mismatch."""
 
 

@@ -6,9 +6,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ftm_shared.storage import ObjectStore
+from model_tester.adapters import find_adapter
 from model_tester.base_model import LoadedModel
+from model_tester.config import ModelTesterSettings
 from model_tester.extraction import generate
+from model_tester.medical_data import GLAUCOMA, load_examples
 from model_tester.metrics import percentile
+from model_tester.prompts import build_prompt
+from model_tester.workflows import base_and_adapter
 
 
 @dataclass(frozen=True)
@@ -54,6 +60,43 @@ def benchmark(
     return results
 
 
+def batch_sizes(max_batch: int) -> list[int]:
+    """1, 2, 4 … up to `max_batch`, and `max_batch` itself."""
+    return sorted(
+        {1, max_batch, *(2**i for i in range(max_batch.bit_length()) if 2**i <= max_batch)}
+    )
+
+
+@dataclass(frozen=True)
+class BenchmarkReport:
+    timestamp: str
+    device: str
+    prompts: int
+    new_tokens: int
+    results: list[BatchResult]
+
+
+def benchmark_adapter(
+    settings: ModelTesterSettings,
+    store: ObjectStore,
+    timestamp: str | None,
+    max_batch: int,
+    examples: int,
+    new_tokens: int,
+) -> BenchmarkReport:
+    """`benchmark`: base + the adapter at `timestamp` (default: the newest) on held-back
+    glaucoma prompts, at every batch size up to `max_batch`."""
+    version = find_adapter(store, settings.s3_prefix, timestamp)
+    prompts = [build_prompt(GLAUCOMA, e.text) for e in load_examples(GLAUCOMA, "test", examples)]
+    with base_and_adapter(settings, store, version.timestamp) as tested:
+        results = benchmark(
+            tested.loaded, tested.model, prompts, batch_sizes(max_batch), new_tokens
+        )
+    return BenchmarkReport(
+        version.timestamp, tested.loaded.device, len(prompts), new_tokens, results
+    )
+
+
 def batching_gain(results: Sequence[BatchResult]) -> float:
     """Examples per second at the largest batch size over batch size 1."""
     one = next(r for r in results if r.batch_size == 1)
@@ -61,8 +104,13 @@ def batching_gain(results: Sequence[BatchResult]) -> float:
     return round(largest.examples_per_s / one.examples_per_s, 2)
 
 
-def render(results: Sequence[BatchResult]) -> str:
-    lines = ["batch  examples  latency p50  latency p95   tokens/s  examples/s"]
+def render(report: BenchmarkReport) -> str:
+    results = report.results
+    lines = [
+        f"adapter {report.timestamp} on {report.device}, {report.prompts} prompts, "
+        f"{report.new_tokens} new tokens each",
+        "batch  examples  latency p50  latency p95   tokens/s  examples/s",
+    ]
     for r in results:
         lines.append(
             f"{r.batch_size:>5}  {r.examples:>8}  {r.batch_latency_p50_s:>10.2f}s "

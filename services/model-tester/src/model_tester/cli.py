@@ -1,7 +1,9 @@
-"""`model-tester` (also `python -m model_tester`, the container's entrypoint)."""
+"""`model-tester` (also `python -m model_tester`, the container's entrypoint): options in,
+text out; the work is in the modules (workflows, inference, benchmark, export, demo, remote)."""
 
 from __future__ import annotations
 
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -18,7 +20,6 @@ from model_tester.adapters import UnknownTimestampError, list_adapters
 from model_tester.base_model import BaseModelError
 from model_tester.config import ModelTesterSettings
 from model_tester.remote import RemoteError
-from model_tester.remote_cli import remote_group
 
 
 @service_group(
@@ -30,14 +31,21 @@ def group() -> None:
     pass
 
 
-group.add_command(remote_group)
-
-
 def _settings(use_ssm: bool = False) -> tuple[ModelTesterSettings, ObjectStore]:
     overrides: dict[str, Any] = {"ftm_use_ssm": True} if use_ssm else {}
     settings = load_settings(ModelTesterSettings, **overrides)
     configure_logging(settings.ftm_log_format)
     return settings, ObjectStore.from_settings(settings)
+
+
+def default_output() -> Path:
+    # Beside the local env file: ignored by git, removed by `nox -s clean`.
+    return state_dir() / "evaluations"
+
+
+def _exactly_one_input(sample_index: int | None, text: str | None) -> None:
+    if (sample_index is None) == (text is None):
+        raise click.UsageError("give exactly one of --sample-index and --input")
 
 
 timestamp_option = click.option(
@@ -46,13 +54,6 @@ timestamp_option = click.option(
 ssm_option = click.option(
     "--use-ssm", is_flag=True, help="Read settings from SSM Parameter Store (FTM_USE_SSM)."
 )
-
-
-def default_output() -> Path:
-    # Beside the local env file: ignored by git, removed by `nox -s clean`.
-    return state_dir() / "evaluations"
-
-
 output_option = click.option(
     "--output",
     type=click.Path(path_type=Path),
@@ -62,6 +63,13 @@ task_option = click.option(
     "--task",
     type=click.Choice(["glaucoma", "bc5cdr", "ncbi"]),
     help="Label set and data; default: the adapter's own task.",
+)
+sample_option = click.option(
+    "--sample-index", type=click.IntRange(0, 2), help="A built-in held-back sample."
+)
+input_option = click.option("--input", "text", help="Custom text to extract from.")
+start_option = click.option(
+    "--start", is_flag=True, help="Start the instance (and wait) if it is stopped."
 )
 
 
@@ -79,25 +87,19 @@ def models_command() -> None:
 
 @group.command("test")
 @click.option("--timestamp", required=True, help="The adapter under models/{S3_PREFIX}/.")
-@click.option("--sample-index", type=click.IntRange(0, 2), help="A built-in held-back sample.")
-@click.option("--input", "text", help="Custom text to extract from.")
+@sample_option
+@input_option
 @task_option
 @ssm_option
 def test_command(
     timestamp: str, sample_index: int | None, text: str | None, task: str | None, use_ssm: bool
 ) -> None:
     """Extract entities from one text with base model + adapter, and print them."""
-    from model_tester.inference import extract_one, render_extraction
-    from model_tester.medical_data import TASKS, builtin_samples
+    from model_tester.inference import extract_input, render_extraction
 
-    if (sample_index is None) == (text is None):
-        raise click.UsageError("give exactly one of --sample-index and --input")
+    _exactly_one_input(sample_index, text)
     settings, store = _settings(use_ssm)
-    chosen, gold = (TASKS[task] if task else None), None
-    if sample_index is not None:
-        sample_task, sample = builtin_samples()[sample_index]
-        text, gold, chosen = sample.text, sample.entities, chosen or sample_task
-    result = extract_one(settings, store, timestamp, str(text), chosen)
+    result, gold = extract_input(settings, store, timestamp, sample_index, text, task)
     click.echo(render_extraction(result, gold))
 
 
@@ -111,20 +113,16 @@ def evaluate_command(
     timestamp: str | None, task: str | None, limit: int | None, output: Path | None, use_ssm: bool
 ) -> None:
     """Score base model vs base + adapter on held-back annotated examples."""
-    from model_tester.adapters import find_adapter
     from model_tester.evaluate import comparison_table
-    from model_tester.workflows import adapter_task, base_and_adapter, evaluate_adapter
+    from model_tester.workflows import evaluate
 
     settings, store = _settings(use_ssm)
-    version = find_adapter(store, settings.s3_prefix, timestamp)
-    with base_and_adapter(settings, store, version.timestamp) as tested:
-        chosen = adapter_task(tested.check, task)
-        folder = (output or default_output()) / version.timestamp
-        evaluation = evaluate_adapter(settings, store, tested, chosen, limit, folder)
+    evaluation = evaluate(settings, store, timestamp, task, limit, output or default_output())
     click.echo(
-        f"{chosen.name}: {len(evaluation.examples)} held-back examples, adapter {version.timestamp}"
+        f"{evaluation.task.name}: {len(evaluation.examples)} held-back examples, "
+        f"adapter {evaluation.timestamp}"
     )
-    click.echo(comparison_table(evaluation.runs, chosen.label_set))
+    click.echo(comparison_table(evaluation.runs, evaluation.task.label_set))
     click.echo(f"results: {evaluation.local_dir}  and  {evaluation.remote_uri}")
 
 
@@ -138,25 +136,12 @@ def benchmark_command(
     timestamp: str | None, max_batch: int, examples: int, new_tokens: int, use_ssm: bool
 ) -> None:
     """Tokens/s and latency p50/p95 for batch sizes 1, 2, 4 … --max-batch (fixed-length)."""
-    from model_tester.adapters import find_adapter
-    from model_tester.benchmark import benchmark, render
-    from model_tester.medical_data import GLAUCOMA, load_examples
-    from model_tester.prompts import build_prompt
-    from model_tester.workflows import base_and_adapter
+    from model_tester.benchmark import benchmark_adapter, render
 
     settings, store = _settings(use_ssm)
-    version = find_adapter(store, settings.s3_prefix, timestamp)
-    sizes = sorted(
-        {1, max_batch, *(2**i for i in range(max_batch.bit_length()) if 2**i <= max_batch)}
-    )
-    prompts = [build_prompt(GLAUCOMA, e.text) for e in load_examples(GLAUCOMA, "test", examples)]
-    with base_and_adapter(settings, store, version.timestamp) as tested:
-        results = benchmark(tested.loaded, tested.model, prompts, sizes, new_tokens)
     click.echo(
-        f"adapter {version.timestamp} on {tested.loaded.device}, {len(prompts)} prompts, "
-        f"{new_tokens} new tokens each"
+        render(benchmark_adapter(settings, store, timestamp, max_batch, examples, new_tokens))
     )
-    click.echo(render(results))
 
 
 @group.command("export")
@@ -165,18 +150,13 @@ def benchmark_command(
 @ssm_option
 def export_command(timestamp: str | None, output: Path, use_ssm: bool) -> None:
     """Merge the adapter into the base model and save it as safetensors for serving."""
-    from model_tester.adapters import find_adapter
-    from model_tester.export import export_merged
-    from model_tester.workflows import base_and_adapter
+    from model_tester.export import export_adapter
 
     settings, store = _settings(use_ssm)
-    version = find_adapter(store, settings.s3_prefix, timestamp)
-    with base_and_adapter(settings, store, version.timestamp) as tested:
-        seconds = export_merged(tested.model, tested.loaded.tokenizer, output)
-    size = sum(p.stat().st_size for p in output.rglob("*") if p.is_file())
+    done = export_adapter(settings, store, timestamp, output)
     click.echo(
-        f"merged {settings.base_model} + adapter {version.timestamp} -> {output} "
-        f"({size / 1e6:.0f} MB, {seconds:.1f}s)"
+        f"merged {done.base_model} + adapter {done.timestamp} -> {done.output} "
+        f"({done.size_bytes / 1e6:.0f} MB, {done.seconds:.1f}s)"
     )
 
 
@@ -185,29 +165,20 @@ def export_command(timestamp: str | None, output: Path, use_ssm: bool) -> None:
 @click.option("--upload/--no-upload", default=True, show_default=True)
 def train_demo_command(steps: int, upload: bool) -> None:
     """Fine-tune the demo LoRA adapter on the glaucoma train split (cached by recipe + data)."""
-    from model_tester.adapters import new_timestamp, upload_adapter
-    from model_tester.medical_data import GLAUCOMA, load_examples
-    from model_tester.train import Recipe, train_cached
-    from model_tester.workflows import load
+    from model_tester.train import Recipe
+    from model_tester.workflows import load, train_demo_adapter
 
     settings, store = _settings()
-    loaded = load(settings)
-    result = train_cached(
-        loaded,
-        GLAUCOMA,
-        load_examples(GLAUCOMA, "train"),
-        Recipe(steps=steps),
-        settings.ftm_cache_dir,
-    )
+    demo = train_demo_adapter(settings, store, load(settings), Recipe(steps=steps), upload=upload)
+    result = demo.trained
     how = "cached" if result.cached else f"trained in {result.seconds:.0f}s"
     click.echo(
         f"adapter {how}: {result.folder} (loss {result.losses[0]:.3f} -> "
         f"{result.losses[-1]:.3f}, {result.examples_used} examples)"
     )
-    if upload:
-        timestamp = new_timestamp()
-        upload_adapter(store, settings.s3_prefix, timestamp, result.folder)
-        click.echo(f"uploaded: {store.uri(layout.model_prefix_for(settings.s3_prefix, timestamp))}")
+    if demo.timestamp:
+        uploaded = layout.model_prefix_for(settings.s3_prefix, demo.timestamp)
+        click.echo(f"uploaded: {store.uri(uploaded)}")
 
 
 @group.command("demo")
@@ -229,8 +200,93 @@ def demo_command(limit: int, output: Path | None) -> None:
     click.echo(render_demo(report, time.perf_counter() - started))
 
 
-def main() -> None:
-    run_cli(
-        group,
-        (UnknownTimestampError, AdapterMismatchError, BaseModelError, RemoteError, ValueError),
+@group.group("remote")
+def remote_group() -> None:
+    """Run the tester on the GPU box through SSM (REMOTE_INSTANCE_ID/TAG, REMOTE_IMAGE)."""
+
+
+def _remote_settings() -> tuple[ModelTesterSettings, ObjectStore]:
+    from model_tester.remote import remote_image
+
+    settings, store = _settings()
+    remote_image(settings)  # every remote command needs it: say so before anything else
+    return settings, store
+
+
+def _run_on_box(command: str, comment: str, start: bool) -> None:
+    """Send `command` to the running box, print its output; exit 1 when it failed."""
+    from model_tester.remote import run_on_box, running_instance
+
+    settings, _ = _remote_settings()
+    instance = running_instance(settings, start)
+    invocation = run_on_box(
+        settings, instance, command, comment, lambda line: click.echo(line, err=True)
     )
+    if invocation.stdout:
+        click.echo(invocation.stdout.rstrip("\n"))
+    if invocation.stderr:
+        click.echo(invocation.stderr.rstrip("\n"), err=True)
+    if not invocation.ok:
+        click.echo(
+            f"error: remote command {invocation.command_id} ended {invocation.status} "
+            f"(exit code {invocation.response_code})",
+            err=True,
+        )
+        sys.exit(1)
+
+
+@remote_group.command("test")
+@click.option("--timestamp", help="Adapter timestamp; default: the newest in the bucket.")
+@click.option("--sample-index", type=click.IntRange(0, 2))
+@input_option
+@click.option("--list", "list_only", is_flag=True, help="Print the docker command and exit.")
+@start_option
+def remote_test_command(
+    timestamp: str | None, sample_index: int | None, text: str | None, list_only: bool, start: bool
+) -> None:
+    """Run `model-tester test` on the box, print its output; exit 1 when it fails."""
+    from model_tester.remote import remote_test
+
+    _exactly_one_input(sample_index, text)
+    settings, store = _remote_settings()
+    planned = remote_test(settings, store, timestamp, sample_index, text)
+    newest_first = ", ".join(v.timestamp for v in planned.adapters) or "none"
+    click.echo(f"adapters (newest first): {newest_first}")
+    if list_only:
+        click.echo(planned.command)
+        return
+    _run_on_box(planned.command, f"model-tester test {planned.timestamp}", start)
+
+
+@remote_group.command("deploy")
+@start_option
+def remote_deploy_command(start: bool) -> None:
+    """Pull REMOTE_IMAGE on the box (logging in to ECR first)."""
+    from model_tester.remote import deploy_command
+
+    settings, _ = _remote_settings()
+    _run_on_box(deploy_command(settings), "model-tester deploy", start)
+
+
+@remote_group.command("start")
+def remote_start_command() -> None:
+    """Start the box and wait until it runs."""
+    from model_tester.remote import running_instance
+
+    settings, _ = _remote_settings()
+    instance = running_instance(settings, start=True)
+    click.echo(f"{instance.instance_id} running")
+
+
+@remote_group.command("stop")
+def remote_stop_command() -> None:
+    """Stop the box (it costs nothing but its disk while stopped)."""
+    from model_tester.remote import stop_box
+
+    settings, _ = _remote_settings()
+    instance = stop_box(settings)
+    click.echo(f"{instance.instance_id} stopping (was {instance.state})")
+
+
+def main() -> None:
+    run_cli(group, (UnknownTimestampError, AdapterMismatchError, BaseModelError, RemoteError))

@@ -1,4 +1,5 @@
-"""model-tester's settings: the common ones plus the base model, generation and remote box."""
+"""model-tester's settings: the common ones plus the base model, generation and the remote box,
+in one `ModelTesterSettings`."""
 
 from __future__ import annotations
 
@@ -37,10 +38,7 @@ class ModelTesterSettings(FtmSettings):
         description="Converted base models and trained demo adapters (FTM_CACHE_DIR)",
     )
 
-
-class RemoteSettings(ModelTesterSettings):
-    """What `model-tester remote ...` needs on the operator's machine to drive the GPU box."""
-
+    # The GPU box that `model-tester remote ...` drives from the operator's machine.
     remote_instance_id: str | None = Field(
         None, description="EC2 instance that runs the tester (REMOTE_INSTANCE_ID)"
     )
@@ -49,8 +47,10 @@ class RemoteSettings(ModelTesterSettings):
         description="Find the instance by tag instead, as Key=Value (REMOTE_INSTANCE_TAG)",
         pattern=r"^[^=]+=.+$",
     )
-    remote_image: str = Field(
-        description="The model-tester image the box runs, e.g. an ECR URI with tag (REMOTE_IMAGE)",
+    remote_image: str | None = Field(
+        None,
+        description="The model-tester image the box runs, e.g. an ECR URI with tag "
+        "(REMOTE_IMAGE; needed by every remote command)",
         min_length=1,
     )
     remote_docker_args: str = Field(

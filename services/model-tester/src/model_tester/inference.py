@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from ftm_shared.storage import ObjectStore
 from model_tester.config import ModelTesterSettings
 from model_tester.extraction import generate
-from model_tester.medical_data import Entity, Task
+from model_tester.medical_data import TASKS, Entity, Task, builtin_samples
 from model_tester.metrics import exact_match
 from model_tester.parsing import ParsedAnswer, parse_answer
 from model_tester.prompts import build_prompt
@@ -55,6 +55,24 @@ def extract_one(
             load_seconds=tested.loaded.load_seconds,
             generate_seconds=seconds,
         )
+
+
+def extract_input(
+    settings: ModelTesterSettings,
+    store: ObjectStore,
+    timestamp: str,
+    sample_index: int | None,
+    text: str | None,
+    task_name: str | None,
+) -> tuple[Extraction, tuple[Entity, ...] | None]:
+    """`test`: a built-in held-back sample (with its annotation, on its task unless one is
+    named) or the given text; the task defaults to the adapter's."""
+    task = TASKS[task_name] if task_name else None
+    gold = None
+    if sample_index is not None:
+        sample_task, sample = builtin_samples()[sample_index]
+        text, gold, task = sample.text, sample.entities, task or sample_task
+    return extract_one(settings, store, timestamp, str(text), task), gold
 
 
 def render_extraction(result: Extraction, gold: Sequence[Entity] | None = None) -> str:

@@ -13,8 +13,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ftm_shared.config import SettingsError
-from model_tester.config import RemoteSettings
+from ftm_shared.aws import client_for
+from ftm_shared.config import SettingsError, require_settings
+from ftm_shared.storage import ObjectStore
+from model_tester.adapters import AdapterVersion, find_adapter, list_adapters
+from model_tester.config import ModelTesterSettings
 
 log = logging.getLogger(__name__)
 # SSM statuses after which a command will not change any more.
@@ -51,7 +54,13 @@ def _instance(raw: dict[str, Any]) -> Instance:
     return Instance(raw["InstanceId"], raw["State"]["Name"], tags.get("Name", ""))
 
 
-def find_instance(ec2: Any, settings: RemoteSettings) -> Instance:
+def remote_image(settings: ModelTesterSettings) -> str:
+    """REMOTE_IMAGE: every remote command needs it, the local ones do not."""
+    require_settings(settings, "remote_image")
+    return str(settings.remote_image)
+
+
+def find_instance(ec2: Any, settings: ModelTesterSettings) -> Instance:
     """The one instance named by REMOTE_INSTANCE_ID, or by REMOTE_INSTANCE_TAG (Key=Value)."""
     if settings.remote_instance_id:
         selector = f"REMOTE_INSTANCE_ID={settings.remote_instance_id}"
@@ -100,6 +109,14 @@ def stop_instance(ec2: Any, instance: Instance) -> None:
     ec2.stop_instances(InstanceIds=[instance.instance_id])
 
 
+def stop_box(settings: ModelTesterSettings) -> Instance:
+    """Stop the box; returns it as it was before."""
+    ec2 = client_for("ec2", settings)
+    instance = find_instance(ec2, settings)
+    stop_instance(ec2, instance)
+    return instance
+
+
 def require_running(instance: Instance) -> None:
     if instance.state != "running":
         raise RemoteError(
@@ -108,7 +125,17 @@ def require_running(instance: Instance) -> None:
         )
 
 
-def docker_command(settings: RemoteSettings, tester_args: Sequence[str]) -> str:
+def running_instance(settings: ModelTesterSettings, start: bool) -> Instance:
+    """The box, started first when `start`; a box that is not running is refused."""
+    ec2 = client_for("ec2", settings)
+    instance = find_instance(ec2, settings)
+    if start:
+        instance = start_instance(ec2, instance)
+    require_running(instance)
+    return instance
+
+
+def docker_command(settings: ModelTesterSettings, tester_args: Sequence[str]) -> str:
     """The shell line the box runs: the tester image on the GPU, settings passed as env."""
     env = {
         "S3_BUCKET": settings.s3_bucket,
@@ -120,13 +147,42 @@ def docker_command(settings: RemoteSettings, tester_args: Sequence[str]) -> str:
     for key, value in env.items():
         words += ["-e", f"{key}={value}"]
     words += shlex.split(settings.remote_docker_args)
-    words += ["--entrypoint", "python", settings.remote_image, "-m", "model_tester"]
+    words += ["--entrypoint", "python", remote_image(settings), "-m", "model_tester"]
     return shlex.join([*words, *tester_args])
 
 
-def deploy_command(settings: RemoteSettings) -> str:
+@dataclass(frozen=True)
+class RemoteTest:
+    """`model-tester test` as the box runs it: the adapters seen, the one chosen, the command."""
+
+    adapters: list[AdapterVersion]
+    timestamp: str
+    command: str
+
+
+def remote_test(
+    settings: ModelTesterSettings,
+    store: ObjectStore,
+    timestamp: str | None,
+    sample_index: int | None,
+    text: str | None,
+) -> RemoteTest:
+    """The docker command for one test of the adapter at `timestamp` (default: the newest);
+    an unknown timestamp is refused here, before anything is sent."""
+    adapters = list_adapters(store, settings.s3_prefix)
+    chosen = find_adapter(store, settings.s3_prefix, timestamp).timestamp
+    args = ["test", "--timestamp", chosen]
+    args += (
+        ["--sample-index", str(sample_index)]
+        if sample_index is not None
+        else ["--input", str(text)]
+    )
+    return RemoteTest(adapters, chosen, docker_command(settings, args))
+
+
+def deploy_command(settings: ModelTesterSettings) -> str:
     """Pull the image on the box; an ECR image logs in to its registry first."""
-    image = settings.remote_image
+    image = remote_image(settings)
     registry = image.split("/", 1)[0]
     pull = shlex.join(["docker", "pull", image])
     if ".dkr.ecr." not in registry:
@@ -191,3 +247,21 @@ def wait_for(
                 f"--instance-id {instance.instance_id}"
             )
         sleep(poll_s)
+
+
+def run_on_box(
+    settings: ModelTesterSettings,
+    instance: Instance,
+    command: str,
+    comment: str,
+    say: Callable[[str], None],
+) -> Invocation:
+    """Send `command`, poll it to the end (REMOTE_POLL_S, REMOTE_TIMEOUT_S), `say` progress."""
+    ssm = client_for("ssm", settings)
+    command_id = send(ssm, instance, command, comment, settings.remote_timeout_s)
+    say(f"sent {command_id} to {instance.instance_id}; polling every {settings.remote_poll_s:.0f}s")
+    return wait_for(
+        ssm, command_id, instance,
+        poll_s=settings.remote_poll_s, timeout_s=settings.remote_timeout_s,
+        report=lambda status, elapsed: say(f"  {status:<11} {elapsed:6.0f}s"),
+    )  # fmt: skip

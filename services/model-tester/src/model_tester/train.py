@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from ftm_shared.errors import InputError
 from ftm_shared.progress import Progress
 from model_tester.adapters import METADATA_FILE
 from model_tester.base_model import LoadedModel
@@ -123,7 +124,7 @@ def train_adapter(
     torch.manual_seed(recipe.seed)
     encoded, too_long = encode(loaded.tokenizer, task, examples, recipe.max_length)
     if not encoded:
-        raise ValueError(f"no training example fits {recipe.max_length} tokens")
+        raise InputError(f"no training example fits {recipe.max_length} tokens")
     config = LoraConfig(
         r=recipe.rank,
         lora_alpha=recipe.alpha,

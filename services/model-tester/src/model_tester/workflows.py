@@ -10,11 +10,13 @@ from pathlib import Path
 from typing import Any
 
 from ftm_shared import layout
+from ftm_shared.errors import InputError
 from ftm_shared.storage import ObjectStore
 from model_tester.adapter_loading import AdapterCheck, attach_adapter
 from model_tester.adapters import (
     AdapterVersion,
     downloaded_adapter,
+    find_adapter,
     list_adapters,
     new_timestamp,
     upload_adapter,
@@ -71,12 +73,13 @@ def adapter_task(check: AdapterCheck, requested: str | None) -> Task:
     """The task asked for, else the one the adapter was trained on, else glaucoma."""
     name = requested or check.metadata.get("task") or GLAUCOMA.name
     if name not in TASKS:
-        raise ValueError(f"unknown task {name!r}; known: {', '.join(TASKS)}")
+        raise InputError(f"unknown task {name!r}; known: {', '.join(TASKS)}")
     return TASKS[name]
 
 
 @dataclass(frozen=True)
 class Evaluation:
+    timestamp: str
     task: Task
     examples: list[Example]
     runs: list[ModelRun]
@@ -96,7 +99,7 @@ def evaluate_adapter(
     """Base model, then base + adapter, on the task's held-back examples; results written."""
     examples = load_examples(task, "test", limit)
     if not examples:
-        raise ValueError(f"the {task.name} data has no held-back examples")
+        raise InputError(f"the {task.name} data has no held-back examples")
     options = {"batch_size": settings.batch_size, "max_new_tokens": settings.max_new_tokens}
     with tested.model.disable_adapter():
         base = run_model("base", tested.loaded, tested.model, task, examples, **options)
@@ -124,20 +127,61 @@ def evaluate_adapter(
         payload,
         predictions_table(examples, runs),
     )
-    return Evaluation(task, examples, runs, payload, local, remote)
+    return Evaluation(tested.version.timestamp, task, examples, runs, payload, local, remote)
+
+
+def evaluate(
+    settings: ModelTesterSettings,
+    store: ObjectStore,
+    timestamp: str | None,
+    task_name: str | None,
+    limit: int | None,
+    output_root: Path,
+) -> Evaluation:
+    """`evaluate`: the adapter at `timestamp` (default: the newest) on its task, or the one
+    named; results under `output_root/<timestamp>/` and in the bucket."""
+    version = find_adapter(store, settings.s3_prefix, timestamp)
+    with base_and_adapter(settings, store, version.timestamp) as tested:
+        task = adapter_task(tested.check, task_name)
+        return evaluate_adapter(
+            settings, store, tested, task, limit, output_root / version.timestamp
+        )
+
+
+@dataclass(frozen=True)
+class DemoAdapter:
+    trained: TrainResult
+    timestamp: str | None
+    """Where it was uploaded, None when it was not."""
+
+
+def train_demo_adapter(
+    settings: ModelTesterSettings,
+    store: ObjectStore,
+    loaded: LoadedModel,
+    recipe: Recipe,
+    *,
+    upload: bool = True,
+) -> DemoAdapter:
+    """Train (or take from the cache) the demo adapter on the glaucoma train split; upload it
+    under a new timestamp unless told not to."""
+    examples = load_examples(GLAUCOMA, "train")
+    trained = train_cached(loaded, GLAUCOMA, examples, recipe, settings.ftm_cache_dir)
+    if not upload:
+        return DemoAdapter(trained, None)
+    timestamp = new_timestamp()
+    upload_adapter(store, settings.s3_prefix, timestamp, trained.folder)
+    log.info("uploaded the demo adapter as models/%s/%s/", settings.s3_prefix, timestamp)
+    return DemoAdapter(trained, timestamp)
 
 
 def ensure_demo_adapter(
     settings: ModelTesterSettings, store: ObjectStore, loaded: LoadedModel, recipe: Recipe
 ) -> tuple[str, TrainResult | None]:
-    """The newest adapter's timestamp; when the bucket has none, train (or reuse) the demo one
-    on the glaucoma train split and upload it."""
+    """The newest adapter's timestamp; when the bucket has none, the demo one, uploaded."""
     versions = list_adapters(store, settings.s3_prefix)
     if versions:
         return versions[0].timestamp, None
-    examples = load_examples(GLAUCOMA, "train")
-    result = train_cached(loaded, GLAUCOMA, examples, recipe, settings.ftm_cache_dir)
-    timestamp = new_timestamp()
-    upload_adapter(store, settings.s3_prefix, timestamp, result.folder)
-    log.info("uploaded the demo adapter as models/%s/%s/", settings.s3_prefix, timestamp)
-    return timestamp, result
+    demo = train_demo_adapter(settings, store, loaded, recipe)
+    assert demo.timestamp is not None
+    return demo.timestamp, demo.trained
