@@ -1,6 +1,7 @@
 """Realistic outputs for one quarter: real MAEC paragraphs, a real map-worker run on 12 MAEC
-firms (tests/data, 11 firms mapped, 65 topics) and themes grouped from those topics' centroids
-the way reduce-worker groups them (nearest seed by cosine), then written to a moto bucket."""
+firms (ftm_ops.testing's `real_firm_topics`, 11 firms mapped, 65 topics) and themes grouped
+from those topics' centroids the way reduce-worker groups them (nearest seed by cosine), then
+written to a moto bucket."""
 
 from __future__ import annotations
 
@@ -12,7 +13,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.parquet as pq
 import pytest
 
 from ftm_expectations.checklist import Checklist, run_checklist
@@ -22,7 +22,6 @@ from ftm_shared.config import FtmSettings, load_settings
 from ftm_shared.storage import ObjectStore
 
 QUARTER = "2017Q1"
-DATA = Path(__file__).parent / "data"
 N_THEMES = 6
 
 
@@ -97,13 +96,15 @@ def build_themes(topics: pd.DataFrame, quarter: str) -> tuple[pd.DataFrame, pd.D
 
 
 @pytest.fixture(scope="session")
-def good_outputs(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Outputs:
+def good_outputs(
+    data_dir: Path, real_firm_topics: pa.Table, tmp_path_factory: pytest.TempPathFactory
+) -> Outputs:
     folder = ObjectStore(str(tmp_path_factory.mktemp("ingested")))
     source = data_dir / "earnings_calls" / "maec_2017h1_sentences.parquet"
     # The same 12 firms the map-worker fixture was made from.
     done = ingest.ingest(source, QUARTER, folder, firms=12)
     raw = folder.read_parquet(done.key)
-    topics = pq.read_table(DATA / "firm_topics_2017Q1.parquet").to_pandas()
+    topics = real_firm_topics.to_pandas()
     themes, contributions = build_themes(topics, QUARTER)
     return Outputs(raw, topics, themes, contributions)
 

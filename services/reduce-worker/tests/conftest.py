@@ -1,18 +1,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.parquet as pq
 import pytest
 
 from ftm_shared import schemas
 from reduce_worker.config import ReduceWorkerSettings
-
-# Real map-worker output: 11 MAEC firms of 2017Q1 (one of the 12 asked for failed in map).
-FIXTURE = Path(__file__).parent / "data" / "firm_topics_2017Q1.parquet"
 
 
 def topic_row(
@@ -77,8 +72,3 @@ def settings() -> ReduceWorkerSettings:
     return ReduceWorkerSettings(
         s3_bucket="unused", llm_base_url="http://127.0.0.1:1/v1", llm_model="unused"
     )
-
-
-@pytest.fixture
-def fixture_rows() -> pa.Table:
-    return pq.read_table(FIXTURE)

@@ -36,11 +36,11 @@ def put_fixture(store: ObjectStore, rows: pa.Table) -> None:
 def test_themes_of_real_firm_topics_fit_the_contract(
     pipeline_env: LocalCloud,
     store: ObjectStore,
-    fixture_rows: pa.Table,
+    real_firm_topics: pa.Table,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("THEME_DISTANCE_THRESHOLD", THRESHOLD)
-    put_fixture(store, fixture_rows)
+    put_fixture(store, real_firm_topics)
     result = reduce_worker("run", "--quarter", "2017Q1", timeout=600)
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -70,23 +70,29 @@ def test_themes_of_real_firm_topics_fit_the_contract(
     ].to_dict("index")
     assert not members.duplicated(["firm_id", "topic_id"]).any()
     fixture_keys = set(
-        zip(fixture_rows["firm_id"].to_pylist(), fixture_rows["topic_id"].to_pylist(), strict=True)
+        zip(
+            real_firm_topics["firm_id"].to_pylist(),
+            real_firm_topics["topic_id"].to_pylist(),
+            strict=True,
+        )
     )
     assert set(zip(members.firm_id, members.topic_id, strict=True)) <= fixture_keys
     assert members.similarity.between(0.5, 1.0001).all()
 
     report = store.read_json(layout.reduce_report_key("2017Q1"))
     assert report["status"] == "ok" and report["run_id"] == run_id.decode()
-    assert report["in_themes"] + report["firm_specific"] + report["unassigned"] == len(fixture_rows)
+    assert report["in_themes"] + report["firm_specific"] + report["unassigned"] == len(
+        real_firm_topics
+    )
     assert report["settings"]["theme_distance_threshold"] == float(THRESHOLD)
     assert f"themes          {len(rows)} ({len(members)} topics)" in result.stdout
     assert f"named: {len(rows)}/{len(rows)}" in result.stderr
 
 
 def test_a_corrupt_part_is_named_and_nothing_is_written(
-    pipeline_env: LocalCloud, store: ObjectStore, fixture_rows: pa.Table
+    pipeline_env: LocalCloud, store: ObjectStore, real_firm_topics: pa.Table
 ) -> None:
-    put_fixture(store, fixture_rows)
+    put_fixture(store, real_firm_topics)
     store.put_bytes(layout.firm_topics_part_key("2017Q1", "fx", 2), b"PAR1 truncated")
     result = reduce_worker("run", "--quarter", "2017Q1")
     assert result.returncode == 2
@@ -105,10 +111,10 @@ def test_no_rows_is_one_clear_error(pipeline_env: LocalCloud, store: ObjectStore
 def test_a_theme_that_cannot_be_named_fails_the_run_and_keeps_the_old_outputs(
     pipeline_env: LocalCloud,
     store: ObjectStore,
-    fixture_rows: pa.Table,
+    real_firm_topics: pa.Table,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    put_fixture(store, fixture_rows)
+    put_fixture(store, real_firm_topics)
     old = schemas.THEMES.empty_table()
     store.write_parquet(layout.themes_key("2017Q1"), old)
 

@@ -13,6 +13,8 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from ftm_ops.local import cloud
@@ -97,6 +99,17 @@ def data_dir() -> Path:
         if local_paths().ftm_require_data:
             raise
         pytest.skip(str(missing))
+
+
+# Real map-worker output: 11 MAEC firms of 2017Q1 (of the quarter's first 12; one failed in map).
+FIRM_TOPICS_2017Q1 = Path(__file__).parent / "fixtures" / "firm_topics_2017Q1.parquet"
+
+
+@pytest.fixture(scope="session")
+def real_firm_topics() -> pa.Table:
+    """Real firm-topic rows (`FIRM_TOPICS_2017Q1`), for reduce and the expectations suites
+    (an Arrow table cannot be changed in place, so one per session)."""
+    return pq.read_table(FIRM_TOPICS_2017Q1)
 
 
 def run_module(
