@@ -7,7 +7,22 @@ import os
 import warnings
 from pathlib import Path
 
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from ftm_shared.config import read_settings
+
 DEFAULT_GX_DIR = Path(".ftm/gx")
+
+
+class GxSettings(BaseSettings):
+    """Where the Great Expectations project is written, from the environment."""
+
+    model_config = SettingsConfigDict(extra="ignore", env_ignore_empty=True)
+
+    ftm_gx_dir: Path = Field(
+        DEFAULT_GX_DIR, description="Suites, validation results and data docs (FTM_GX_DIR)"
+    )
 
 
 def gx_dir() -> Path:
@@ -16,7 +31,7 @@ def gx_dir() -> Path:
     The default sits under `.ftm/`, which git ignores: the suites are rewritten from code on
     every run, so nothing in this folder is a source of truth worth committing.
     """
-    return Path(os.environ.get("FTM_GX_DIR", DEFAULT_GX_DIR))
+    return read_settings(GxSettings).ftm_gx_dir
 
 
 def quiet_great_expectations() -> None:

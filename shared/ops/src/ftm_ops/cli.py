@@ -20,6 +20,7 @@ from ftm_ops.validate import expectations_checklist
 from ftm_shared.aws import wait_for_bucket
 from ftm_shared.cli_support import run_cli
 from ftm_shared.config import ENV_FILE_NAME, FtmSettings, load_settings, read_env_file, state_dir
+from ftm_shared.errors import InputError
 from ftm_shared.layout import validate_quarter
 from ftm_shared.logs import configure_logging
 from ftm_shared.storage import ObjectStore
@@ -31,7 +32,7 @@ BUCKET_READY_TIMEOUT_S = 10.0
 def _quarter(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
     try:
         return validate_quarter(value)
-    except ValueError as error:
+    except InputError as error:
         raise click.BadParameter(str(error)) from None
 
 

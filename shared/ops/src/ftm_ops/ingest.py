@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ftm_shared import layout, schemas
+from ftm_shared.errors import InputError
 from ftm_shared.storage import ObjectNotFoundError, ObjectStore
 
 log = logging.getLogger(__name__)
@@ -26,7 +27,7 @@ DATE_COLUMNS = ("call_date", "earnings_call_date")
 METADATA_COLUMNS = ("firm_name", "permno", "gvkey", "sector")
 
 
-class IngestError(ValueError):
+class IngestError(InputError):
     """Bad input; the message names the file, the column and, where it helps, the rows."""
 
 
@@ -182,7 +183,7 @@ def ingest(
     """Validate `source`, keep `quarter` (and the first `firms` firms), write the contract."""
     try:
         layout.validate_quarter(quarter)
-    except ValueError as error:
+    except InputError as error:
         raise IngestError(f"--quarter: {error}") from None
     frame = _read_source(source)
     _check_columns(source, frame)
@@ -191,7 +192,7 @@ def ingest(
     for firm_id in frame["firm_id"].unique():
         try:
             layout.safe_segment(str(firm_id), "firm_id")
-        except ValueError as error:
+        except InputError as error:
             raise IngestError(f"{source}: column 'firm_id': {error}") from None
 
     extra = [read_metadata_file(metadata_file)] if metadata_file else []
