@@ -5,14 +5,19 @@ from __future__ import annotations
 
 import pyarrow as pa
 
+# Who a row is about, in every contract that names a firm (in this order).
+FIRM_FIELDS = (
+    pa.field("firm_id", pa.string(), nullable=False),
+    pa.field("firm_name", pa.string()),
+    pa.field("permno", pa.int64()),
+    pa.field("gvkey", pa.string()),
+    pa.field("earnings_call_date", pa.date32()),
+)
+
 RAW_TRANSCRIPTS = pa.schema(
     [
         pa.field("call_id", pa.string(), nullable=False),
-        pa.field("firm_id", pa.string(), nullable=False),
-        pa.field("firm_name", pa.string()),
-        pa.field("permno", pa.int64()),
-        pa.field("gvkey", pa.string()),
-        pa.field("earnings_call_date", pa.date32()),
+        *FIRM_FIELDS,
         pa.field("quarter", pa.string(), nullable=False),
         pa.field("para_idx", pa.int32(), nullable=False),
         pa.field("speaker", pa.string()),
@@ -34,11 +39,7 @@ FIRM_METADATA = pa.schema(
 FIRM_TOPICS = pa.schema(
     [
         pa.field("quarter", pa.string(), nullable=False),
-        pa.field("firm_id", pa.string(), nullable=False),
-        pa.field("firm_name", pa.string()),
-        pa.field("permno", pa.int64()),
-        pa.field("gvkey", pa.string()),
-        pa.field("earnings_call_date", pa.date32()),
+        *FIRM_FIELDS,
         pa.field("topic_id", pa.int32(), nullable=False),
         pa.field("representation", pa.string(), nullable=False),
         pa.field("keywords", pa.list_(pa.string()), nullable=False),
@@ -68,11 +69,7 @@ THEMES = pa.schema(
 THEME_CONTRIBUTIONS = pa.schema(
     [
         pa.field("theme_id", pa.string(), nullable=False),
-        pa.field("firm_id", pa.string(), nullable=False),
-        pa.field("firm_name", pa.string()),
-        pa.field("permno", pa.int64()),
-        pa.field("gvkey", pa.string()),
-        pa.field("earnings_call_date", pa.date32()),
+        *FIRM_FIELDS,
         pa.field("topic_id", pa.int32(), nullable=False),
         pa.field("similarity", pa.float32(), nullable=False),
     ]
