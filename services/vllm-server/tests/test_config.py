@@ -11,6 +11,18 @@ from vllm_server.config import VllmServerSettings
 pytestmark = pytest.mark.unit
 
 
+def vllm_server(command: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """`python -m vllm_server COMMAND` as the container runs it, with `env` added."""
+    return subprocess.run(
+        [sys.executable, "-m", "vllm_server", command],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
 def test_defaults_serve_qwen3_8b() -> None:
     args = VllmServerSettings().serve_args()
     assert args[:3] == ["vllm", "serve", "Qwen/Qwen3-8B"]
@@ -36,14 +48,7 @@ def test_env_sets_every_knob(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_invalid_knob_is_named_on_the_command_line() -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "vllm_server", "args"],
-        env={**os.environ, "VLLM_GPU_MEMORY_UTILIZATION": "1.5"},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = vllm_server("args", VLLM_GPU_MEMORY_UTILIZATION="1.5")
     assert result.returncode == 2
     # The library's settings-error format, with the variable's VLLM_ prefix.
     assert result.stderr.startswith("error: Invalid or missing settings for VllmServerSettings:")
@@ -59,26 +64,12 @@ def test_invalid_knob_is_named_on_the_command_line() -> None:
     ],
 )
 def test_weights_from_s3_need_an_s3_uri_and_a_local_folder(uri: str, problem: str) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "vllm_server", "args"],
-        env={**os.environ, "VLLM_MODEL_S3_URI": uri},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = vllm_server("args", VLLM_MODEL_S3_URI=uri)
     assert result.returncode == 2
     assert problem in result.stderr
 
 
 def test_serve_outside_the_image_says_so() -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "vllm_server", "serve"],
-        env={**os.environ, "PATH": "/nonexistent"},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = vllm_server("serve", PATH="/nonexistent")
     assert result.returncode == 1
     assert "vllm is not installed here" in result.stderr
