@@ -9,6 +9,7 @@ import click
 from ftm_ops.cloud.commands import Runner
 from ftm_ops.cloud.settings import CloudSettings, DeploySettings, SmokeSettings
 from ftm_shared.config import load_settings
+from ftm_shared.errors import InputError
 from ftm_shared.layout import validate_quarter
 
 
@@ -57,6 +58,6 @@ def smoke_command(quarter: str) -> None:
 
     try:
         validate_quarter(quarter)
-    except ValueError as error:
+    except InputError as error:
         raise click.BadParameter(str(error), param_hint="--quarter") from None
     run_cloud_smoke(load_settings(SmokeSettings), quarter, echo=click.echo)
