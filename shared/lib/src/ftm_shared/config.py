@@ -45,7 +45,9 @@ class LocalPaths(BaseSettings):
         description="Assembled models, built servers, trained demo adapters",
     )
     ftm_data_dir: Path | None = Field(
-        None, description="The provided data sets; default: ../shared/data beside the project"
+        None,
+        description="The data sets; unset: ../shared/data beside the project, else what "
+        "`ftm data fetch` built, else the bundled sample (ftm_shared.data)",
     )
     ftm_require_data: bool = Field(
         False, description="Tests that need the data sets fail instead of skipping (CI)"
