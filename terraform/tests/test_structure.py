@@ -14,6 +14,7 @@ from ftm_ops.cloud.settings import DeploySettings, SmokeSettings
 from ftm_ops.cloud.terraform import stack_variables
 from ftm_shared.config import FtmSettings
 from ftm_shared.llm import LlmSettings
+from model_tester.config import ModelTesterSettings
 
 pytestmark = pytest.mark.unit
 
@@ -77,7 +78,7 @@ def example_settings() -> DeploySettings:
         s3_bucket="example-bucket",
         aws_account_id="000000000000",
         vpc_id="vpc-1",
-        subnet_ids=["subnet-1"],
+        subnet_ids=["subnet-1", "subnet-2"],
         vllm_model_s3_uri="s3://example-bucket/models/m/",
     )
 
@@ -110,7 +111,7 @@ def published_settings(modules: dict[str, Any]) -> set[str]:
 def test_ssm_parameters_are_settings_the_code_reads(modules: dict[str, Any]) -> None:
     published = published_settings(modules)
     readable = set(FtmSettings.model_fields) | set(LlmSettings.model_fields)
-    readable |= set(SmokeSettings.model_fields)
+    readable |= set(SmokeSettings.model_fields) | set(ModelTesterSettings.model_fields)
     assert published <= readable, f"nothing reads {published - readable}"
     handles = {n for n, f in SmokeSettings.model_fields.items() if f.is_required()}
     needed = handles - {"aws_account_id"} | {"llm_base_url", "llm_model"}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import os
 import stat
 import subprocess
@@ -102,12 +103,15 @@ def test_deploy_plans_confirms_applies_and_pushes_in_order(
     assert login.stdin and login.stdin not in login.display()
     registry = f"{ACCOUNT}.dkr.ecr.{settings.aws_region}.amazonaws.com"
     builds = [c for c in runner.commands if c.argv[:2] == ("docker", "build")]
+    # The GPU box's model-tester image takes PyPI's (CUDA) torch; the others build as in CI.
+    cuda = ("--build-arg", "TORCH_INDEX_URL=https://pypi.org/simple")
     assert [c.argv for c in builds] == [
         (
             "docker",
             "build",
             "-f",
             f"services/{s}/Dockerfile",
+            *(cuda if s == "model-tester" else ()),
             "-t",
             f"{registry}/ftm/{s}:abc123",
             ".",
@@ -118,6 +122,47 @@ def test_deploy_plans_confirms_applies_and_pushes_in_order(
     # Plans are applied as planned: apply takes the saved plan file.
     applies = [c.argv for c in runner.commands if "apply" in c.argv]
     assert [a[-1] for a in applies] == [str(tmp_path / f"{s}.tfplan") for s in STACKS]
+
+
+MANIFEST = json.dumps(
+    {
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+        "config": {"digest": "sha256:" + "0" * 64, "size": 1},
+        "layers": [],
+    }
+)
+
+
+@pytest.mark.integration
+def test_an_image_already_in_ecr_is_not_pushed_again(
+    deploy_env: LocalCloud, tmp_path: Path
+) -> None:
+    """ECR tags are immutable and the tag is the commit: re-deploying an unchanged commit
+    skips its images instead of failing at `docker push`."""
+    ecr = deploy_env.client("ecr")
+    ecr.create_repository(repositoryName="ftm/map-worker")
+    ecr.put_image(repositoryName="ftm/map-worker", imageManifest=MANIFEST, imageTag="abc123")
+    runner, lines = RecordingRunner(), []
+    deploy(
+        load_settings(DeploySettings),
+        REPO,
+        runner,
+        echo=lines.append,
+        confirm=lambda _q: True,
+        work_dir=tmp_path,
+    )
+    built = [c.argv[-3] for c in runner.commands if c.argv[:2] == ("docker", "build")]
+    pushed = [c.argv[-1] for c in runner.commands if c.argv[:2] == ("docker", "push")]
+    assert not any("/ftm/map-worker:" in uri for uri in built + pushed)
+    assert any("/ftm/reduce-worker:abc123" in uri for uri in pushed)
+    assert any(
+        line.endswith(
+            "/ftm/map-worker:abc123 is already in ECR (tags are immutable and name "
+            "the commit): not rebuilt"
+        )
+        for line in lines
+    )
 
 
 @pytest.mark.integration

@@ -1,325 +1,267 @@
-"""`ftm cloud smoke` against the moto server: scale-up, execution, validation, and the
-scale-down that must happen on success, failure and Ctrl-C alike."""
+"""`ftm cloud smoke` against the moto server: scale-up, execution, the run's checks from the
+logs, validation, and the scale-down that must happen on success, failure, Ctrl-C and the
+other stop signals alike."""
 
 from __future__ import annotations
 
-import json
+import os
 import re
+import signal
 import threading
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
-import httpx
 import pytest
 
 from ftm_ops.cloud.clock import Poller
 from ftm_ops.cloud.errors import CloudError
 from ftm_ops.cloud.health import HttpHealth, TargetGroupHealth
 from ftm_ops.cloud.settings import SmokeSettings
+from ftm_ops.cloud.signals import Interrupted
 from ftm_ops.cloud.smoke import run_cloud_smoke
-from ftm_ops.local.cloud import LocalCloud
 from ftm_shared.checklist import Checklist, Criterion
 from ftm_shared.config import FtmSettings, SettingsError, load_settings
 
-ACCOUNT = "123456789012"  # moto's account
-MOTO_AMI = "ami-12c6146b"  # one of moto's built-in images (listing them all is slow)
+if TYPE_CHECKING:
+    from conftest import DeployedStack, FakeAws
+
+pytestmark = pytest.mark.integration
+QUARTER = "2017Q1"
 
 
 def checklist_that(passed: bool) -> Checklist:
     return Checklist(QUARTER, [Criterion("Summary populated", passed, detail="stand-in")])
 
 
-@contextmanager
-def health_server(status: int = 200) -> Iterator[str]:
-    """A tiny `/health` endpoint on 127.0.0.1, standing in for vLLM."""
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            self.send_response(status if self.path == "/health" else 404)
-            self.end_headers()
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/health"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
-def enable_state_machine_execution(cloud: LocalCloud) -> None:
-    """Switch moto's Step Functions from "executions stay RUNNING" to really running them."""
-    httpx.post(
-        f"{cloud.endpoint_url}/moto-api/config",
-        json={"stepfunctions": {"execute_state_machine": True}},
-    ).raise_for_status()
-
-
-PASS_DEFINITION = {
-    "StartAt": "Work",
-    "States": {"Work": {"Type": "Pass", "Next": "Done"}, "Done": {"Type": "Succeed"}},
-}
-FAIL_DEFINITION = {
-    "StartAt": "MapFailed",
-    "States": {
-        "MapFailed": {
-            "Type": "Fail",
-            "Error": "MapFailed",
-            "Cause": "failures manifest: s3://b/progress/2017Q1/x_failures.json",
-        }
-    },
-}
-SLOW_DEFINITION = {
-    "StartAt": "Wait",
-    "States": {
-        "Wait": {"Type": "Wait", "Seconds": 600, "Next": "Done"},
-        "Done": {"Type": "Succeed"},
-    },
-}
-
-
-@dataclass(frozen=True)
-class DeployedStack:
-    """What terraform's platform stack leaves behind, made in moto, with its SSM handles."""
-
-    asg: str
-    cluster: str
-    service: str
-    target_group_arn: str
-    state_machine_arn: str
-
-
-def deploy_fake_stack(cloud: LocalCloud, name: str, definition: dict[str, Any]) -> DeployedStack:
-    ec2, asg, ecs = cloud.client("ec2"), cloud.client("autoscaling"), cloud.client("ecs")
-    template = ec2.create_launch_template(
-        LaunchTemplateName=f"{name}-gpu", LaunchTemplateData={"ImageId": MOTO_AMI}
-    )["LaunchTemplate"]["LaunchTemplateId"]
-    asg.create_auto_scaling_group(
-        AutoScalingGroupName=f"{name}-gpu",
-        LaunchTemplate={"LaunchTemplateId": template},
-        MinSize=0,
-        MaxSize=2,
-        DesiredCapacity=0,
-        AvailabilityZones=[f"{cloud.region}a"],
-    )
-    ecs.create_cluster(clusterName=f"{name}-vllm")
-    ecs.register_task_definition(
-        family=f"{name}-vllm",
-        containerDefinitions=[{"name": "vllm", "image": "vllm", "memory": 1024}],
-    )
-    ecs.create_service(
-        cluster=f"{name}-vllm",
-        serviceName=f"{name}-vllm",
-        taskDefinition=f"{name}-vllm",
-        desiredCount=0,
-    )
-    vpc = ec2.describe_vpcs()["Vpcs"][0]["VpcId"]
-    target_group = cloud.client("elbv2").create_target_group(
-        Name=f"{name}-vllm", Protocol="HTTP", Port=8000, VpcId=vpc, TargetType="instance"
-    )["TargetGroups"][0]["TargetGroupArn"]
-    machine = cloud.client("stepfunctions").create_state_machine(
-        name=f"{name}-pipeline",
-        definition=json.dumps(definition),
-        roleArn=f"arn:aws:iam::{ACCOUNT}:role/{name}-step-functions",
-    )["stateMachineArn"]
-    stack = DeployedStack(f"{name}-gpu", f"{name}-vllm", f"{name}-vllm", target_group, machine)
-    ssm = cloud.client("ssm")
-    handles = {
-        "vllm_asg_name": stack.asg,
-        "vllm_cluster": stack.cluster,
-        "vllm_service": stack.service,
-        "vllm_target_group_arn": stack.target_group_arn,
-        "state_machine_arn": stack.state_machine_arn,
-    }
-    for key, value in handles.items():
-        ssm.put_parameter(
-            Name=f"{cloud.ssm_prefix}{key}", Value=value, Type="String", Overwrite=True
-        )
-    return stack
-
-
-pytestmark = pytest.mark.integration
-QUARTER = "2017Q1"
-
-
-@pytest.fixture
-def aws(local_cloud: LocalCloud, monkeypatch: pytest.MonkeyPatch) -> LocalCloud:
-    """The local cloud, seen the way an operator's shell sees AWS after `nox -s deploy`."""
-    enable_state_machine_execution(local_cloud)
-    monkeypatch.setenv("AWS_ACCOUNT_ID", ACCOUNT)
-    monkeypatch.setenv("FTM_USE_SSM", "true")
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
-    monkeypatch.delenv("VLLM_HEALTH_URL", raising=False)
-    return local_cloud
-
-
 @dataclass
 class Run:
+    aws: FakeAws
     stack: DeployedStack
-    lines: list[str]
-    validated: list[tuple[int, int]]
+    lines: list[str] = field(default_factory=list)
+    validated: list[tuple[int, int]] = field(default_factory=list)
 
     def output(self) -> str:
         return "\n".join(self.lines)
 
+    def start(
+        self,
+        *,
+        health_url: str,
+        checklist: Checklist | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        during_validation: Callable[[DeployedStack], None] | None = None,
+        on_line: Callable[[str], None] | None = None,
+        **overrides: Any,
+    ) -> None:
+        def validate(settings: FtmSettings, quarter: str) -> Checklist:
+            self.validated.append(self.aws.desired(self.stack))
+            if during_validation:
+                during_validation(self.stack)
+            return checklist or checklist_that(passed=True)
 
-def desired(cloud: LocalCloud, stack: DeployedStack) -> tuple[int, int]:
-    group = cloud.client("autoscaling").describe_auto_scaling_groups(
-        AutoScalingGroupNames=[stack.asg]
-    )["AutoScalingGroups"][0]
-    service = cloud.client("ecs").describe_services(
-        cluster=stack.cluster, services=[stack.service]
-    )["services"][0]
-    return group["DesiredCapacity"], service["desiredCount"]
+        def echo(line: str) -> None:
+            self.lines.append(line)
+            if on_line:
+                on_line(line)
 
-
-def executions(cloud: LocalCloud, stack: DeployedStack) -> list[dict[str, Any]]:
-    found: list[dict[str, Any]] = cloud.client("stepfunctions").list_executions(
-        stateMachineArn=stack.state_machine_arn
-    )["executions"]
-    return found
-
-
-def prepare(cloud: LocalCloud, definition: dict[str, Any]) -> Run:
-    return Run(deploy_fake_stack(cloud, f"t{uuid.uuid4().hex[:8]}", definition), [], [])
-
-
-def start(
-    cloud: LocalCloud,
-    run: Run,
-    *,
-    health_url: str,
-    checklist: Checklist | None = None,
-    sleep: Any = None,
-    during_validation: Any = None,
-    **overrides: Any,
-) -> None:
-    def validate(settings: FtmSettings, quarter: str) -> Checklist:
-        run.validated.append(desired(cloud, run.stack))
-        if during_validation:
-            during_validation(run.stack)
-        return checklist or checklist_that(passed=True)
-
-    settings = load_settings(SmokeSettings, smoke_poll_s=0.05, **overrides)
-    run_cloud_smoke(
-        settings,
-        QUARTER,
-        echo=run.lines.append,
-        probe=HttpHealth(health_url),
-        validate=validate,
-        poller=Poller(run.lines.append, settings.smoke_poll_s, sleep=sleep or time.sleep),
-    )
+        settings = load_settings(SmokeSettings, smoke_poll_s=0.05, **overrides)
+        run_cloud_smoke(
+            settings,
+            QUARTER,
+            echo=echo,
+            probe=HttpHealth(health_url),
+            validate=validate,
+            poller=Poller(echo, settings.smoke_poll_s, sleep=sleep),
+        )
 
 
-def test_success_scales_up_runs_validates_and_scales_to_zero(aws: LocalCloud) -> None:
-    run = prepare(aws, PASS_DEFINITION)
-    with health_server() as url:
-        start(aws, run, health_url=url)
+def serving_job(aws: FakeAws, stack: DeployedStack) -> threading.Thread:
+    """Stands in for the map job while the execution runs: vLLM logs the requests it serves,
+    the job logs one wait on vLLM."""
+
+    def work() -> None:
+        aws.wait_for_running_execution(stack)
+        line = aws.vllm_request_line
+        aws.log(stack.vllm_log_group, "vllm/vllm/task-1", line, line)
+        aws.log(
+            stack.jobs_log_group,
+            "map/default/job-1",
+            "vLLM unhealthy, waiting... (30s / 600s)",
+            "map-worker: 12/25 firms",
+            "vLLM recovered after 31.0s",
+        )
+
+    thread = threading.Thread(target=work, daemon=True)
+    thread.start()
+    return thread
+
+
+def test_success_checks_the_run_validates_and_scales_to_zero(aws: FakeAws, health_url: str) -> None:
+    run = Run(aws, aws.deploy("a_few_seconds"))
+    job = serving_job(aws, run.stack)
+    run.start(health_url=health_url)
+    job.join()
     # Scaled up while it mattered, resolved from the SSM handles terraform writes...
     assert run.validated == [(1, 1)]
     # ...and back to zero afterwards.
-    assert desired(aws, run.stack) == (0, 0)
-    [execution] = executions(aws, run.stack)
+    assert aws.desired(run.stack) == (0, 0)
+    [execution] = aws.executions(run.stack)
     assert execution["status"] == "SUCCEEDED"
     assert execution["name"].startswith(f"smoke-{QUARTER}-")
     text = run.output()
+    assert "✓ Step Functions execution SUCCEEDED: SUCCEEDED" in text
+    assert f"✓ vLLM served the run: 2 x POST /v1/chat/completions in {run.stack.vllm_log_group}"
     assert "✓ Summary populated: stand-in" in text
+    # The recovery wait is printed, its lines only, in order, with the job's log stream.
+    waits = text.split("== LLM recovery waits during the execution")[1].splitlines()[1:3]
+    assert waits == [
+        "map/default/job-1: vLLM unhealthy, waiting... (30s / 600s)",
+        "map/default/job-1: vLLM recovered after 31.0s",
+    ]
     assert "cloud smoke passed for 2017Q1" in text
     assert "vLLM /health: " in text and "HTTP 200" in text
     assert re.search(r"GPU time: [\d.]+ instance-minutes of g5.xlarge .* estimated cost \$", text)
 
 
-def test_failed_execution_reports_the_cause_and_scales_to_zero(aws: LocalCloud) -> None:
-    run = prepare(aws, FAIL_DEFINITION)
-    with health_server() as url, pytest.raises(CloudError, match="FAILED: MapFailed") as failed:
-        start(aws, run, health_url=url)
+def test_a_run_vllm_never_served_fails(aws: FakeAws, health_url: str) -> None:
+    run = Run(aws, aws.deploy("pass"))
+    with pytest.raises(CloudError, match="failed validation"):
+        run.start(health_url=health_url)
+    text = run.output()
+    assert "✗ vLLM served the run: 0 x POST /v1/chat/completions" in text
+    assert "== LLM recovery waits during the execution" in text and "\nnone\n" in text
+    assert aws.desired(run.stack) == (0, 0)
+
+
+def test_failed_execution_reports_the_cause_and_scales_to_zero(
+    aws: FakeAws, health_url: str
+) -> None:
+    run = Run(aws, aws.deploy("fail"))
+    with pytest.raises(CloudError, match="FAILED: MapFailed") as failed:
+        run.start(health_url=health_url)
     assert "failures manifest: s3://" in str(failed.value)
+    assert "✗ Step Functions execution SUCCEEDED: FAILED" in run.output()
     assert run.validated == []
-    assert desired(aws, run.stack) == (0, 0)
+    assert aws.desired(run.stack) == (0, 0)
     assert "GPU time:" in run.output()
 
 
-def test_ctrl_c_stops_the_execution_and_scales_to_zero(aws: LocalCloud) -> None:
+def test_ctrl_c_stops_the_execution_and_scales_to_zero(aws: FakeAws, health_url: str) -> None:
     def interrupt(_seconds: float) -> None:
         raise KeyboardInterrupt
 
     # moto's service is stable and /health answers at once: the first sleep is while the
     # (600 s Wait) execution runs.
-    run = prepare(aws, SLOW_DEFINITION)
-    with health_server() as url, pytest.raises(KeyboardInterrupt):
-        start(aws, run, health_url=url, sleep=interrupt)
-    assert desired(aws, run.stack) == (0, 0)
-    [execution] = executions(aws, run.stack)
+    run = Run(aws, aws.deploy("slow"))
+    with pytest.raises(KeyboardInterrupt):
+        run.start(health_url=health_url, sleep=interrupt)
+    assert aws.desired(run.stack) == (0, 0)
+    [execution] = aws.executions(run.stack)
     assert execution["status"] == "ABORTED"
     assert "stopped execution" in run.output()
 
 
-def test_unhealthy_vllm_times_out_without_starting_the_pipeline(aws: LocalCloud) -> None:
-    run = prepare(aws, PASS_DEFINITION)
-    with (
-        health_server(status=503) as url,
-        pytest.raises(CloudError, match=r"vLLM /health: not done after .*HTTP 503"),
-    ):
-        start(aws, run, health_url=url, smoke_ready_timeout_s=0.3)
-    assert executions(aws, run.stack) == []
-    assert desired(aws, run.stack) == (0, 0)
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT])
+def test_a_stop_signal_winds_down_and_a_second_one_cannot_cut_it_short(
+    aws: FakeAws, health_url: str, signum: int
+) -> None:
+    def signal_self(_seconds: float) -> None:
+        os.kill(os.getpid(), signum)
+
+    def signal_again(line: str) -> None:
+        if line == "\n== wind down":
+            os.kill(os.getpid(), signal.SIGTERM)  # as nox does right after Ctrl-C
+
+    run = Run(aws, aws.deploy("slow"))
+    previous = signal.getsignal(signum)
+    with pytest.raises(Interrupted) as stopped:
+        run.start(health_url=health_url, sleep=signal_self, on_line=signal_again)
+    assert stopped.value.exit_code == 128 + signum
+    assert aws.desired(run.stack) == (0, 0)
+    assert [e["status"] for e in aws.executions(run.stack)] == ["ABORTED"]
+    text = run.output()
+    assert "SIGTERM received: still scaling to zero" in text
+    assert "vLLM scaled to zero (ASG desired 0, service desired 0)" in text
+    assert signal.getsignal(signum) == previous  # the handlers are put back
 
 
-def test_failed_validation_fails_the_run(aws: LocalCloud) -> None:
-    run = prepare(aws, PASS_DEFINITION)
-    with (
-        health_server() as url,
-        pytest.raises(CloudError, match="failed validation"),
-    ):
-        start(aws, run, health_url=url, checklist=checklist_that(passed=False))
+def test_unhealthy_vllm_times_out_without_starting_the_pipeline(
+    aws: FakeAws, unhealthy_url: str
+) -> None:
+    run = Run(aws, aws.deploy("pass"))
+    with pytest.raises(CloudError, match=r"vLLM /health: not done after .*HTTP 503"):
+        run.start(health_url=unhealthy_url, smoke_ready_timeout_s=0.3)
+    assert aws.executions(run.stack) == []
+    assert aws.desired(run.stack) == (0, 0)
+
+
+def test_failed_validation_fails_the_run(aws: FakeAws, health_url: str) -> None:
+    run = Run(aws, aws.deploy("a_few_seconds"))
+    serving_job(aws, run.stack)
+    with pytest.raises(CloudError, match="failed validation"):
+        run.start(health_url=health_url, checklist=checklist_that(passed=False))
     assert "✗ Summary populated: stand-in" in run.output()
-    assert desired(aws, run.stack) == (0, 0)
+    assert aws.desired(run.stack) == (0, 0)
 
 
-def test_a_failed_scale_down_is_loud(aws: LocalCloud) -> None:
+def test_a_failed_scale_down_is_loud(aws: FakeAws, health_url: str) -> None:
     def lose_the_group(stack: DeployedStack) -> None:
-        aws.client("autoscaling").delete_auto_scaling_group(
+        aws.cloud.client("autoscaling").delete_auto_scaling_group(
             AutoScalingGroupName=stack.asg, ForceDelete=True
         )
 
-    run = prepare(aws, PASS_DEFINITION)
-
-    with health_server() as url, pytest.raises(CloudError, match="SCALE-DOWN FAILED") as failed:
-        start(aws, run, health_url=url, during_validation=lose_the_group)
+    run = Run(aws, aws.deploy("a_few_seconds"))
+    serving_job(aws, run.stack)
+    with pytest.raises(CloudError, match="SCALE-DOWN FAILED") as failed:
+        run.start(health_url=health_url, during_validation=lose_the_group)
     assert "to 0 by hand" in str(failed.value)
 
 
-def test_wrong_account_changes_nothing(aws: LocalCloud, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("AWS_ACCOUNT_ID", "999999999999")
-    run = prepare(aws, PASS_DEFINITION)
-    with health_server() as url, pytest.raises(CloudError, match="belong to account 1234"):
-        start(aws, run, health_url=url)
+def test_more_instances_than_the_group_allows_stops_before_scaling(
+    aws: FakeAws, health_url: str
+) -> None:
+    run = Run(aws, aws.deploy("pass", max_instances=2))
+    with pytest.raises(CloudError, match=r"VLLM_INSTANCES=3 is above .* maximum of 2"):
+        run.start(health_url=health_url, vllm_instances=3)
     assert "vLLM up" not in run.output()
-    assert executions(aws, run.stack) == []
+    assert aws.executions(run.stack) == []
+    assert aws.desired(run.stack) == (0, 0)
 
 
-def test_missing_handle_is_named(aws: LocalCloud, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_timeouts_longer_than_the_lifetime_guard_are_refused(aws: FakeAws) -> None:
+    aws.deploy("pass", lifetime_h=2)
+    with pytest.raises(SettingsError, match=r"exceed the GPU fleet's lifetime guard \(2 h"):
+        load_settings(SmokeSettings, smoke_ready_timeout_s=1800, smoke_run_timeout_s=7200)
+    assert load_settings(SmokeSettings, smoke_run_timeout_s=5400).vllm_max_lifetime_h == 2
+
+
+def test_wrong_account_changes_nothing(
+    aws: FakeAws, health_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_ACCOUNT_ID", "999999999999")
+    run = Run(aws, aws.deploy("pass"))
+    with pytest.raises(CloudError, match="belong to account 1234"):
+        run.start(health_url=health_url)
+    assert "vLLM up" not in run.output()
+    assert aws.executions(run.stack) == []
+
+
+def test_missing_handle_is_named(aws: FakeAws, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FTM_SSM_PREFIX", f"/empty-{uuid.uuid4().hex[:8]}/")
     with pytest.raises(SettingsError, match="STATE_MACHINE_ARN: missing"):
         load_settings(SmokeSettings)
 
 
-def test_target_group_health_counts_healthy_targets(aws: LocalCloud) -> None:
-    stack = deploy_fake_stack(aws, f"t{uuid.uuid4().hex[:8]}", PASS_DEFINITION)
-    probe = TargetGroupHealth(aws.client("elbv2"), stack.target_group_arn)
+def test_target_group_health_counts_healthy_targets(aws: FakeAws) -> None:
+    stack = aws.deploy("pass")
+    probe = TargetGroupHealth(aws.cloud.client("elbv2"), stack.target_group_arn)
     assert probe() == (False, "targets: none registered")
-    ec2 = aws.client("ec2")
-    instance = ec2.run_instances(ImageId=MOTO_AMI, MinCount=1, MaxCount=1)["Instances"][0]
-    aws.client("elbv2").register_targets(
+    ec2 = aws.cloud.client("ec2")
+    instance = ec2.run_instances(ImageId=aws.moto_ami, MinCount=1, MaxCount=1)["Instances"][0]
+    aws.cloud.client("elbv2").register_targets(
         TargetGroupArn=stack.target_group_arn, Targets=[{"Id": instance["InstanceId"]}]
     )
     healthy, status = probe()

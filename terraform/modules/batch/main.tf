@@ -29,9 +29,9 @@ resource "aws_cloudwatch_log_group" "jobs" {
 }
 
 resource "aws_batch_compute_environment" "this" {
-  name = "${var.name}-jobs"
-  type = "MANAGED"
-  tags = var.tags
+  compute_environment_name = "${var.name}-jobs"
+  type                     = "MANAGED"
+  tags                     = var.tags
 
   compute_resources {
     type               = var.capacity
@@ -103,4 +103,17 @@ resource "aws_batch_job_definition" "stage" {
     networkConfiguration         = { assignPublicIp = var.assign_public_ip ? "ENABLED" : "DISABLED" }
     fargatePlatformConfiguration = { platformVersion = "LATEST" }
   })
+}
+
+# Where the jobs log: `ftm cloud smoke` prints the LLM client's recovery waits from here.
+resource "aws_ssm_parameter" "setting" {
+  # checkov:skip=CKV2_AWS_34: a log group's name, not a secret
+  for_each = {
+    jobs_log_group = aws_cloudwatch_log_group.jobs.name
+  }
+
+  name  = "${var.ssm_prefix}${each.key}"
+  type  = "String"
+  value = each.value
+  tags  = var.tags
 }

@@ -1,7 +1,8 @@
 # vLLM on GPU instances: an ASG (on-demand base, spot above) behind a capacity provider, one
 # ECS service at desired count 0, and an internal load balancer. `ftm cloud smoke` scales
 # the ASG and the service up for a run and back to zero after it; terraform ignores both
-# desired counts so an apply never undoes (or starts) a run.
+# desired counts so an apply never undoes (or starts) a run. A CloudWatch alarm brings a
+# fleet left up back to zero after max_lifetime_hours (at the end of this file).
 
 locals {
   container = "vllm"
@@ -14,7 +15,15 @@ locals {
     vllm_asg_name         = aws_autoscaling_group.gpu.name
     vllm_target_group_arn = aws_lb_target_group.vllm.arn
     gpu_instance_type     = var.instance_types[0]
+    vllm_log_group        = aws_cloudwatch_log_group.vllm.name
+    vllm_max_lifetime_h   = tostring(var.max_lifetime_hours)
+    # How the jobs' LLM client names this server in its recovery log lines (the runbook
+    # searches the logs for "vLLM").
+    llm_server_name = "vLLM"
   }
+  # The lifetime guard's alarm looks at 15-minute periods: it fires between max_lifetime_hours
+  # and a quarter of an hour later.
+  guard_period_s = 900
 }
 
 data "aws_ssm_parameter" "gpu_ami" {
@@ -80,6 +89,9 @@ resource "aws_autoscaling_group" "gpu" {
   desired_capacity      = 0
   vpc_zone_identifier   = var.subnet_ids
   protect_from_scale_in = false
+  # The lifetime guard's alarm reads GroupDesiredCapacity (group metrics are free).
+  enabled_metrics     = ["GroupDesiredCapacity", "GroupInServiceInstances"]
+  metrics_granularity = "1Minute"
 
   mixed_instances_policy {
     instances_distribution {
@@ -164,6 +176,8 @@ resource "aws_ecs_task_definition" "vllm" {
     image     = var.image
     essential = true
     memory    = var.task_memory_mib
+    # vLLM's workers exchange tensors through /dev/shm; Docker's 64 MiB default is too small.
+    linuxParameters = { sharedMemorySize = var.shared_memory_mib }
     resourceRequirements = [
       { type = "GPU", value = tostring(var.gpus_per_task) },
     ]
@@ -195,6 +209,13 @@ resource "aws_lb" "vllm" {
   drop_invalid_header_fields = true
   idle_timeout               = 300
   tags                       = var.tags
+
+  lifecycle {
+    precondition {
+      condition     = length(var.availability_zones) >= 2
+      error_message = "vLLM's load balancer needs subnets in at least two Availability Zones; SUBNET_IDS are all in ${join(", ", var.availability_zones)}."
+    }
+  }
 }
 
 resource "aws_lb_target_group" "vllm" {
@@ -275,4 +296,61 @@ resource "aws_ssm_parameter" "setting" {
   type  = "String"
   value = each.value
   tags  = var.tags
+}
+
+# --- The lifetime guard: a fleet left up (a laptop that crashed mid-run, a forgotten manual
+# scale-up) goes back to zero by itself. When the ASG has wanted at least one instance for
+# max_lifetime_hours, the alarm sets both the ASG and the service to zero. `ftm cloud smoke`
+# refuses timeouts longer than this (SmokeSettings).
+
+resource "aws_autoscaling_policy" "gpu_to_zero" {
+  name                   = "${var.name}-gpu-to-zero"
+  autoscaling_group_name = aws_autoscaling_group.gpu.name
+  policy_type            = "SimpleScaling"
+  adjustment_type        = "ExactCapacity"
+  scaling_adjustment     = 0
+  cooldown               = 60
+}
+
+resource "aws_appautoscaling_target" "vllm" {
+  service_namespace  = "ecs"
+  resource_id        = "service/${aws_ecs_cluster.this.name}/${aws_ecs_service.vllm.name}"
+  scalable_dimension = "ecs:service:DesiredCount"
+  min_capacity       = 0
+  max_capacity       = var.max_instances
+}
+
+resource "aws_appautoscaling_policy" "vllm_to_zero" {
+  name               = "${var.name}-vllm-to-zero"
+  policy_type        = "StepScaling"
+  service_namespace  = aws_appautoscaling_target.vllm.service_namespace
+  resource_id        = aws_appautoscaling_target.vllm.resource_id
+  scalable_dimension = aws_appautoscaling_target.vllm.scalable_dimension
+
+  step_scaling_policy_configuration {
+    adjustment_type         = "ExactCapacity"
+    cooldown                = 60
+    metric_aggregation_type = "Minimum"
+
+    step_adjustment {
+      metric_interval_lower_bound = 0
+      scaling_adjustment          = 0
+    }
+  }
+}
+
+resource "aws_cloudwatch_metric_alarm" "fleet_lifetime" {
+  alarm_name          = "${var.name}-gpu-lifetime"
+  alarm_description   = "The vLLM GPU fleet has been up for ${var.max_lifetime_hours} h: scale it to zero (VLLM_MAX_LIFETIME_H)"
+  namespace           = "AWS/AutoScaling"
+  metric_name         = "GroupDesiredCapacity"
+  dimensions          = { AutoScalingGroupName = aws_autoscaling_group.gpu.name }
+  statistic           = "Minimum"
+  period              = local.guard_period_s
+  evaluation_periods  = ceil(var.max_lifetime_hours * 3600 / local.guard_period_s)
+  comparison_operator = "GreaterThanOrEqualToThreshold"
+  threshold           = 1
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_autoscaling_policy.gpu_to_zero.arn, aws_appautoscaling_policy.vllm_to_zero.arn]
+  tags                = var.tags
 }

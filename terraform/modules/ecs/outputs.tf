@@ -22,3 +22,13 @@ output "target_group_arn" {
   description = "Target group whose health is vLLM's /health"
   value       = aws_lb_target_group.vllm.arn
 }
+
+output "log_group_name" {
+  description = "CloudWatch log group of vLLM (the cloud smoke counts its chat-completion requests)"
+  value       = aws_cloudwatch_log_group.vllm.name
+}
+
+output "lifetime_alarm_name" {
+  description = "CloudWatch alarm that scales the GPU fleet to zero after max_lifetime_hours"
+  value       = aws_cloudwatch_metric_alarm.fleet_lifetime.alarm_name
+}

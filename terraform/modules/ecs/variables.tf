@@ -44,9 +44,8 @@ variable "instance_types" {
 }
 
 variable "ami_ssm_parameter" {
-  description = "Public SSM parameter holding the ECS GPU-optimised AMI id"
+  description = "Public SSM parameter holding the ECS GPU-optimised AMI id; its NVIDIA driver must suit the vLLM image's CUDA (the platform stack pairs them)"
   type        = string
-  default     = "/aws/service/ecs/optimized-ami/amazon-linux-2/gpu/recommended/image_id"
 }
 
 variable "root_volume_gb" {
@@ -56,9 +55,31 @@ variable "root_volume_gb" {
 }
 
 variable "max_instances" {
-  description = "Upper bound of the GPU Auto Scaling group"
+  description = "Upper bound of the GPU Auto Scaling group and of vLLM's task count (VLLM_MAX_INSTANCES; the smoke's VLLM_INSTANCES must not exceed it)"
   type        = number
   default     = 2
+
+  validation {
+    condition     = var.max_instances >= 1 && var.max_instances <= 16
+    error_message = "max_instances must be between 1 and 16."
+  }
+}
+
+variable "max_lifetime_hours" {
+  description = "Hours the GPU fleet may stay up before the lifetime alarm scales it to zero (VLLM_MAX_LIFETIME_H)"
+  type        = number
+  default     = 6
+
+  validation {
+    # A CloudWatch alarm evaluates at most one day of periods.
+    condition     = var.max_lifetime_hours > 0 && var.max_lifetime_hours <= 24
+    error_message = "max_lifetime_hours must be more than 0 and at most 24."
+  }
+}
+
+variable "availability_zones" {
+  description = "Distinct Availability Zones of subnet_ids (from the network module); the load balancer needs two"
+  type        = list(string)
 }
 
 variable "on_demand_base_capacity" {
@@ -77,6 +98,12 @@ variable "task_memory_mib" {
   description = "Memory reserved for one vLLM task"
   type        = number
   default     = 14336
+}
+
+variable "shared_memory_mib" {
+  description = "/dev/shm of the vLLM container in MiB (Docker's default of 64 is too small for vLLM)"
+  type        = number
+  default     = 4096
 }
 
 variable "vllm_port" {

@@ -139,6 +139,74 @@ resource "aws_iam_instance_profile" "gpu_instance" {
   tags  = var.tags
 }
 
+# The model-tester GPU box: driven through SSM (`model-tester remote ...`), pulls its image
+# from ECR and, inside the container (IMDSv2 hop limit 2, see the tester module), reads the
+# adapters and writes evaluations.
+data "aws_iam_policy_document" "tester" {
+  statement {
+    sid       = "EcrLogin"
+    actions   = ["ecr:GetAuthorizationToken"]
+    resources = ["*"] # GetAuthorizationToken takes no resource ARN
+  }
+
+  statement {
+    sid       = "PullImage"
+    actions   = ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"]
+    resources = ["arn:${local.partition}:ecr:${var.region}:${var.account_id}:repository/${var.name}/model-tester"]
+  }
+
+  statement {
+    sid       = "ListBucket"
+    actions   = ["s3:ListBucket", "s3:GetBucketLocation"]
+    resources = [local.bucket]
+  }
+
+  statement {
+    sid       = "ReadAdapters"
+    actions   = ["s3:GetObject"]
+    resources = ["${local.bucket}/models/*", "${local.bucket}/evaluations/*"]
+  }
+
+  statement {
+    sid       = "WriteEvaluations"
+    actions   = ["s3:PutObject"]
+    resources = ["${local.bucket}/evaluations/*"]
+  }
+
+  statement {
+    sid       = "ReadSettings"
+    actions   = ["ssm:GetParametersByPath", "ssm:GetParameter", "ssm:GetParameters"]
+    resources = [local.ssm, "${local.ssm}/*"]
+  }
+}
+
+resource "aws_iam_role" "tester" {
+  count              = local.create ? 1 : 0
+  name               = "${var.name}-model-tester"
+  assume_role_policy = data.aws_iam_policy_document.assume["ec2"].json
+  tags               = var.tags
+}
+
+# The SSM agent's own permissions (send-command, get-command-invocation).
+resource "aws_iam_role_policy_attachment" "tester_ssm" {
+  count      = local.create ? 1 : 0
+  role       = aws_iam_role.tester[0].name
+  policy_arn = "arn:${local.partition}:iam::aws:policy/AmazonSSMManagedInstanceCore"
+}
+
+resource "aws_iam_role_policy" "tester" {
+  count  = local.create ? 1 : 0
+  role   = aws_iam_role.tester[0].id
+  policy = data.aws_iam_policy_document.tester.json
+}
+
+resource "aws_iam_instance_profile" "tester" {
+  count = local.create ? 1 : 0
+  name  = "${var.name}-model-tester"
+  role  = aws_iam_role.tester[0].name
+  tags  = var.tags
+}
+
 # Step Functions: run this deployment's Batch jobs (.sync needs the managed EventBridge rule).
 data "aws_iam_policy_document" "step_functions" {
   # checkov:skip=CKV_AWS_111: batch:TerminateJob and log delivery support no resource-level permissions, so their Resource is "*"
@@ -178,6 +246,26 @@ data "aws_iam_policy_document" "step_functions" {
     sid       = "Trace"
     actions   = ["xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets"]
     resources = ["*"] # X-Ray takes no resource ARNs
+  }
+
+  # The plan's record (ReadPlan) and its shards (the Distributed Map's item reader).
+  statement {
+    sid       = "ReadPlans"
+    actions   = ["s3:GetObject"]
+    resources = ["${local.bucket}/runs/*"]
+  }
+
+  # The Distributed Map runs each shard as a child execution of this state machine.
+  statement {
+    sid       = "RunShards"
+    actions   = ["states:StartExecution"]
+    resources = ["arn:${local.partition}:states:${var.region}:${var.account_id}:stateMachine:${var.name}-pipeline"]
+  }
+
+  statement {
+    sid       = "FollowShards"
+    actions   = ["states:DescribeExecution", "states:StopExecution"]
+    resources = ["arn:${local.partition}:states:${var.region}:${var.account_id}:execution:${var.name}-pipeline/*"]
   }
 }
 

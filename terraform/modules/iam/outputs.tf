@@ -22,3 +22,8 @@ output "step_functions_role_arn" {
   description = "Role of the pipeline's state machine"
   value       = local.create ? aws_iam_role.step_functions[0].arn : var.existing_roles.step_functions_role_arn
 }
+
+output "tester_instance_profile_arn" {
+  description = "Instance profile of the model-tester GPU box"
+  value       = local.create ? aws_iam_instance_profile.tester[0].arn : var.existing_roles.tester_instance_profile_arn
+}

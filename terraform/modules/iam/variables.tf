@@ -36,11 +36,12 @@ variable "vllm_weights_s3_uri" {
 variable "existing_roles" {
   description = "Pre-created roles to use instead of creating them (an account where terraform may not create IAM roles); null creates them"
   type = object({
-    task_execution_role_arn  = string
-    batch_job_role_arn       = string
-    vllm_task_role_arn       = string
-    gpu_instance_profile_arn = string
-    step_functions_role_arn  = string
+    task_execution_role_arn     = string
+    batch_job_role_arn          = string
+    vllm_task_role_arn          = string
+    gpu_instance_profile_arn    = string
+    step_functions_role_arn     = string
+    tester_instance_profile_arn = string
   })
   default = null
 }

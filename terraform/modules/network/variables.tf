@@ -8,6 +8,28 @@ variable "vpc_id" {
   type        = string
 }
 
+variable "region" {
+  description = "AWS region (the VPC endpoints' service names)"
+  type        = string
+}
+
+variable "subnet_ids" {
+  description = "Private subnets of the deployment, in at least two Availability Zones"
+  type        = list(string)
+}
+
+variable "s3_gateway_endpoint" {
+  description = "Create an S3 gateway endpoint on the subnets' route tables (free; weights and image layers skip NAT); false where the VPC has one"
+  type        = bool
+  default     = true
+}
+
+variable "interface_endpoints" {
+  description = "Create ECR (api, dkr) and CloudWatch Logs interface endpoints (about $0.01/h per endpoint and zone); false where the VPC has them"
+  type        = bool
+  default     = true
+}
+
 variable "vllm_port" {
   description = "Port the vLLM container listens on"
   type        = number

@@ -58,6 +58,7 @@ class LlmClient:
             timeout_s=config.recovery_timeout_s,
             stats=self.stats,
             http=self._http,
+            server_name=config.server_name,
         )
         self._model_checked = False
         self._model_lock = asyncio.Lock()

@@ -38,6 +38,13 @@ class LlmSettings(BaseSettings):
         "json_schema", description="`json_schema` (vLLM, OpenAI) or `json_object` (llama.cpp)"
     )
 
+    llm_server_name: str = Field(
+        "LLM server",
+        min_length=1,
+        description="How log lines name the server (LLM_SERVER_NAME), as operators search "
+        "for it: the deployed jobs read `vLLM` from SSM",
+    )
+
     def llm_config(self) -> LlmConfig:
         return LlmConfig(
             base_url=self.llm_base_url,
@@ -49,6 +56,7 @@ class LlmSettings(BaseSettings):
             request_timeout_s=self.llm_request_timeout_s,
             max_attempts=self.llm_max_attempts,
             response_format=self.llm_response_format,
+            server_name=self.llm_server_name,
         )
 
 
@@ -64,3 +72,4 @@ class LlmConfig:
     max_attempts: int = 3
     response_format: ResponseFormatStyle = "json_schema"
     rate_limit_retries: int = 8
+    server_name: str = "LLM server"

@@ -35,8 +35,11 @@ class HealthMonitor:
         timeout_s: float,
         stats: LlmStats,
         http: httpx.AsyncClient,
+        server_name: str = "LLM server",
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        # Every recovery line starts with it: operators search the logs for "vLLM".
+        self.server_name = server_name
         self.poll_s = poll_s
         self.timeout_s = timeout_s
         self.stats = stats
@@ -82,25 +85,30 @@ class HealthMonitor:
         )
         started = time.monotonic()
         try:
-            log.warning("LLM server at %s failed (%s)", self.base_url, _describe(cause))
+            log.warning(
+                "%s at %s failed (%s)", self.server_name, self.base_url, _describe(cause)
+            )
             while True:
                 self.stats.health_polls += 1
                 if await self.is_healthy():
                     waited = time.monotonic() - started
                     self.stats.recoveries += 1
                     self.stats.recovery_wait_s += waited
-                    log.warning("LLM server recovered after %.1fs", waited)
+                    log.warning("%s recovered after %.1fs", self.server_name, waited)
                     return
                 elapsed = time.monotonic() - started
                 if elapsed >= self.timeout_s:
                     self._failure = LlmUnavailableError(
-                        f"LLM server at {self.base_url} did not recover within "
+                        f"{self.server_name} at {self.base_url} did not recover within "
                         f"{self.timeout_s:.0f}s (LLM_RECOVERY_TIMEOUT_S); first error: "
                         f"{_describe(cause)}"
                     )
                     raise self._failure
                 log.warning(
-                    "LLM server unhealthy, waiting... (%.0fs / %.0fs)", elapsed, self.timeout_s
+                    "%s unhealthy, waiting... (%.0fs / %.0fs)",
+                    self.server_name,
+                    elapsed,
+                    self.timeout_s,
                 )
                 await asyncio.sleep(min(self.poll_s, self.timeout_s - elapsed))
         finally:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import sys
 from pathlib import Path
 
 import click
@@ -54,10 +56,21 @@ def deploy_command(dry_run: bool, yes: bool, repo_root: Path) -> None:
 @click.option("--quarter", default="2017Q1", show_default=True)
 def smoke_command(quarter: str) -> None:
     """Scale vLLM up, run the pipeline on Step Functions, validate, always scale to zero."""
+    from ftm_ops.cloud.signals import Interrupted
     from ftm_ops.cloud.smoke import run_cloud_smoke
 
     try:
         validate_quarter(quarter)
     except InputError as error:
         raise click.BadParameter(str(error), param_hint="--quarter") from None
-    run_cloud_smoke(load_settings(SmokeSettings), quarter, echo=click.echo)
+    try:
+        run_cloud_smoke(load_settings(SmokeSettings), quarter, echo=_echo_while_possible)
+    except Interrupted as stopped:
+        _echo_while_possible(f"cloud smoke {stopped}; the wind-down above says where vLLM is")
+        sys.exit(stopped.exit_code)
+
+
+def _echo_while_possible(line: str) -> None:
+    """After SIGHUP the terminal is gone: losing the report must not stop the wind-down."""
+    with contextlib.suppress(OSError):
+        click.echo(line)

@@ -105,13 +105,13 @@ def deploy(
     echo("\n== apply: foundation (bucket, ECR repositories, SSM parameters)")
     runner.run(foundation.apply())
     echo("\n== images: build and push to ECR")
-    login = (
-        images.ecr_login_placeholder(registry)
-        if runner.dry_run
-        else images.ecr_login_command(cloud_client("ecr", settings))
-    )
-    runner.run(login)
+    ecr = cloud_client("ecr", settings) if verified else None
+    login = images.ecr_login_command(ecr) if ecr and not runner.dry_run else None
+    runner.run(login or images.ecr_login_placeholder(registry))
     for service, uri in uris.items():
+        if ecr and images.pushed(ecr, settings.ftm_name, service, tag):
+            echo(f"{uri} is already in ECR (tags are immutable and name the commit): not rebuilt")
+            continue
         runner.run(images.build_command(service, uri, repo_root))
         runner.run(images.push_command(uri))
     echo("\n== apply: platform (network, IAM, Batch, ECS, Step Functions)")

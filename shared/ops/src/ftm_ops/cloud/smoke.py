@@ -2,8 +2,10 @@
 
 Verify the account; scale the vLLM ASG and ECS service up; wait for a stable service and a
 healthy `/health`; run the pipeline's Step Functions execution for a quarter, following it;
-validate the outputs with the same checklist as `make smoke`. Whatever happens (failure,
-timeout, Ctrl-C) the `finally` stops an execution still running and scales back to zero,
+check the run (the execution SUCCEEDED, vLLM's log shows the chat completions it served, the
+jobs' waits on vLLM are printed) and validate the outputs with the same checklist as
+`make smoke`. Whatever happens (failure, timeout, Ctrl-C, SIGTERM, SIGHUP) the `finally`
+stops an execution still running and scales back to zero, shielded from further signals,
 then prints the GPU time used and its estimated cost.
 """
 
@@ -17,13 +19,15 @@ from typing import Any
 from ftm_ops.cloud.clock import Poller
 from ftm_ops.cloud.cost import GpuUsage
 from ftm_ops.cloud.errors import CloudError
-from ftm_ops.cloud.execution import PipelineExecution
+from ftm_ops.cloud.execution import Outcome, PipelineExecution
 from ftm_ops.cloud.fleet import VllmFleet
 from ftm_ops.cloud.health import HealthProbe, HttpHealth, TargetGroupHealth
 from ftm_ops.cloud.identity import cloud_client, verify_account
+from ftm_ops.cloud.run_logs import CHAT_COMPLETIONS, LogWindow
 from ftm_ops.cloud.settings import SmokeSettings
+from ftm_ops.cloud.signals import StopSignals
 from ftm_ops.validate import expectations_checklist
-from ftm_shared.checklist import Checklist
+from ftm_shared.checklist import Checklist, Criterion
 from ftm_shared.config import FtmSettings
 
 Validator = Callable[[FtmSettings, str], Checklist]
@@ -48,6 +52,7 @@ class CloudSmoke:
         client: Callable[[str], Any] = lambda service: cloud_client(service, self.settings)  # noqa: E731
         self.fleet = VllmFleet(client("autoscaling"), client("ecs"), self.settings)
         self.execution = PipelineExecution(client("stepfunctions"))
+        self.logs = client("logs")
         self.usage = GpuUsage(
             self.settings.vllm_instances,
             self.settings.gpu_instance_type,
@@ -58,16 +63,20 @@ class CloudSmoke:
     def run(self) -> None:
         self.echo("== AWS identity")
         self.echo(verify_account(self.settings).describe())
-        try:
-            self._run()
-        finally:
-            problems = self._wind_down()
-            self.echo(self.usage.summary())
-            if problems and sys.exc_info()[0] is None:
-                raise CloudError("; ".join(problems))
+        signals = StopSignals(self.echo)
+        with signals.installed():
+            try:
+                self._run()
+            finally:
+                with signals.shield():
+                    problems = self._wind_down()
+                    self.echo(self.usage.summary())
+                if problems and sys.exc_info()[0] is None:
+                    raise CloudError("; ".join(problems))
 
     def _run(self) -> None:
         settings, count = self.settings, self.settings.vllm_instances
+        self.fleet.check_capacity(count)
         self.echo(f"\n== vLLM up: {count} x {settings.gpu_instance_type}")
         self.usage.start()
         self.fleet.scale(count)
@@ -83,18 +92,40 @@ class CloudSmoke:
         arn = self.execution.start(settings.state_machine_arn, self.quarter, settings.s3_bucket)
         self.echo(f"execution {arn}")
         outcome = self.execution.follow(self.poller, settings.smoke_run_timeout_s)
+        run_checks = self._check_run(outcome)
         if not outcome.succeeded:
+            self.echo("\n".join(criterion.render() for criterion in run_checks))
             raise CloudError(
                 f"the execution ended {outcome.status}: {outcome.error or '?'}"
                 f" — {outcome.cause or 'no cause given'}"
             )
 
         self.echo("\n== validate outputs")
-        checklist = self.validate(settings, self.quarter)
+        outputs = self.validate(settings, self.quarter)
+        checklist = Checklist(outputs.quarter, run_checks + outputs.criteria, outputs.data_docs)
         self.echo(checklist.render())
         if not checklist.passed:
-            raise CloudError("the outputs failed validation (see the checklist above)")
+            raise CloudError("the run failed validation (see the checklist above)")
         self.echo(f"\ncloud smoke passed for {self.quarter}")
+
+    def _check_run(self, outcome: Outcome) -> list[Criterion]:
+        """What the seed's checklist asks of the run itself, from the execution and the logs;
+        prints the jobs' waits on vLLM (the LLM client's recovery lines) on the way."""
+        settings = self.settings
+        window = LogWindow(self.logs, outcome.started, outcome.stopped)
+        self.echo(f"\n== LLM recovery waits during the execution ({settings.jobs_log_group})")
+        self.echo("\n".join(window.recovery_lines(settings.jobs_log_group)) or "none")
+        served = window.chat_completions(settings.vllm_log_group)
+        return [
+            Criterion(
+                "Step Functions execution SUCCEEDED", outcome.succeeded, detail=outcome.status
+            ),
+            Criterion(
+                "vLLM served the run",
+                served > 0,
+                detail=f"{served} x {CHAT_COMPLETIONS} in {settings.vllm_log_group}",
+            ),
+        ]
 
     def _wind_down(self) -> list[str]:
         """Best effort, step by step: one failing call must not keep the rest from running."""
@@ -107,8 +138,8 @@ class CloudSmoke:
             problems.append(f"could not stop execution {self.execution.arn}: {error}")
         try:
             self.fleet.scale(0)
-            instances, tasks = self.fleet.desired()
             self.usage.stop()
+            instances, tasks = self.fleet.desired()
             self.echo(f"vLLM scaled to zero (ASG desired {instances}, service desired {tasks})")
         except Exception as error:
             problems.append(

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
+import platform
 import shutil
 import sys
 from dataclasses import dataclass
@@ -55,7 +57,54 @@ def stack_variables(
         "gpu_instance_type": settings.gpu_instance_type,
         "vllm_served_model": settings.vllm_served_model,
         "vllm_model_s3_uri": settings.vllm_model_s3_uri,
+        "vllm_max_instances": settings.vllm_max_instances,
+        "vllm_max_lifetime_h": settings.vllm_max_lifetime_h,
+        "vpc_s3_endpoint": settings.vpc_s3_endpoint,
+        "vpc_interface_endpoints": settings.vpc_interface_endpoints,
+        "model_tester_instance_type": settings.model_tester_instance_type,
     }
+
+
+# Where a local copy of the AWS provider may live (`-plugin-dir` layout:
+# <dir>/registry.terraform.io/hashicorp/aws/<version>/<os>_<arch>/): terraform's own implied
+# mirror directories, then a provider directory one level under /opt (how offline machines,
+# CI's included, are provisioned).
+PLUGIN_DIR_CANDIDATES = (
+    "~/.terraform.d/plugins",
+    "${XDG_DATA_HOME}/terraform/plugins",
+    "~/.local/share/terraform/plugins",
+    "/usr/local/share/terraform/plugins",
+    "/usr/share/terraform/plugins",
+    "/opt/*",
+)
+AWS_PROVIDER = Path("registry.terraform.io", "hashicorp", "aws")
+
+
+def platform_dir_name() -> str:
+    machine = platform.machine().lower()
+    arch = {"x86_64": "amd64", "aarch64": "arm64"}.get(machine, machine)
+    return f"{sys.platform.removesuffix('32')}_{arch}"
+
+
+def holds_aws_provider(directory: Path) -> bool:
+    return any((directory / AWS_PROVIDER).glob(f"*/{platform_dir_name()}/terraform-provider-aws*"))
+
+
+def find_plugin_dir(
+    configured: Path | None, candidates: tuple[str, ...] = PLUGIN_DIR_CANDIDATES
+) -> Path | None:
+    """The directory to `terraform init -plugin-dir` from: the configured one, else the first
+    candidate that holds the AWS provider for this platform, else None (use the registry)."""
+    if configured is not None:
+        return configured
+    for pattern in candidates:
+        expanded = Path(os.path.expandvars(pattern)).expanduser()
+        if "$" in str(expanded) or not expanded.is_absolute():
+            continue  # an unset variable
+        for directory in sorted(Path(expanded.anchor).glob(str(expanded.relative_to("/")))):
+            if directory.is_dir() and holds_aws_provider(directory):
+                return directory
+    return None
 
 
 @dataclass(frozen=True)
@@ -67,6 +116,7 @@ class Stack:
     work_dir: Path
     executable: tuple[str, ...]
     env: dict[str, str]
+    plugin_dir: Path | None = None
 
     @property
     def var_file(self) -> Path:
@@ -84,7 +134,8 @@ class Stack:
         return Command((*self.executable, f"-chdir={self.directory}", *args), env=self.env)
 
     def init(self) -> Command:
-        return self._command("init", "-input=false")
+        local = (f"-plugin-dir={self.plugin_dir}",) if self.plugin_dir else ()
+        return self._command("init", "-input=false", *local)
 
     def plan(self) -> Command:
         return self._command(
@@ -100,7 +151,10 @@ def stacks(settings: DeploySettings, repo_root: Path, work_dir: Path) -> list[St
     env = {"TF_IN_AUTOMATION": "1", "AWS_REGION": settings.aws_region}
     if settings.aws_profile:
         env["AWS_PROFILE"] = settings.aws_profile
+    plugin_dir = find_plugin_dir(settings.terraform_plugin_dir)
     return [
-        Stack(name, repo_root / "terraform" / "stacks" / name, work_dir, executable, env)
+        Stack(
+            name, repo_root / "terraform" / "stacks" / name, work_dir, executable, env, plugin_dir
+        )
         for name in STACKS
     ]
