@@ -68,7 +68,7 @@ def sync(session: nox.Session, *args: str) -> None:
     """Install from the lock into this session's venv; never touch the lock.
 
     Offline first: where the package index is reached through a proxy that defeats HTTP
-    caching, uv re-downloads sdists and rebuilds llama-cpp-python (minutes) for every venv.
+    caching, uv re-downloads every package (and rebuilds any sdist) for every venv.
     Offline it reuses what the first sync built; a cold cache falls back to the network.
     """
     command = [uv_bin(), "sync", "--frozen", "--inexact", *args]

@@ -1,48 +1,66 @@
-"""How much a batching LLM server could gain on this CPU: llama.cpp forward-pass throughput for
-B tokens at once (logits for each, as B sequences decoding together need) vs one at a time.
+"""How much a batching LLM server could gain on this CPU: llama.cpp's `llama-batched-bench`
+decoding B sequences together vs one, on the local Gemma 3 270M.
 
-    uv run python tests/benchmarks/batch_decode_ceiling.py
+    uvx nox -s bench_decode            # B = 1, 2, 4, 8, 16; `-- --batches 1,8` for fewer
+
+The benchmark is built with the local server (`ftm_ops.local.llama_build`), from the same
+llama.cpp sources, so it measures the ceiling of the server that serves us.
 """
 
 from __future__ import annotations
 
-import time
+import argparse
+import json
+import os
+import subprocess
+import sys
 
-from llama_cpp import Llama
-
-from ftm_ops.local.llm_server import CONTEXT_TOKENS
+from ftm_ops.local.llama_build import ensure_built
 from ftm_shared.models import local_llm_gguf
 
-PROMPT = "Name this topic of an earnings call. Keywords: revenue, margin, growth. " * 20
-TOKENS_PER_SIZE = 320
+# About a naming request: a few hundred prompt tokens, a few dozen answer tokens.
+PROMPT_TOKENS = 256
+ANSWER_TOKENS = 64
 
 
-def tokens_per_second(llm: Llama, prompt: list[int], batch: int) -> float:
-    llm.reset()  # type: ignore[no-untyped-call]
-    llm.eval(prompt)
-    steps = TOKENS_PER_SIZE // batch
-    started = time.perf_counter()
-    for _ in range(steps):
-        llm.eval(prompt[:batch])
-    return steps * batch / (time.perf_counter() - started)
+def decode_rates(batches: list[int], threads: int | None = None) -> dict[int, float]:
+    """Generated tokens/s with B sequences decoding together, for each B."""
+    command = [
+        str(ensure_built() / "llama-batched-bench"),
+        *("--model", str(local_llm_gguf())),
+        *("--ctx-size", str(max(batches) * (PROMPT_TOKENS + ANSWER_TOKENS))),
+        *("--threads", str(threads or os.cpu_count() or 2)),
+        *("-npp", str(PROMPT_TOKENS), "-ntg", str(ANSWER_TOKENS)),
+        *("-npl", ",".join(map(str, batches)), "--output-format", "jsonl"),
+    ]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"llama-batched-bench exited {done.returncode}:\n{done.stderr[-2000:]}")
+    rows = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+    return {int(row["pl"]): float(row["speed_tg"]) for row in rows}
 
 
-def main() -> None:
-    llm = Llama(
-        model_path=str(local_llm_gguf()),
-        n_ctx=CONTEXT_TOKENS,
-        n_threads=2,
-        logits_all=True,
-        verbose=False,
+def ceiling(parallel: int) -> float:
+    """Decoding throughput with `parallel` sequences together over one alone."""
+    rates = decode_rates([1, parallel])
+    return rates[parallel] / rates[1]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--batches", default="1,2,4,8,16", help="comma-separated B values")
+    args = parser.parse_args()
+    batches = sorted({1, *(int(b) for b in args.batches.split(","))})
+    rates = decode_rates(batches)
+    print(
+        f"llama.cpp batched decoding, Gemma 3 270M, {PROMPT_TOKENS} prompt + {ANSWER_TOKENS} "
+        f"answer tokens per sequence; {os.cpu_count()} CPUs, load average "
+        f"{os.getloadavg()[0]:.2f}"
     )
-    prompt = llm.tokenize(PROMPT.encode())[:300]
-    tokens_per_second(llm, prompt, 1)  # warm-up
-    one = tokens_per_second(llm, prompt, 1)
-    print(f"B=1: {one:.1f} tokens/s")
-    for batch in (2, 4, 8, 16):
-        rate = tokens_per_second(llm, prompt, batch)
-        print(f"B={batch}: {rate:.1f} tokens/s ({rate / one:.2f}x)")
+    for batch in batches:
+        print(f"B={batch:<3} {rates[batch]:7.1f} tokens/s ({rates[batch] / rates[1]:.2f}x)")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

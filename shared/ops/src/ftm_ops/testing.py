@@ -6,6 +6,7 @@ installed can ask for `local_cloud` or `data_dir` without a conftest of its own.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -18,6 +19,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from ftm_ops.local import cloud
+from ftm_ops.local.llama_build import LlamaBuildError, ensure_built
 from ftm_ops.local.llm_server import env_for as llm_env_for
 from ftm_ops.local.llm_server import start_llm
 from ftm_ops.local.process import ServerRecord, stop_process
@@ -59,8 +61,19 @@ def store(local_cloud: cloud.LocalCloud) -> ObjectStore:
 
 
 @pytest.fixture(scope="session")
-def llm_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerRecord]:
-    """One real llama.cpp server (Gemma 3 270M on the CPU) for the whole test session."""
+def llm_server(
+    tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest.Config
+) -> Iterator[ServerRecord]:
+    """One real llama.cpp server (Gemma 3 270M on the CPU) for the whole test session.
+
+    A machine without the server builds it first (~10 min), its progress on the terminal.
+    """
+    capture = pytestconfig.pluginmanager.getplugin("capturemanager")
+    with capture.global_and_fixture_disabled() if capture else contextlib.nullcontext():
+        try:
+            ensure_built()
+        except LlamaBuildError as missing:
+            pytest.fail(str(missing), pytrace=False)
     record = start_llm(tmp_path_factory.mktemp("llm"))
     yield record
     stop_process(record.pid)
@@ -73,7 +86,7 @@ def llm_config(llm_server: ServerRecord) -> LlmConfig:
     return LlmConfig(
         base_url=env["LLM_BASE_URL"],
         model=env["LLM_MODEL"],
-        response_format="json_object",
+        response_format=env["LLM_RESPONSE_FORMAT"],  # type: ignore[arg-type]
         health_poll_s=1.0,
         recovery_timeout_s=120.0,
     )

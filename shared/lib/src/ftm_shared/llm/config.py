@@ -8,8 +8,8 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-# How the request asks for schema-constrained decoding. vLLM and OpenAI take `json_schema`;
-# llama-cpp-python's server takes a schema inside a `json_object` response format.
+# How the request asks for schema-constrained decoding. vLLM, OpenAI and llama.cpp's server
+# (local) take `json_schema`; llama-cpp-python's server wants the schema inside `json_object`.
 ResponseFormatStyle = Literal["json_schema", "json_object"]
 
 
@@ -35,7 +35,8 @@ class LlmSettings(BaseSettings):
         3, ge=1, le=10, description="Tries per call when the output is cut off or off-schema"
     )
     llm_response_format: ResponseFormatStyle = Field(
-        "json_schema", description="`json_schema` (vLLM, OpenAI) or `json_object` (llama.cpp)"
+        "json_schema",
+        description="`json_schema` (vLLM, llama.cpp) or `json_object` (llama-cpp-python)",
     )
 
     llm_server_name: str = Field(

@@ -21,7 +21,7 @@ log = logging.getLogger("ftm_shared.llm")
 
 
 def server_root(base_url: str) -> str:
-    """`http://host:port/v1` -> `http://host:port` (where vLLM serves /health)."""
+    """`http://host:port/v1` -> `http://host:port` (where the server answers /health)."""
     root = base_url.rstrip("/")
     return root[: -len("/v1")] if root.endswith("/v1") else root
 
@@ -53,16 +53,14 @@ class HealthMonitor:
             raise self._failure
 
     async def is_healthy(self) -> bool:
-        """`/health` where the server has it (vLLM), else `/v1/models` (llama.cpp).
+        """`/health` answers 200: vLLM in the cloud and llama.cpp's server locally alike (both
+        answer 503 while the model loads).
 
         A server that accepts the connection but is too busy to answer in time counts as up:
-        llama.cpp answers `/v1/models` only between generations, so under load a read timeout
-        means "working", while a refused connection means "down".
+        a read timeout means "working", while a refused connection means "down".
         """
         try:
             response = await self.http.get(f"{server_root(self.base_url)}/health")
-            if response.status_code == 404:
-                response = await self.http.get(f"{self.base_url}/models")
             return response.status_code == 200
         except httpx.ReadTimeout:
             return True

@@ -131,7 +131,7 @@ def llm_up(directory: Path | None = None) -> dict[str, str]:
     directory = directory or state_dir()
     if os.environ.get("LLM_BASE_URL"):
         return {}
-    record = _running(llm_server.LLM, directory, "/v1/models")
+    record = _running(llm_server.LLM, directory, "/health")
     if record is None:
         record = llm_server.start_llm(directory)
         record.save(record_path(llm_server.LLM, directory))

@@ -1,0 +1,61 @@
+"""The local LLM server: its settings, and what the running server does with our prompts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+import pytest
+
+from ftm_ops.local.llm_server import (
+    CONTEXT_TOKENS,
+    LOCAL_MODEL,
+    LocalLlmSettings,
+    env_for,
+    server_command,
+)
+from ftm_ops.local.process import ServerRecord
+from ftm_shared.config import SettingsError, read_settings
+
+
+@pytest.mark.unit
+def test_services_ask_it_for_json_schema_output_as_they_ask_vllm() -> None:
+    env = env_for("http://127.0.0.1:8080")
+    assert env == {
+        "LLM_BASE_URL": "http://127.0.0.1:8080/v1",
+        "LLM_MODEL": LOCAL_MODEL,
+        "LLM_RESPONSE_FORMAT": "json_schema",
+    }
+
+
+@pytest.mark.unit
+def test_the_command_batches_parallel_slots_on_one_kv_pool() -> None:
+    command = server_command(Path("llama-server"), Path("m.gguf"), 8080, parallel=6, threads=2)
+    flags = dict(zip(command[1::2], command[2::2], strict=False))
+    assert flags["--parallel"] == "6" and "--cont-batching" in command
+    assert flags["--kv-unified-per-slot"] == str(CONTEXT_TOKENS)
+    assert flags["--alias"] == LOCAL_MODEL and flags["--host"] == "127.0.0.1"
+
+
+@pytest.mark.unit
+def test_llm_parallel_is_a_setting_named_when_wrong(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LLM_PARALLEL", "3")
+    assert read_settings(LocalLlmSettings).llm_parallel == 3
+    monkeypatch.setenv("LLM_PARALLEL", "0")
+    with pytest.raises(SettingsError, match="LLM_PARALLEL"):
+        read_settings(LocalLlmSettings)
+
+
+@pytest.mark.integration
+def test_prompts_reach_the_base_model_as_plain_text(llm_server: ServerRecord) -> None:
+    messages = [{"role": "user", "content": "First part."}, {"role": "user", "content": "Answer:"}]
+    rendered = httpx.post(f"{llm_server.url}/apply-template", json={"messages": messages})
+    rendered.raise_for_status()
+    assert rendered.json()["prompt"] == "First part.\n\nAnswer:"
+
+
+@pytest.mark.integration
+def test_it_serves_the_configured_slots_and_answers_health(llm_server: ServerRecord) -> None:
+    assert httpx.get(f"{llm_server.url}/health").status_code == 200
+    props = httpx.get(f"{llm_server.url}/props").json()
+    assert props["total_slots"] == read_settings(LocalLlmSettings).llm_parallel
