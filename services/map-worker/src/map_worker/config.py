@@ -23,17 +23,39 @@ class TopicTuning(BaseModel):
         description="A firm with fewer sentences is one topic: clustering them is noise "
         "(TOPIC_MIN_SENTENCES)",
     )
+    # 5 and 10 (was 3 and 20): topics of 3-10 sentences had too few shared words for
+    # keywords; measured on 40 firms of each MAEC quarter (README "Theme quality").
     topic_min_size: int = Field(
-        3, ge=2, description="Fewest sentences a topic may have (TOPIC_MIN_SIZE)"
+        5, ge=2, description="Fewest sentences a topic may have (TOPIC_MIN_SIZE)"
     )
     topic_size_divisor: int = Field(
-        20,
+        10,
         ge=1,
         description="A larger firm's smallest topic is its sentence count divided by this "
         "(TOPIC_SIZE_DIVISOR)",
     )
     topic_keywords: int = Field(
         10, ge=1, le=50, description="Keywords kept per topic (TOPIC_KEYWORDS)"
+    )
+    keyword_min_sentences: int = Field(
+        2,
+        ge=1,
+        description="A keyword must occur in this many of its topic's sentences "
+        "(KEYWORD_MIN_SENTENCES)",
+    )
+    keyword_distinctiveness: float = Field(
+        1.5,
+        ge=0,
+        le=5,
+        description="Power of the quarter IDF in a keyword's score; 0 ranks by frequency in the "
+        "topic alone (KEYWORD_DISTINCTIVENESS)",
+    )
+    procedure_similarity: float = Field(
+        0.6,
+        ge=0,
+        le=1.01,
+        description="A sentence this cosine-similar to a call-procedure prototype is set aside "
+        "as procedure; above 1 turns the embedding test off (PROCEDURE_SIMILARITY)",
     )
     topic_representative_sentences: int = Field(
         3,

@@ -1,15 +1,18 @@
 """A quarter's raw transcripts, read from the store and grouped into one document list per firm.
 
 The document unit is the sentence. MAEC gives one sentence per row and only ~80-130 per firm
-and quarter; speaker turns would leave 10-40 long, multi-subject documents per firm, too few
-for clustering and each mixing several topics. Sentences shorter than a few words ("Thank
-you.", "Good morning, everyone") carry no topic and are dropped.
+and quarter; Earnings-21 gives speaker turns, which are cut into their sentences here (a turn
+is 10-40 per firm, multi-subject, and often opens with thanks before the content). Each
+sentence keeps its speaker, so call procedure can be told by role where the source names it.
+Sentences shorter than a few words ("Thank you.", "Good morning, everyone") carry no topic and
+are dropped.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,7 +22,9 @@ import pyarrow as pa
 from ftm_shared import layout, schemas
 from ftm_shared.errors import InputError
 from ftm_shared.storage import ContractError, CorruptObjectError, ObjectStore
+from ftm_shared.text import split_sentences
 from map_worker.config import TopicTuning
+from map_worker.keywords import QuarterWords
 from map_worker.progress_files import Failure
 
 log = logging.getLogger(__name__)
@@ -37,6 +42,8 @@ class FirmDocuments:
     gvkey: str | None
     earnings_call_date: object
     texts: list[str] = field(repr=False)
+    # Each text's speaker as the source names it (None where it does not); empty: unknown.
+    speakers: list[str | None] = field(default_factory=list, repr=False)
 
 
 class NoTranscriptsError(InputError):
@@ -78,9 +85,12 @@ def group_by_firm(
             problems.append(Failure.of("validate", error, firm_id=firm_id))
             continue
         rows = rows.sort_values(["call_id", "para_idx"])
-        texts = [clean(str(t)) for t in rows["text"] if isinstance(t, str)]
-        texts = [t for t in texts if len(t.split()) >= tuning.min_sentence_words]
-        if not texts:
+        kept = [
+            (sentence, speaker)
+            for sentence, speaker in _sentences(rows)
+            if len(sentence.split()) >= tuning.min_sentence_words
+        ]
+        if not kept:
             empty_firm = InputError(
                 f"firm {firm_id} has no sentence of {tuning.min_sentence_words}+ words"
             )
@@ -94,10 +104,28 @@ def group_by_firm(
                 permno=_optional(first["permno"], int),
                 gvkey=_optional(first["gvkey"], str),
                 earnings_call_date=rows["earnings_call_date"].min(),
-                texts=texts,
+                texts=[sentence for sentence, _ in kept],
+                speakers=[speaker for _, speaker in kept],
             )
         )
     return firms, problems
+
+
+def _sentences(rows: pd.DataFrame) -> Iterator[tuple[str, str | None]]:
+    """Each row's sentences, cleaned, with the row's speaker."""
+    for text, speaker in zip(rows["text"], rows["speaker"], strict=True):
+        if isinstance(text, str):
+            for sentence in split_sentences(text):
+                yield clean(sentence), _optional(speaker, str)
+
+
+def quarter_words(table: pa.Table) -> QuarterWords:
+    """Word document frequencies over every sentence of the quarter's raw rows (all firms,
+    not only a shard's), so that every firm's keywords are weighed against the same quarter."""
+    texts = table["text"].to_pylist()
+    return QuarterWords.count(
+        clean(sentence) for text in texts if text for sentence in split_sentences(text)
+    )
 
 
 def _optional(value: object, kind: type) -> Any:

@@ -1,7 +1,9 @@
 """Every topic gets a short name and a one- or two-sentence summary from the LLM.
 
-An answer that only repeats the keyword string or copies the prompt's worked example is not a
-summary: it is asked again at the next of `NAMING_TEMPERATURES` (`structured_accepted`), then
+An answer that only repeats the keyword string, copies the prompt's worked example, names the
+topic with a sentence fragment or a sentence copied word for word, or states a number or name
+found in none of the sentences shown (`ftm_shared.llm.grounding`) is not accepted: it is asked
+again at the next of `NAMING_TEMPERATURES` (`structured_accepted`), then
 reported. A keyword fallback exists only when the caller asks for it, and is then marked as
 such in `naming_method`.
 """
@@ -15,11 +17,15 @@ from pydantic import BaseModel, Field
 
 from ftm_shared.llm import LlmClient, StructuredOutputError
 from ftm_shared.llm.accept import AnswerRejectedError, structured_accepted
+from ftm_shared.llm.grounding import naming_problem
 from map_worker.config import NamingTuning
-from map_worker.topics import Topic
+from map_worker.topics import PROCEDURE_TOPIC_ID, Topic
 
 LLM_METHOD = "llm"
 FALLBACK_METHOD = "keyword_fallback"
+# The firm's call procedure (topic -1) is not a topic: it is labelled, not named by the LLM.
+PROCEDURE_METHOD = "procedure"
+PROCEDURE_NAME = "Call procedure"
 
 
 class TopicLabel(BaseModel):
@@ -100,6 +106,12 @@ def _check(label: TopicLabel, topic: Topic) -> None:
         raise AnswerRejectedError("the summary only repeats the keywords")
     if label.name.strip().lower() in _EXAMPLE_NAMES:
         raise AnswerRejectedError("the answer copies the prompt's example")
+    # What the model was shown: a name or fact from elsewhere is not grounded in the topic.
+    problem = naming_problem(
+        label.name, label.summary, [*topic.representative_docs, ", ".join(topic.keywords)]
+    )
+    if problem:
+        raise AnswerRejectedError(problem)
 
 
 async def name_topic(
@@ -107,6 +119,8 @@ async def name_topic(
 ) -> TopicNaming:
     """Name `topic`; raise `StructuredOutputError`/`AnswerRejectedError` when it cannot be
     named (unless `keyword_fallback`, which then returns an explicitly marked fallback)."""
+    if topic.topic_id == PROCEDURE_TOPIC_ID:
+        return procedure_naming(topic)
     try:
         label = await structured_accepted(
             client,
@@ -126,3 +140,12 @@ async def name_topic(
             FALLBACK_METHOD,
         )
     return TopicNaming(label.name.strip(), label.summary.strip(), LLM_METHOD)
+
+
+def procedure_naming(topic: Topic) -> TopicNaming:
+    kinds = ", ".join(topic.keywords) or "call procedure"
+    return TopicNaming(
+        PROCEDURE_NAME,
+        f"{topic.n_docs} sentence(s) set aside as call procedure ({kinds}); not a topic.",
+        PROCEDURE_METHOD,
+    )

@@ -2,30 +2,26 @@
 
 A firm has ~20-600 sentences, far below what BERTopic's defaults expect: UMAP's neighbours and
 dimensions must stay below the document count (its spectral start fails when k >= N, so small
-firms start at random), the minimum cluster scales with the firm, and keywords come from a
-vectorizer that drops English and earnings-call filler words and the source's `<UNK>` masks.
-Everything is seeded, so the same input gives the same topics.
+firms start at random) and the minimum cluster scales with the firm. Call procedure is set
+aside first (`procedure.py`) and becomes the firm's topic -1, BERTopic's number for "not a
+topic"; keywords are chosen against the whole quarter (`keywords.py`), not BERTopic's
+firm-local c-TF-IDF. Everything is seeded, so the same input gives the same topics.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
+from sklearn.feature_extraction.text import CountVectorizer
 
+from ftm_shared.text import WORD_PATTERN, normalise
 from map_worker.config import TopicTuning
+from map_worker.keywords import QuarterWords, topic_keywords
+from map_worker.procedure import Procedure, find_procedure
 
-_FILLER = (
-    "unk thank thanks yes okay ok good morning afternoon everyone just really think know "
-    "going like lot kind sort bit little um uh question questions maybe look looking "
-    "said say saying got get getting want way things thing able "
-    # BERTopic strips punctuation before counting, so contractions arrive without apostrophes.
-    "weve were im youre dont thats its theyre ive lets well youve didnt doesnt isnt"
-)
-FILLER_WORDS = frozenset(_FILLER.split())
-STOP_WORDS = sorted(ENGLISH_STOP_WORDS | FILLER_WORDS)
-WORD_PATTERN = r"(?u)\b[a-zA-Z][a-zA-Z'-]+\b"
+PROCEDURE_TOPIC_ID = -1
 
 
 @dataclass(frozen=True)
@@ -39,16 +35,6 @@ class Topic:
     @property
     def representation(self) -> str:
         return "_".join(self.keywords[:4])
-
-
-def _vectorizer(n_docs: int) -> CountVectorizer:
-    return CountVectorizer(
-        stop_words=STOP_WORDS,
-        token_pattern=WORD_PATTERN,
-        ngram_range=(1, 2),
-        min_df=2 if n_docs >= 40 else 1,
-        lowercase=True,
-    )
 
 
 def _topic(
@@ -72,28 +58,46 @@ def _topic(
     )
 
 
-def _counted_keywords(texts: list[str], tuning: TopicTuning) -> list[str]:
-    try:
-        counts = _vectorizer(len(texts)).fit(texts)
-        matrix = counts.transform(texts).sum(axis=0).A1
-    except ValueError:  # every word was a stop word
-        return []
-    words = counts.get_feature_names_out()
-    return [str(words[i]) for i in np.argsort(-matrix, kind="stable")[: tuning.topic_keywords]]
+def _keywords(
+    groups: list[np.ndarray], texts: list[str], tuning: TopicTuning, quarter: QuarterWords | None
+) -> list[list[str]]:
+    """Each group's keywords; without the quarter's counts, the firm's own sentences are the
+    reference (a firm mapped alone, a test)."""
+    return topic_keywords(
+        [[texts[i] for i in members] for members in groups],
+        quarter or QuarterWords.count(texts),
+        n=tuning.topic_keywords,
+        support=tuning.keyword_min_sentences,
+        weight=tuning.keyword_distinctiveness,
+    )
 
 
-def single_topic(texts: list[str], vectors: np.ndarray, tuning: TopicTuning) -> list[Topic]:
-    members = np.arange(len(texts))
-    return [_topic(0, members, texts, vectors, _counted_keywords(texts, tuning), tuning)]
+def _topics(
+    groups: list[np.ndarray],
+    texts: list[str],
+    vectors: np.ndarray,
+    tuning: TopicTuning,
+    quarter: QuarterWords | None,
+) -> list[Topic]:
+    keywords = _keywords(groups, texts, tuning, quarter)
+    return [
+        _topic(topic_id, members, texts, vectors, words, tuning)
+        for topic_id, (members, words) in enumerate(zip(groups, keywords, strict=True))
+    ]
 
 
 def firm_topics(
-    texts: list[str], vectors: np.ndarray, tuning: TopicTuning, seed: int = 42
+    texts: list[str],
+    vectors: np.ndarray,
+    tuning: TopicTuning,
+    seed: int = 42,
+    quarter: QuarterWords | None = None,
 ) -> list[Topic]:
-    """Topics of one firm; a firm too small or too uniform to cluster is one topic."""
+    """Topics of one firm's content sentences; a firm too small or too uniform to cluster is
+    one topic."""
     n_docs = len(texts)
     if n_docs < tuning.topic_min_sentences:
-        return single_topic(texts, vectors, tuning)
+        return _topics([np.arange(n_docs)], texts, vectors, tuning, quarter)
     from bertopic import BERTopic
     from hdbscan import HDBSCAN
     from umap import UMAP
@@ -117,18 +121,57 @@ def firm_topics(
     model = BERTopic(
         umap_model=umap_model,
         hdbscan_model=hdbscan_model,
-        vectorizer_model=_vectorizer(n_docs),
-        top_n_words=tuning.topic_keywords,
+        # BERTopic's own c-TF-IDF words are not used (see the module doc): the plainest
+        # vectorizer that cannot come out empty.
+        vectorizer_model=CountVectorizer(preprocessor=normalise, token_pattern=WORD_PATTERN),
+        top_n_words=1,
         calculate_probabilities=False,
     )
     assignments = np.asarray(model.fit_transform(texts, vectors)[0])
     topic_ids = sorted(t for t in set(assignments.tolist()) if t != -1)
     if not topic_ids:
-        return single_topic(texts, vectors, tuning)
+        return _topics([np.arange(n_docs)], texts, vectors, tuning, quarter)
+    groups = [np.flatnonzero(assignments == topic_id) for topic_id in topic_ids]
+    return _topics(groups, texts, vectors, tuning, quarter)
+
+
+def procedure_topic(texts: Sequence[str], vectors: np.ndarray, procedure: Procedure) -> Topic:
+    """The firm's call procedure as topic -1: every sentence set aside, in call order, and its
+    kinds, most frequent first, as the keywords."""
+    members = np.flatnonzero(procedure.mask)
+    centroid = vectors[members].mean(axis=0)
+    centroid = centroid / (np.linalg.norm(centroid) or 1.0)
+    return Topic(
+        topic_id=PROCEDURE_TOPIC_ID,
+        keywords=[kind for kind, _ in procedure.by_reason().most_common()],
+        representative_docs=[texts[int(i)] for i in members],
+        n_docs=len(members),
+        centroid=centroid.astype(np.float32),
+    )
+
+
+def call_topics(
+    texts: list[str],
+    speakers: Sequence[str | None],
+    vectors: np.ndarray,
+    tuning: TopicTuning,
+    *,
+    prototypes: np.ndarray,
+    quarter: QuarterWords | None = None,
+    seed: int = 42,
+) -> list[Topic]:
+    """The firm's topics, then its call procedure as topic -1 when it has any.
+
+    `speakers` may be empty (the source names none); `prototypes` are the unit embeddings of
+    `procedure.PROTOTYPES`.
+    """
+    roles = list(speakers) or [None] * len(texts)
+    procedure = find_procedure(texts, roles, vectors, prototypes, tuning.procedure_similarity)
+    content = np.flatnonzero(~procedure.mask)
     topics = []
-    for new_id, topic_id in enumerate(topic_ids):
-        words = [word for word, _score in (model.get_topic(topic_id) or []) if word]
-        members = np.flatnonzero(assignments == topic_id)
-        keywords = words[: tuning.topic_keywords]
-        topics.append(_topic(new_id, members, texts, vectors, keywords, tuning))
+    if len(content):
+        kept = [texts[i] for i in content]
+        topics = firm_topics(kept, vectors[content], tuning, seed, quarter)
+    if procedure.count:
+        topics.append(procedure_topic(texts, vectors, procedure))
     return topics

@@ -20,6 +20,9 @@ Memory stays O(m^2 + n*d) and time about O(n*m*d) plus O(l^2*d) for the l lonely
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
+
 import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
@@ -28,6 +31,8 @@ from sklearn.cluster import MiniBatchKMeans
 from reduce_worker.linkage import average_linkage, by_first_appearance, exact_groups, group_sums
 
 KMEANS_BATCH = 4096
+# A theme that holds more topics than this is never split below it (a small quarter's 10%).
+MIN_SPLIT_TOPICS = 5
 KMEANS_PASSES = 10
 CHUNK = 2048
 
@@ -36,6 +41,71 @@ def unit_rows(vectors: np.ndarray) -> np.ndarray:
     """Rows scaled to length 1 (cosine geometry); a zero row is the caller's to reject."""
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     return np.asarray(vectors / norms, dtype=np.float32)
+
+
+def without_common_direction(unit: np.ndarray) -> np.ndarray:
+    """The topics as they differ from the quarter's average topic: the mean of the unit
+    vectors subtracted, each row made unit again.
+
+    Every earnings call shares one register (results, growth, the quarter, the outlook). In raw
+    embeddings that shared direction makes most topics look alike, and average linkage chains
+    them into one catch-all theme across nearly every firm; without it, topics group by what
+    they are about. A topic equal to the average keeps its own direction.
+    """
+    residual = unit - unit.mean(axis=0, dtype=np.float64)
+    norms = np.linalg.norm(residual, axis=1, keepdims=True)
+    flat = norms[:, 0] < 1e-6
+    residual[flat], norms[flat] = unit[flat], 1.0
+    return np.asarray(residual / norms, dtype=np.float32)
+
+
+@dataclass(frozen=True)
+class Oversized:
+    """A group left larger than the limit because it stays one group even at `floor`: its
+    topics are that close, so the data say it is one theme."""
+
+    topics: int
+    limit: int
+
+
+def split_oversized(
+    unit: np.ndarray,
+    labels: np.ndarray,
+    *,
+    max_share: float,
+    max_distance: float,
+    step: float,
+    floor: float,
+    micro_clusters: int,
+    seed: int,
+) -> tuple[np.ndarray, list[Oversized]]:
+    """Groups holding more than `max_share` of the topics, clustered again at a stricter
+    threshold (`max_distance - step`, `- 2 step`, ... down to `floor`) until each part fits;
+    the new labels (by first appearance) and the groups that never split."""
+    limit = max(MIN_SPLIT_TOPICS, math.ceil(max_share * len(unit)))
+    labels = labels.copy()
+    kept: list[Oversized] = []
+    queue = [(group, max_distance) for group in _members(labels) if len(group) > limit]
+    while queue:
+        members, distance = queue.pop()
+        parts = None
+        while parts is None and distance - step >= floor - 1e-9:
+            distance -= step
+            found = cluster_topics(unit[members], distance, micro_clusters, seed)
+            if found.max() > 0:
+                parts = found
+        if parts is None:
+            kept.append(Oversized(len(members), limit))
+            continue
+        base = labels.max() + 1
+        labels[members] = base + parts
+        queue += [(members[part], distance) for part in _members(parts) if len(part) > limit]
+    return by_first_appearance(labels), kept
+
+
+def _members(labels: np.ndarray) -> list[np.ndarray]:
+    order = np.argsort(labels, kind="stable")
+    return np.split(order, np.flatnonzero(np.diff(labels[order])) + 1)
 
 
 def cluster_topics(

@@ -9,12 +9,26 @@ from ftm_shared.llm import LlmSettings
 class ReduceWorkerSettings(LlmSettings, FtmSettings):
     """reduce-worker's settings: the common ones, the LLM's, and these."""
 
+    # 0.7 in the space without the common direction (THEME_REMOVE_COMMON), where distances
+    # are larger than between raw centroids; measured with `nox -s quality`.
     theme_distance_threshold: float = Field(
-        0.5,
+        0.7,
         gt=0,
         lt=2,
         description="Average-linkage cosine distance above which topic groups stay apart "
         "(THEME_DISTANCE_THRESHOLD); lower gives more, tighter themes",
+    )
+    theme_remove_common: bool = Field(
+        True,
+        description="Cluster the topics as they differ from the quarter's average topic "
+        "(THEME_REMOVE_COMMON); off, generic topics chain into one catch-all theme",
+    )
+    theme_max_share: float = Field(
+        0.10,
+        gt=0,
+        le=1,
+        description="A group holding more of the quarter's topics than this is split at a "
+        "stricter threshold, unless its topics are near duplicates (THEME_MAX_SHARE)",
     )
     theme_min_similarity: float = Field(
         0.5,

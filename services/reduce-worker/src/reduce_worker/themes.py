@@ -24,6 +24,19 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from reduce_worker.clustering import (
+    Oversized,
+    cluster_topics,
+    split_oversized,
+    without_common_direction,
+)
+from reduce_worker.config import ReduceWorkerSettings
+
+# How a group above THEME_MAX_SHARE is split: the threshold tightens by SPLIT_STEP at a time,
+# down to SPLIT_FLOOR, where topics are near duplicates and the group is one theme after all.
+SPLIT_STEP = 0.1
+SPLIT_FLOOR = 0.2
+
 
 @dataclass(frozen=True)
 class Theme:
@@ -44,10 +57,50 @@ class Partition:
     firm_specific: int = 0
     firm_specific_groups: int = 0
     unassigned: int = 0
+    oversized: list[Oversized] = field(default_factory=list)
 
     @property
     def in_themes(self) -> int:
         return sum(theme.n_topics for theme in self.themes)
+
+
+def quarter_themes(
+    unit: np.ndarray,
+    firm_ids: np.ndarray,
+    keywords: Sequence[Sequence[str]],
+    settings: ReduceWorkerSettings,
+    quarter: str,
+) -> Partition:
+    """The quarter's topics (unit centroids) grouped and counted: without the common
+    direction (`THEME_REMOVE_COMMON`), linked at `THEME_DISTANCE_THRESHOLD`, any group above
+    `THEME_MAX_SHARE` of the topics split at stricter thresholds, then partitioned. Every
+    similarity (the unassigned test, the contributions) is measured in that same space."""
+    space = without_common_direction(unit) if settings.theme_remove_common else unit
+    labels = cluster_topics(
+        space, settings.theme_distance_threshold, settings.theme_micro_clusters, settings.theme_seed
+    )
+    labels, oversized = split_oversized(
+        space,
+        labels,
+        max_share=settings.theme_max_share,
+        max_distance=settings.theme_distance_threshold,
+        step=SPLIT_STEP,
+        floor=SPLIT_FLOOR,
+        micro_clusters=settings.theme_micro_clusters,
+        seed=settings.theme_seed,
+    )
+    found = partition(
+        space,
+        labels,
+        firm_ids,
+        keywords,
+        quarter=quarter,
+        min_similarity=settings.theme_min_similarity,
+        min_firms=settings.min_theme_firms,
+        n_keywords=settings.theme_keywords,
+    )
+    found.oversized = oversized
+    return found
 
 
 def partition(
