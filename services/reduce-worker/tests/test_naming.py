@@ -10,7 +10,7 @@ from reduce_worker.naming import (
     PREAMBLE,
     SUMMARY_CHARS,
     ThemeLabel,
-    _accept,
+    accept_theme,
     messages_for,
     name_theme,
 )
@@ -29,10 +29,45 @@ def test_the_static_part_leads_every_prompt_and_the_theme_follows() -> None:
     assert len(second) - len(PREAMBLE) < SUMMARY_CHARS + 60
 
 
+SHOWN = [("Pricing", "Firms raised prices on demand in the quarter.")]
+
+
+def _accept(label: ThemeLabel, contrast: list[tuple[str, str]] | None = None) -> None:
+    accept_theme(label, SHOWN, ["price"], contrast or [])
+
+
 def test_an_answer_copying_an_example_is_rejected() -> None:
     with pytest.raises(AnswerRejectedError):
         _accept(ThemeLabel(name="Supply chain pressure", description="Anything long enough."))
     _accept(ThemeLabel(name="Pricing power", description="Firms raised prices on demand."))
+
+
+def test_the_prompt_shows_the_nearby_themes_to_name_this_one_apart() -> None:
+    contrast = [("Wage costs", "Labour costs rose.")]
+    prompt = messages_for(SHOWN, ["price"], contrast)[0]["content"][len(PREAMBLE) :]
+    assert prompt == (
+        "Topics:\n- Pricing: Firms raised prices on demand in the quarter.\n"
+        "Nearby themes, not this one:\n- Wage costs: Labour costs rose.\n"
+        "Keywords: price\nAnswer:"
+    )
+    assert "Nearby themes, not this one:" in PREAMBLE  # the worked examples show the form
+
+
+@pytest.mark.parametrize(
+    ("name", "description", "reason"),
+    [
+        ("Turn", "Firms raised prices on demand.", "lone leftover word"),
+        ("Yes, let me take that", "Firms raised prices on demand.", "opens like a sentence"),
+        ("Quarterly results", "Firms raised prices on demand.", "fits any theme"),
+        ("Wage costs", "Firms raised prices on demand.", "nearby theme"),
+        ("Pricing power", "Firms raised prices 12% in Ohio.", "12, Ohio"),
+    ],
+)
+def test_fragments_generic_or_borrowed_names_and_invented_facts_are_rejected(
+    name: str, description: str, reason: str
+) -> None:
+    with pytest.raises(AnswerRejectedError, match=reason):
+        _accept(ThemeLabel(name=name, description=description), [("Wage costs", "Pay rose.")])
 
 
 class FakeClient:

@@ -40,7 +40,9 @@ _FILLER = (
     "going like lot kind sort bit little um uh question questions maybe look looking "
     "said say saying got get getting want way things thing able "
     # Normalised text has no apostrophes: contractions arrive as one word.
-    "weve were im youre dont thats its theyre ive lets well youve didnt doesnt isnt"
+    "weve were im youre dont thats its theyre ive lets well youve didnt doesnt isnt "
+    # Transcript artefacts: masked names (MAEC) and unclear speech (Earnings-21).
+    "inaudible crosstalk"
 )
 # Spoken filler is not a keyword whatever its frequency: English stop words and these.
 STOP_WORDS = frozenset(ENGLISH_STOP_WORDS) | frozenset(_FILLER.split())

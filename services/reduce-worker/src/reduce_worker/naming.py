@@ -1,12 +1,17 @@
 """Every theme gets a short name and a one- or two-sentence description from the LLM.
 
 The prompt shows the theme's most central member topics (name and summary, a few only, so it
-stays short) and its keywords. There is no fallback name: a theme the LLM cannot name fails
-the run, and nothing is written.
+stays short), its keywords, and the most central topics of the nearest other themes, asking
+what sets this theme apart (as Anthropic's Clio names its clusters): so that generic names
+("Quarterly results", "Growth") do not recur across themes. An answer that is a fragment,
+generic, a nearby theme's topic, or states a number or name none of the theme's topics shown
+gives (`accept_theme`) is asked again. There is no fallback name: a theme the LLM cannot name
+fails the run, and nothing is written.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Sequence
@@ -15,6 +20,7 @@ from pydantic import BaseModel, Field
 
 from ftm_shared.llm import LlmClient, StructuredOutputError
 from ftm_shared.llm.accept import AnswerRejectedError, structured_accepted
+from ftm_shared.llm.grounding import fragment_reason, ungrounded_facts
 
 SUMMARY_CHARS = 200
 
@@ -34,6 +40,7 @@ _EXAMPLES = (
             ("Freight costs", "Higher trucking and freight rates cut gross margin this quarter."),
             ("Supplier delays", "Component shortages at suppliers delayed some shipments."),
         ],
+        [("Price increases", "We raised list prices to offset inflation in raw materials.")],
         "freight, suppliers, shortages, costs",
         "Supply chain pressure",
         "Companies describe higher freight costs and supplier delays that weighed on margins "
@@ -44,6 +51,7 @@ _EXAMPLES = (
             ("Subscription revenue", "Recurring subscription revenue grew as clients moved."),
             ("Cloud migration", "More customers are moving their workloads to our cloud."),
         ],
+        [("License sales", "Perpetual license sales fell as expected.")],
         "cloud, subscription, recurring, customers",
         "Shift to cloud subscriptions",
         "Firms report customers moving to cloud services, which lifts recurring subscription "
@@ -53,41 +61,82 @@ _EXAMPLES = (
 _EXAMPLE_ANSWERS = {
     text.lower() for *_, name, description in _EXAMPLES for text in (name, description)
 }
+# Names that would fit nearly any theme of any quarter: they tell the themes apart from nothing.
+_GENERIC = (
+    "quarterly quarter results result financial performance growth business update overview "
+    "outlook company companies earnings highlights strategy operations review and of the "
+    "strong solid"
+)
+GENERIC_WORDS = frozenset(_GENERIC.split())
 
 
-def _block(topics: Sequence[tuple[str, str]], keywords: str) -> str:
-    listed = "\n".join(f"- {name}: {summary[:SUMMARY_CHARS]}" for name, summary in topics)
-    return f"Topics:\n{listed}\nKeywords: {keywords}\nAnswer:"
+def _listed(topics: Sequence[tuple[str, str]]) -> str:
+    return "\n".join(f"- {name}: {summary[:SUMMARY_CHARS]}" for name, summary in topics)
+
+
+def _block(
+    topics: Sequence[tuple[str, str]], contrast: Sequence[tuple[str, str]], keywords: str
+) -> str:
+    others = f"Nearby themes, not this one:\n{_listed(contrast)}\n" if contrast else ""
+    return f"Topics:\n{_listed(topics)}\n{others}Keywords: {keywords}\nAnswer:"
 
 
 # The static part comes first and never changes, so llama.cpp reuses its cached prefix.
 PREAMBLE = (
     "Several companies' earnings calls share one theme. From their topics, name the theme in a "
-    "few words and describe it in one or two plain sentences, as JSON.\n\n"
+    "few words, by what sets it apart from the nearby themes, and describe it in one or two "
+    "plain sentences, as JSON.\n\n"
     + "".join(
-        f"{_block(topics, keywords)} {json.dumps({'name': name, 'description': description})}\n\n"
-        for topics, keywords, name, description in _EXAMPLES
+        f"{_block(topics, contrast, keywords)} "
+        f"{json.dumps({'name': name, 'description': description})}\n\n"
+        for topics, contrast, keywords, name, description in _EXAMPLES
     )
 )
 
 
 def messages_for(
-    topics: Sequence[tuple[str, str]], keywords: Sequence[str]
+    topics: Sequence[tuple[str, str]],
+    keywords: Sequence[str],
+    contrast: Sequence[tuple[str, str]] = (),
 ) -> list[dict[str, str]]:
-    """`topics`: (name, summary) of the theme's most central member topics."""
-    return [{"role": "user", "content": PREAMBLE + _block(topics, ", ".join(keywords[:8]))}]
+    """`topics`: (name, summary) of the theme's most central member topics; `contrast`: the
+    same of the nearest other themes' most central topics."""
+    block = _block(topics, contrast, ", ".join(keywords[:8]))
+    return [{"role": "user", "content": PREAMBLE + block}]
 
 
 # The small model sometimes loops on the member topics' names ("Model 1: Model 2: Model 3").
 MAX_WORD_REPEATS = 2
 
 
-def _accept(label: ThemeLabel) -> None:
-    if {label.name.strip().lower(), label.description.strip().lower()} & _EXAMPLE_ANSWERS:
+def accept_theme(
+    label: ThemeLabel,
+    topics: Sequence[tuple[str, str]],
+    keywords: Sequence[str],
+    contrast: Sequence[tuple[str, str]] = (),
+) -> None:
+    """Raise `AnswerRejectedError` for an answer that copies an example, loops, is a fragment
+    or generic, takes a nearby theme's topic name, or states a number or name that none of
+    the theme's topics shown gives."""
+    name = label.name.strip()
+    if {name.lower(), label.description.strip().lower()} & _EXAMPLE_ANSWERS:
         raise AnswerRejectedError("the answer copies the prompt's example")
-    words = re.findall(r"[a-z]+", label.name.lower())
+    words = re.findall(r"[a-z]+", name.lower())
     if any(words.count(word) > MAX_WORD_REPEATS for word in set(words)):
         raise AnswerRejectedError(f"the name repeats itself: {label.name!r}")
+    problem = fragment_reason(name)
+    if problem:
+        raise AnswerRejectedError(problem)
+    if set(words) <= GENERIC_WORDS:
+        raise AnswerRejectedError(f"the name fits any theme: {label.name!r}")
+    if name.lower() in {other.strip().lower() for other, _ in contrast}:
+        raise AnswerRejectedError(f"the name is a nearby theme's topic: {label.name!r}")
+    shown = [text for topic in topics for text in topic] + [", ".join(keywords)]
+    invented = ungrounded_facts(label.description, shown)
+    if invented:
+        raise AnswerRejectedError(
+            f"the description states what the topics do not: {', '.join(invented[:5])}"
+        )
 
 
 async def name_theme(
@@ -95,6 +144,7 @@ async def name_theme(
     topics: Sequence[tuple[str, str]],
     keywords: Sequence[str],
     per_prompt: int,
+    contrast: Sequence[tuple[str, str]] = (),
 ) -> ThemeLabel:
     """Name a theme from `per_prompt` of its topics (name, summary; most central first).
 
@@ -109,7 +159,13 @@ async def name_theme(
     for attempt, window in enumerate(windows, start=1):
         try:
             label = await structured_accepted(
-                client, messages_for(window, keywords), ThemeLabel, _accept, max_tokens=200
+                client,
+                messages_for(window, keywords, contrast),
+                ThemeLabel,
+                functools.partial(
+                    accept_theme, topics=window, keywords=keywords, contrast=contrast
+                ),
+                max_tokens=200,
             )
         except (StructuredOutputError, AnswerRejectedError):
             if attempt == len(windows):

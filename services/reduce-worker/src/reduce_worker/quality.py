@@ -28,12 +28,16 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from scipy import sparse
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
+from ftm_shared import layout
 from ftm_shared.llm.grounding import copied_sentence, fragment_reason, ungrounded_facts
 from ftm_shared.procedure import wording_reason
-from ftm_shared.text import words
+from ftm_shared.storage import ObjectStore
+from ftm_shared.text import split_sentences, words
 
 TOP_WORDS = 10
 
@@ -200,3 +204,15 @@ def _name_measures(named: pd.DataFrame, theme_names: Sequence[str]) -> dict[str,
 
 def _rounded(value: float) -> float | None:
     return None if value != value else round(value, 4)  # NaN: nothing to measure
+
+
+def quarter_sentences(store: ObjectStore, quarter: str, firm_ids: Iterable[str]) -> list[str]:
+    """The sentences of `firm_ids` in the quarter's raw transcripts, cut as map cuts them
+    (`ftm_shared.text.split_sentences`): the reference corpus of NPMI."""
+    wanted = pa.array(sorted(set(firm_ids)), pa.string())
+    found: list[str] = []
+    for key in store.parquet_keys(layout.raw_transcripts_prefix(quarter)):
+        table = store.read_parquet(key).select(["firm_id", "text"])
+        table = table.filter(pc.is_in(table["firm_id"], wanted))
+        found += [s for text in table["text"].to_pylist() if text for s in split_sentences(text)]
+    return found

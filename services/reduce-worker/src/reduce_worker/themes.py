@@ -45,6 +45,7 @@ class Theme:
     similarity: np.ndarray  # of each member to the centroid, same order
     n_firms: int
     keywords: list[str]
+    centroid: np.ndarray  # unit vector, in the space the themes were found in
 
     @property
     def n_topics(self) -> int:
@@ -115,7 +116,7 @@ def partition(
     n_keywords: int,
 ) -> Partition:
     result = Partition()
-    found: list[tuple[np.ndarray, np.ndarray, int]] = []
+    found: list[tuple[np.ndarray, np.ndarray, int, np.ndarray]] = []
     order = np.argsort(labels, kind="stable")
     bounds = np.flatnonzero(np.diff(labels[order])) + 1
     for group in np.split(order, bounds):
@@ -133,9 +134,9 @@ def partition(
             result.firm_specific_groups += 1
             continue
         central = np.lexsort((group, -similarity))
-        found.append((group[central], similarity[central], n_firms))
+        found.append((group[central], similarity[central], n_firms, centroid))
     found.sort(key=lambda item: (-len(item[0]), -item[2], int(item[0].min())))
-    for number, (members, similarity, n_firms) in enumerate(found, start=1):
+    for number, (members, similarity, n_firms, centroid) in enumerate(found, start=1):
         result.themes.append(
             Theme(
                 theme_id=f"theme_{quarter}_{number:03d}",
@@ -143,9 +144,34 @@ def partition(
                 similarity=similarity,
                 n_firms=n_firms,
                 keywords=top_keywords([keywords[i] for i in members], n_keywords),
+                centroid=centroid.astype(np.float32),
             )
         )
     return result
+
+
+def contrasts(
+    themes: Sequence[Theme],
+    names: Sequence[str],
+    summaries: Sequence[str],
+    *,
+    nearest: int = 2,
+    per_theme: int = 2,
+) -> dict[str, list[tuple[str, str]]]:
+    """Per theme, (name, summary) of the `per_theme` most central topics of each of its
+    `nearest` most similar other themes: what its name must set it apart from."""
+    if len(themes) < 2:
+        return {theme.theme_id: [] for theme in themes}
+    centroids = np.stack([theme.centroid for theme in themes]).astype(np.float64)
+    similarity = centroids @ centroids.T
+    np.fill_diagonal(similarity, -np.inf)
+    shown = {}
+    for row, theme in enumerate(themes):
+        closest = np.argsort(-similarity[row], kind="stable")[:nearest]
+        shown[theme.theme_id] = [
+            (names[i], summaries[i]) for other in closest for i in themes[other].members[:per_theme]
+        ]
+    return shown
 
 
 def top_keywords(keyword_lists: Sequence[Sequence[str]], n: int) -> list[str]:
