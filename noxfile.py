@@ -201,6 +201,13 @@ def bench_decode(session: nox.Session) -> None:
 
 
 @nox.session(python=PYTHON)
+def quality(session: nox.Session) -> None:
+    """Theme quality (NPMI, diversity, theme spread, procedure, names) vs the BERTopic baseline."""
+    install_workspace(session)
+    session.run("python", "tests/benchmarks/bench_quality.py", *session.posargs)
+
+
+@nox.session(python=PYTHON)
 def bench_reduce(session: nox.Session) -> None:
     """Benchmark reduce clustering time at 5k, 20k and 50k topic rows."""
     sync(session, "--package", MEMBERS["services/reduce-worker"], "--no-dev")

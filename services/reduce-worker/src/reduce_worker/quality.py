@@ -135,13 +135,15 @@ def measure(
     themes: Sequence[ThemeView],
     *,
     firms_total: int | None = None,
+    documents: int | None = None,
 ) -> dict[str, Any]:
     """Every quality measure of one quarter's result, as a flat JSON-ready dict.
 
     `rows`: firm-topic rows (columns of the firm-topics contract; topic -1 is a firm's call
     procedure); `sentences`: the quarter's sentences (for NPMI and the procedural share);
     `themes`: members index the content rows (topic_id >= 0) in `rows`' order; `firms_total`:
-    firms that went in (default: firms with a row), so a firm with no topic counts as uncovered.
+    firms that went in (default: firms with a row), so a firm with no topic counts as uncovered;
+    `documents`: the firms' sentences, the procedural share's base (default: `sentences`).
     """
     procedure = rows[rows["topic_id"] < 0]
     topics = rows[rows["topic_id"] >= 0].reset_index(drop=True)
@@ -162,7 +164,9 @@ def measure(
             float(np.mean([len(content_words(k)) for k in keyword_lists])) if len(topics) else 0
         ),
         "procedural_sentences": int(procedure["n_docs"].sum()),
-        "procedural_share": _share(int(procedure["n_docs"].sum()), len(sentences)),
+        "procedural_share": _share(
+            int(procedure["n_docs"].sum()), len(sentences) if documents is None else documents
+        ),
         "procedural_topics": int(sum(procedural_flags)),
         "themes": len(themes),
         "largest_theme_topic_share": _share(max(theme_topics, default=0), len(topics)),
