@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import tomllib
 from pathlib import Path
@@ -172,11 +173,37 @@ def deploy(session: nox.Session) -> None:
     session.run("ftm", "cloud", "deploy", "--repo-root", str(ROOT), *session.posargs)
 
 
+def run_to_the_end(session: nox.Session, *args: str) -> None:
+    """Run a command that cleans up after itself when stopped, and let it finish doing so.
+
+    nox's own way (SIGTERM 0.3 s after Ctrl-C, SIGKILL 0.2 s later) would kill the cloud
+    smoke half-way through scaling GPUs to zero. Here the first stop signal nox gets (Ctrl-C,
+    SIGTERM, SIGHUP) is passed on once as SIGTERM, and nox waits for the command to exit.
+    """
+    stopping = False
+
+    def stop(signum: int, _frame: object) -> None:
+        nonlocal stopping
+        if stopping:
+            session.warn(f"{signal.Signals(signum).name}: waiting for {args[0]} to wind down")
+            return
+        stopping = True
+        raise KeyboardInterrupt
+
+    stop_signals = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+    previous = {signum: signal.signal(signum, stop) for signum in stop_signals}
+    try:
+        session.run(*args, interrupt_timeout=0, terminate_timeout=None)
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
 @nox.session(python=PYTHON)
 def cloud_smoke(session: nox.Session) -> None:
     """Run the pipeline on AWS (vLLM up, Step Functions, validate), then scale to zero."""
-    install_workspace(session)
-    session.run("ftm", "cloud", "smoke", *session.posargs)
+    install_member(session, "shared/ops")
+    run_to_the_end(session, "ftm", "cloud", "smoke", *session.posargs)
 
 
 @nox.session(python=PYTHON)

@@ -164,7 +164,9 @@ def test_ctrl_c_stops_the_execution_and_scales_to_zero(aws: FakeAws, health_url:
     assert "stopped execution" in run.output()
 
 
-@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT])
+@pytest.mark.parametrize(
+    "signum", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT], ids=lambda s: s.name
+)
 def test_a_stop_signal_winds_down_and_a_second_one_cannot_cut_it_short(
     aws: FakeAws, health_url: str, signum: int
 ) -> None:
