@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from ftm_ops.cloud.commands import Runner
-from ftm_ops.cloud.settings import CloudSettings, DeploySettings, SmokeSettings
+from ftm_ops.cloud.settings import CloudSettings, DeploySettings, SmokeSettings, WeightsSettings
 from ftm_shared.config import load_settings
 from ftm_shared.errors import InputError
 from ftm_shared.layout import validate_quarter
@@ -74,3 +74,34 @@ def _echo_while_possible(line: str) -> None:
     """After SIGHUP the terminal is gone: losing the report must not stop the wind-down."""
     with contextlib.suppress(OSError):
         click.echo(line)
+
+
+@cloud.command("upload-weights")
+@click.option(
+    "--from",
+    "folder",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Model folder (config.json and weights); default: the Hugging Face cache's "
+    "snapshot of VLLM_SERVED_MODEL.",
+)
+@click.option("--dry-run", is_flag=True, help="List what would be uploaded; upload nothing.")
+def upload_weights_command(folder: Path | None, dry_run: bool) -> None:
+    """Upload vLLM's weights to VLLM_MODEL_S3_URI (resumes: same-size files are skipped)."""
+    from ftm_ops.cloud.identity import cloud_client, verify_account
+    from ftm_ops.cloud.weights import cached_snapshot, hf_hub_cache, upload_weights
+
+    settings = load_settings(WeightsSettings)
+    click.echo(verify_account(settings).describe())
+    source = folder or cached_snapshot(settings.vllm_served_model, hf_hub_cache())
+    done = upload_weights(
+        source,
+        settings.vllm_model_s3_uri,
+        cloud_client("s3", settings),
+        click.echo,
+        dry_run=dry_run,
+    )
+    click.echo(
+        f"{'would upload' if dry_run else 'uploaded'} {done.files} files "
+        f"({done.bytes / 1e9:.2f} GB), {done.skipped} already there: vLLM syncs "
+        f"{settings.vllm_model_s3_uri} when its task starts"
+    )
