@@ -1,6 +1,7 @@
 # Every security group of the deployment lives here, so neither the batch nor the ecs module
 # needs the other's outputs: the rule "vLLM's load balancer accepts only the batch jobs" is
-# written once, between two groups this module owns (terraform/README.md, "No cycle").
+# written once, between two groups this module owns (terraform/README.md, "No cycle"). Also
+# the subnets' zones and the VPC endpoints that keep the heavy traffic off NAT.
 
 resource "aws_security_group" "batch" {
   # checkov:skip=CKV2_AWS_5: attached to the Batch compute environment in the batch module
@@ -15,7 +16,7 @@ resource "aws_security_group" "batch" {
 }
 
 resource "aws_vpc_security_group_egress_rule" "batch" {
-  # checkov:skip=CKV_AWS_382: jobs reach ECR, S3, SSM and CloudWatch over their public endpoints (through NAT) unless VPC endpoints exist
+  # checkov:skip=CKV_AWS_382: jobs reach SSM and vLLM's load balancer; SSM through NAT (S3, ECR and CloudWatch Logs through the VPC endpoints) at AWS-owned, changing addresses
   security_group_id = aws_security_group.batch.id
   description       = "AWS APIs and the vLLM load balancer"
   ip_protocol       = "-1"
@@ -75,7 +76,7 @@ resource "aws_vpc_security_group_ingress_rule" "vllm_tasks_from_lb" {
 }
 
 resource "aws_vpc_security_group_egress_rule" "vllm_tasks" {
-  # checkov:skip=CKV_AWS_382: the task syncs weights from S3 and pulls from ECR (through NAT) unless VPC endpoints exist
+  # checkov:skip=CKV_AWS_382: the task's S3 weights and ECR pulls go through the VPC endpoints, anything else through NAT, at AWS-owned, changing addresses
   security_group_id = aws_security_group.vllm_tasks.id
   description       = "S3 (weights), ECR, CloudWatch Logs"
   ip_protocol       = "-1"
@@ -95,7 +96,7 @@ resource "aws_security_group" "gpu_instances" {
 }
 
 resource "aws_vpc_security_group_egress_rule" "gpu_instances" {
-  # checkov:skip=CKV_AWS_382: the ECS agent and image pulls reach AWS endpoints (through NAT) unless VPC endpoints exist
+  # checkov:skip=CKV_AWS_382: the ECS agent reaches ECS through NAT (image layers and logs through the VPC endpoints); AWS-owned, changing addresses
   security_group_id = aws_security_group.gpu_instances.id
   description       = "ECS agent, ECR, CloudWatch"
   ip_protocol       = "-1"
@@ -115,7 +116,7 @@ resource "aws_security_group" "tester" {
 }
 
 resource "aws_vpc_security_group_egress_rule" "tester" {
-  # checkov:skip=CKV_AWS_382: the SSM agent, docker pulls and the tester's S3 reads reach AWS endpoints (through NAT) unless VPC endpoints exist
+  # checkov:skip=CKV_AWS_382: the SSM agent reaches SSM through NAT (docker pulls and S3 reads through the VPC endpoints); AWS-owned, changing addresses
   security_group_id = aws_security_group.tester.id
   description       = "SSM, ECR, S3"
   ip_protocol       = "-1"
