@@ -160,6 +160,13 @@ def tests_e2e(session: nox.Session) -> None:
 
 
 @nox.session(python=PYTHON)
+def tests_images(session: nox.Session) -> None:
+    """Run the built map-worker and reduce-worker images on a few firms (Docker, IMAGE_TAG)."""
+    install_workspace(session)
+    session.run("pytest", "tests/test_images.py", "-rs", *session.posargs)
+
+
+@nox.session(python=PYTHON)
 def tests_terraform(session: nox.Session) -> None:
     """Check terraform/: fmt, module contracts, state machine, images workflow matrix."""
     install_workspace(session)
