@@ -54,8 +54,9 @@ def _plan(plan_stacks: list[Stack], runner: CommandRunner, echo: Callable[[str],
                 raise
             echo(
                 f"plan skipped: terraform init could not install the providers ({error}). "
-                "A dry run needs registry.terraform.io (or a provider mirror) and AWS "
-                "credentials to plan; the commands above and below are what a deploy runs."
+                "A dry run needs registry.terraform.io (or a local provider directory, "
+                "TERRAFORM_PLUGIN_DIR) and AWS credentials to plan; the commands above and "
+                "below are what a deploy runs."
             )
             return False
         runner.run(stack.plan(), read_only=True)
