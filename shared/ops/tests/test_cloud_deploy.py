@@ -8,6 +8,7 @@ import os
 import stat
 import subprocess
 import sys
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -136,13 +137,15 @@ MANIFEST = json.dumps(
 
 @pytest.mark.integration
 def test_an_image_already_in_ecr_is_not_pushed_again(
-    deploy_env: LocalCloud, tmp_path: Path
+    deploy_env: LocalCloud, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """ECR tags are immutable and the tag is the commit: re-deploying an unchanged commit
     skips its images instead of failing at `docker push`."""
+    name = f"t{uuid.uuid4().hex[:8]}"  # repositories of its own on the session's moto
+    monkeypatch.setenv("FTM_NAME", name)
     ecr = deploy_env.client("ecr")
-    ecr.create_repository(repositoryName="ftm/map-worker")
-    ecr.put_image(repositoryName="ftm/map-worker", imageManifest=MANIFEST, imageTag="abc123")
+    ecr.create_repository(repositoryName=f"{name}/map-worker")
+    ecr.put_image(repositoryName=f"{name}/map-worker", imageManifest=MANIFEST, imageTag="abc123")
     runner, lines = RecordingRunner(), []
     deploy(
         load_settings(DeploySettings),
@@ -154,11 +157,11 @@ def test_an_image_already_in_ecr_is_not_pushed_again(
     )
     built = [c.argv[-3] for c in runner.commands if c.argv[:2] == ("docker", "build")]
     pushed = [c.argv[-1] for c in runner.commands if c.argv[:2] == ("docker", "push")]
-    assert not any("/ftm/map-worker:" in uri for uri in built + pushed)
-    assert any("/ftm/reduce-worker:abc123" in uri for uri in pushed)
+    assert not any(f"/{name}/map-worker:" in uri for uri in built + pushed)
+    assert any(f"/{name}/reduce-worker:abc123" in uri for uri in pushed)
     assert any(
         line.endswith(
-            "/ftm/map-worker:abc123 is already in ECR (tags are immutable and name "
+            f"/{name}/map-worker:abc123 is already in ECR (tags are immutable and name "
             "the commit): not rebuilt"
         )
         for line in lines
