@@ -105,3 +105,21 @@ def test_unreadable_objects_become_failures_the_rest_is_read(tmp_path: Path) -> 
 def test_a_quarter_without_transcripts_is_an_input_error(tmp_path: Path) -> None:
     with pytest.raises(NoTranscriptsError, match="run `ftm ingest`"):
         read_quarter(ObjectStore(str(tmp_path)), "2017Q1")
+
+
+@pytest.mark.unit
+def test_a_speaker_turn_becomes_its_sentences_each_with_the_speaker() -> None:
+    turn = "Thank you, operator. Good morning. Revenue rose twelve percent on strong demand."
+    table = raw(
+        [
+            {"firm_id": "E", "para_idx": 0, "speaker": "Operator", "text": "Please go ahead, sir."},
+            {"firm_id": "E", "para_idx": 1, "speaker": "Jane Doe", "text": turn},
+        ]
+    )
+    [firm], _ = group_by_firm(table, TopicTuning(min_sentence_words=3))
+    assert firm.texts == [
+        "Please go ahead, sir.",
+        "Thank you, operator.",
+        "Revenue rose twelve percent on strong demand.",
+    ]
+    assert firm.speakers == ["Operator", "Jane Doe", "Jane Doe"]

@@ -12,6 +12,7 @@ from map_worker.config import NamingTuning
 from map_worker.naming import (
     FALLBACK_METHOD,
     LLM_METHOD,
+    PROCEDURE_METHOD,
     TopicLabel,
     messages_for,
     name_topic,
@@ -101,3 +102,39 @@ def test_an_off_schema_answer_is_not_asked_again_but_may_fall_back() -> None:
         name_topic(ScriptedClient([off_schema]), MARGIN, TUNING, keyword_fallback=True)  # type: ignore[arg-type]
     )
     assert fallback.naming_method == FALLBACK_METHOD
+
+
+@pytest.mark.parametrize(
+    ("bad", "reason"),
+    [
+        (TopicLabel(name="Turn", summary="Gross margin rose on a better product mix."), "leftover"),
+        (
+            TopicLabel(
+                name="Yes, let me do that and I'll turn it over",
+                summary="Gross margin rose on a better product mix.",
+            ),
+            "sentence",
+        ),
+        (
+            TopicLabel(name="Gross margin rose to 41%", summary="Gross margin rose on the mix."),
+            "copies a sentence",
+        ),
+        (
+            TopicLabel(name="Gross margin", summary="Gross margin rose to 45% in Germany."),
+            "45, Germany",
+        ),
+    ],
+)
+def test_fragments_copies_and_invented_facts_are_asked_again(bad: TopicLabel, reason: str) -> None:
+    good = TopicLabel(name="Gross margin", summary="Gross margin rose to 41% on a better mix.")
+    client = ScriptedClient([bad, good])
+    assert asyncio.run(name_topic(client, MARGIN, TUNING)).name == "Gross margin"  # type: ignore[arg-type]
+    with pytest.raises(AnswerRejectedError, match=reason):
+        asyncio.run(name_topic(ScriptedClient([bad] * 4), MARGIN, TUNING))  # type: ignore[arg-type]
+
+
+def test_the_call_procedure_row_is_labelled_without_the_llm() -> None:
+    procedure = Topic(-1, ["operator", "greeting or thanks"], ["Thank you all."], 7, np.ones(3))
+    naming = asyncio.run(name_topic(ScriptedClient([]), procedure, TUNING))  # type: ignore[arg-type]
+    assert naming.naming_method == PROCEDURE_METHOD and naming.name == "Call procedure"
+    assert naming.summary.startswith("7 sentence(s) set aside as call procedure (operator")

@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+import pytest
+
+from ftm_shared.llm.grounding import (
+    copied_sentence,
+    fragment_reason,
+    naming_problem,
+    ungrounded_facts,
+)
+
+pytestmark = pytest.mark.unit
+
+SENTENCES = [
+    "Same-store sales rose 4% as traffic improved in Texas.",
+    "We expect comparable sales growth of 1,200 stores to continue next quarter.",
+]
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["Turn", "Fall", "Yes, let me do that and I'll turn it over", "Outlook for the",
+     "We are pleased", "And pricing", "What about margins?"],
+)  # fmt: skip
+def test_a_fragment_is_not_a_name(name: str) -> None:
+    assert fragment_reason(name) is not None
+
+
+@pytest.mark.parametrize(
+    "name", ["Same-store sales growth", "Gross margin", "Loan growth", "Cloud migration", "Iran"]
+)
+def test_a_short_noun_phrase_is_a_name(name: str) -> None:
+    assert fragment_reason(name) is None
+
+
+def test_a_name_copied_word_for_word_from_a_sentence_is_found() -> None:
+    assert copied_sentence("comparable sales growth of 1,200 stores", SENTENCES) == SENTENCES[1]
+    assert copied_sentence("Same-store sales", SENTENCES) is None  # short: a phrase, not a copy
+    assert copied_sentence("Store traffic and comparable sales", SENTENCES) is None
+
+
+def test_numbers_and_names_absent_from_the_sentences_are_ungrounded() -> None:
+    invented = "Sales rose 4% in Texas and 7% in Ohio, Management said."
+    assert ungrounded_facts(invented, SENTENCES) == ["7", "Ohio"]
+    grounded = "Same-store sales rose 4% in Texas; 1200 stores keep growing, the company said."
+    assert ungrounded_facts(grounded, SENTENCES) == []
+
+
+def test_naming_problem_names_the_first_failed_check() -> None:
+    assert naming_problem("Store growth", "Sales rose 4% in Texas.", SENTENCES) is None
+    problem = naming_problem("Store growth", "Sales rose 9% in Texas.", SENTENCES)
+    assert problem is not None and "9" in problem
+    assert "leftover" in (naming_problem("Turn", "Sales rose 4%.", SENTENCES) or "")
