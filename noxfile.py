@@ -235,6 +235,13 @@ def bench_decode(session: nox.Session) -> None:
 
 
 @nox.session(python=PYTHON)
+def bench(session: nox.Session) -> None:
+    """A quarter's map as 1 shard vs k here; projected hours and GPU cost for 3,500 firms."""
+    install_workspace(session)
+    session.run("python", "tests/benchmarks/bench_quarter.py", *session.posargs)
+
+
+@nox.session(python=PYTHON)
 def quality(session: nox.Session) -> None:
     """Theme quality (NPMI, diversity, theme spread, procedure, names) vs the BERTopic baseline."""
     install_workspace(session)

@@ -17,6 +17,7 @@ import pytest
 
 from ftm_expectations.checklist import Checklist, run_checklist
 from ftm_ops import ingest
+from ftm_ops.testing import mapped_run
 from ftm_shared import layout, schemas
 from ftm_shared.config import FtmSettings, load_settings
 from ftm_shared.storage import ObjectStore
@@ -35,18 +36,18 @@ class Outputs:
     """Data sets left out of the bucket."""
 
     def publish(self, store: ObjectStore, quarter: str = QUARTER) -> None:
+        """Into the bucket as one run's outputs (a mapped run, its themes pair under it)."""
         if "raw" not in self.skip:
             store.write_parquet(layout.raw_transcripts_key(quarter, "maec"), self.raw)
-        if "topics" not in self.skip:
-            store.write_parquet(
-                layout.firm_topics_part_key(quarter, "test", 0),
-                _table(self.topics, schemas.FIRM_TOPICS),
-            )
+        topics = [] if "topics" in self.skip else [_table(self.topics, schemas.FIRM_TOPICS)]
+        plan = mapped_run(store, quarter, topics)
         if "themes" not in self.skip:
-            store.write_parquet(layout.themes_key(quarter), _table(self.themes, schemas.THEMES))
+            store.write_parquet(
+                layout.run_themes_key(quarter, plan.run_id), _table(self.themes, schemas.THEMES)
+            )
         if "contributions" not in self.skip:
             store.write_parquet(
-                layout.theme_contributions_key(quarter),
+                layout.run_theme_contributions_key(quarter, plan.run_id),
                 _table(self.contributions, schemas.THEME_CONTRIBUTIONS),
             )
 

@@ -136,7 +136,8 @@ def test_a_missing_data_set_is_a_failed_criterion(
     checklist = checklist_for(outputs)
 
     assert [c.name for c in checklist.failed] == ["Themes found"]
-    assert "processed/themes/quarter=2017Q1/themes.parquet" in checklist.failed[0].detail
+    assert "runs/quarter=2017Q1/run=" in checklist.failed[0].detail
+    assert checklist.failed[0].detail.endswith("/themes/themes.parquet")
     names = [c.name for c in checklist.criteria]
     assert "Every contribution's theme exists" not in names  # it needs the themes
     assert "One contribution per (firm, topic)" in names

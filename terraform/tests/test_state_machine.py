@@ -1,8 +1,16 @@
-"""The state machine follows the pipeline's one definition (`ftm_shared.pipeline`): its jobs
-are the pipeline's stages in order, with the batch module's job definitions and the commands
-the stages take, and it reads a job's exit code the way the local run does (0: next stage;
-anything else: the stage's Fail state). Run on moto's Step Functions interpreter with the
-Batch tasks stood in for (`ftm_ops.quarter.on_moto`: moto cannot run Batch tasks)."""
+"""The state machine is generated from the pipeline's one definition (`ftm_shared.pipeline`,
+by `ftm_ops.quarter.state_machine`): its jobs are the pipeline's stages in order, on the batch
+module's job definitions, with the commands the stages take; it reads a job's exit code the
+way the local run does (0: next stage; anything else: the stage's failure route); and its
+fan-out reads the plan's shards from S3.
+
+The executions run on moto's Step Functions interpreter (in-process `mock_aws`), with the
+Batch tasks stood in for and ReadPlan replaced by what the plan job records
+(`ftm_ops.quarter.on_moto` says why: moto can run neither). moto's parser ignores
+`ToleratedFailurePercentagePath` (it logs "no effect"), so that field is checked here
+structurally; with it ignored, one failed shard fails moto's map, which is the path a map
+above tolerance takes on AWS.
+"""
 
 from __future__ import annotations
 
@@ -11,31 +19,38 @@ import re
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
 from moto import mock_aws
+from moto.core.config import DefaultConfig
 
-from ftm_ops.quarter.on_moto import execute
-from ftm_shared import pipeline
-from ftm_shared.layout import failures_key
+from ftm_ops.quarter import state_machine
+from ftm_ops.quarter.on_moto import Execution, batch_states, execute
+from ftm_shared import layout, pipeline
+from ftm_shared.plan import Plan, ShardPlan
+from ftm_shared.storage import ObjectStore
 
 TERRAFORM = Path(__file__).resolve().parents[1]
 ASL = TERRAFORM / "modules" / "stepfunctions" / "definition.asl.json"
-INTERPRETER = {"stepfunctions": {"execute_state_machine": True}}
+INTERPRETER: DefaultConfig = {"stepfunctions": {"execute_state_machine": True}}
+BUCKET, QUARTER, EXECUTION = "ftm-data", "2017Q1", "exec-1"
 
 pytestmark = pytest.mark.unit
 
 
-def definition(**values: str) -> dict[str, Any]:
-    text = ASL.read_text()
-    placeholders = set(re.findall(r"\$\{(\w+)\}", text))
-    for key in placeholders:
-        text = text.replace("${" + key + "}", values.get(key, f"<{key}>"))
-    loaded: dict[str, Any] = json.loads(text)
+def definition() -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads(ASL.read_text())
     return loaded
 
 
 def placeholders() -> set[str]:
     return set(re.findall(r"\$\{(\w+)\}", ASL.read_text()))
+
+
+def test_the_definition_is_the_one_generated_from_the_pipeline() -> None:
+    assert ASL.read_text() == state_machine.rendered(), (
+        "run `python -m ftm_ops.quarter.state_machine` after changing ftm_shared.pipeline"
+    )
 
 
 def test_template_variables_are_exactly_the_placeholders(modules: dict[str, Any]) -> None:
@@ -44,84 +59,161 @@ def test_template_variables_are_exactly_the_placeholders(modules: dict[str, Any]
     assert match, machine["definition"]
     bound = dict(re.findall(r"(\w+)\s*=\s*([\w.]+)", match.group(1)))
     assert set(bound) == placeholders()
-    stages = set(modules["batch"]["locals"]["stages"])
+    job_definitions = set(modules["batch"]["locals"]["stages"])
+    assert {stage.job_definition for stage in pipeline.STAGES} == job_definitions
     for key, value in bound.items():
         if key.endswith("_job_definition_arn"):
-            stage = key.removesuffix("_job_definition_arn")
-            assert stage in stages and value == f"var.job_definition_arns.{stage}"
+            name = key.removesuffix("_job_definition_arn")
+            assert name in job_definitions and value == f"var.job_definition_arns.{name}"
 
 
-def test_jobs_are_the_pipeline_stages_with_the_commands_they_take(
-    modules: dict[str, Any],
-) -> None:
-    batch_stages = modules["batch"]["locals"]["stages"]
+def test_states_follow_the_pipeline_order_and_failures_take_each_stages_route() -> None:
     states = definition()["States"]
-    assert set(batch_stages) == {stage.name for stage in pipeline.STAGES}
-    for stage in pipeline.STAGES:
-        task = states[stage.state]
-        assert task["Resource"] == "arn:aws:states:::batch:submitJob.sync"
-        assert task["Parameters"]["JobDefinition"] == f"<{stage.name}_job_definition_arn>"
-        submitted = {key.removesuffix(".$") for key in task["Parameters"]["Parameters"]}
-        assert submitted == stage.placeholders(), stage.name
-        as_refs = [re.sub(r"^\{(\w+)\}$", r"Ref::\1", arg) for arg in stage.args]
-        assert batch_stages[stage.name]["command"] == as_refs, stage.name
-
-
-def test_states_follow_the_pipeline_order_and_failures_end_in_the_stages_fail_state() -> None:
-    machine = definition()
-    states = machine["States"]
-    chain, name = [], machine["StartAt"]
-    while "Next" in states[name] or states[name]["Type"] == "Task":
-        if states[name]["Type"] == "Task":
-            chain.append(name)
-            catches = {c["Next"] for c in states[name]["Catch"]}
-            stage = next(s for s in pipeline.STAGES if s.state == name)
-            assert catches == {stage.failed_state}
-            assert states[stage.failed_state]["Type"] == "Fail"
+    chain, name = [], definition()["StartAt"]
+    while "Next" in states[name]:
+        chain.append(name)
         name = states[name]["Next"]
-    assert chain == [stage.state for stage in pipeline.STAGES]
-    assert states[name]["Type"] == "Succeed"
+    expected = ["Defaults", "Prepare"]
+    for stage in pipeline.STAGES:
+        expected += [stage.state, "ReadPlan"] if stage.name == "plan" else [stage.state]
+        assert {c["Next"] for c in states[stage.state]["Catch"]} == {stage.on_failure}
+    assert chain == expected and states[name]["Type"] == "Succeed"
+    for failed in {"PlanFailed", "TooManyFirmsFailed", "ReduceFailed"}:
+        assert states[failed]["Type"] == "Fail"
 
 
 def test_every_transition_exists_and_every_state_is_reachable() -> None:
-    machine = definition()
-    states = machine["States"]
-    seen, todo = set(), [machine["StartAt"]]
+    states = definition()["States"]
+    seen, todo = set(), [definition()["StartAt"]]
     while todo:
         name = todo.pop()
-        if name in seen:
-            continue
-        seen.add(name)
-        state = states[name]
-        todo += [state["Next"]] if "Next" in state else []
-        todo += [catch["Next"] for catch in state.get("Catch", [])]
+        if name not in seen:
+            seen.add(name)
+            todo += [states[name]["Next"]] if "Next" in states[name] else []
+            todo += [catch["Next"] for catch in states[name].get("Catch", [])]
     assert seen == set(states)
-    for name, state in states.items():
-        if state["Type"] == "Task":
-            assert state.get("Retry") and state.get("Catch"), f"{name}: retries and catches"
+    for name, state in batch_states(states):
+        assert state.get("Retry"), f"{name}: Batch's own errors are retried"
 
 
-QUARTER_INPUT = {"quarter": "2017Q1", "bucket": "ftm-data"}
+def test_the_fan_out_reads_the_plans_shards_with_its_concurrency_and_tolerance() -> None:
+    fan_out = definition()["States"][pipeline.stage("map").state]
+    record = "$.recorded.plan"
+    pointer_keys = set(plan_of(2).pointer())
+    assert fan_out["ItemProcessor"]["ProcessorConfig"]["Mode"] == "DISTRIBUTED"
+    assert fan_out["ItemReader"]["Resource"] == "arn:aws:states:::s3:getObject"
+    assert fan_out["ItemReader"]["Parameters"]["Key.$"] == f"{record}.shards_key"
+    assert fan_out["MaxConcurrencyPath"] == f"{record}.shards_in_flight"
+    assert fan_out["ToleratedFailurePercentagePath"] == f"{record}.tolerated_failure_pct"
+    assert {"shards_key", "shards_in_flight", "tolerated_failure_pct"} <= pointer_keys
+    selector = {key.removesuffix(".$") for key in fan_out["ItemSelector"]}
+    assert selector == pipeline.stage("map").placeholders(shard=True)
+    assert fan_out["Catch"][0]["Next"] == "Collect", "lost shards are counted by collect"
+    read_plan = definition()["States"]["ReadPlan"]["Parameters"]["Key.$"]
+    assert read_plan == (
+        "States.Format('runs/quarter={}/executions/{}.json', $.quarter, $$.Execution.Name)"
+    )
+    assert (
+        layout.execution_key(QUARTER, EXECUTION)
+        == f"runs/quarter=2017Q1/executions/{EXECUTION}.json"
+    )
 
 
-def test_a_map_job_that_exits_0_runs_reduce_on_moto() -> None:
-    """1 of 20 firms failed: map-worker exits 0 (policy met, firm in the manifest), the Batch
-    job succeeds, and the execution goes on to reduce, as `ftm smoke` does."""
-    with mock_aws(config=INTERPRETER):  # type: ignore[arg-type]
-        done = execute(definition(), QUARTER_INPUT, name="smoke-2017Q1-1")
+def plan_of(shards: int) -> Plan:
+    return Plan(
+        quarter=QUARTER,
+        run_id="20261130T000000Z-abcdef12",
+        fingerprint="abcdef12" * 8,
+        created_at="2026-11-30T00:00:00+00:00",
+        shards=[ShardPlan(f"{n:05d}", [f"F{n}A", f"F{n}B"]) for n in range(shards)],
+        settings={},
+        concurrency={"shards_in_flight": 2},
+        tolerated_failure_pct=5.0,
+    )
+
+
+def run_on_moto(failing: set[str] = frozenset(), **extra: str) -> tuple[Plan, Execution]:  # type: ignore[assignment]
+    """The machine on moto's interpreter, with a plan of three shards in the bucket."""
+    plan = plan_of(3)
+    with mock_aws(config=INTERPRETER):
+        s3 = boto3.client("s3", region_name="us-east-1")
+        s3.create_bucket(Bucket=BUCKET)
+        plan.save(ObjectStore(f"s3://{BUCKET}", s3_client=s3))
+        done = execute(
+            definition(),
+            {"quarter": QUARTER, "bucket": BUCKET, **extra},
+            failing,
+            name=EXECUTION,
+            results={"ReadPlan": {"plan": plan.pointer()}},
+        )
+    return plan, done
+
+
+def commands(done: Execution) -> dict[str, list[list[str]]]:
+    by_stage: dict[str, list[list[str]]] = {}
+    for job in done.jobs:
+        stage = job["JobName"].split("-", 1)[0]
+        by_stage.setdefault(stage, []).append(job["ContainerOverrides"]["Command"])
+    return by_stage
+
+
+def test_a_quarter_runs_each_stage_and_one_job_per_shard_on_moto() -> None:
+    plan, done = run_on_moto()
     assert done.status == "SUCCEEDED", done.cause
-    assert [job["JobName"] for job in done.jobs] == ["map-2017Q1", "reduce-2017Q1"]
-    assert done.jobs[0]["Parameters"] == {**QUARTER_INPUT, "batch_id": "smoke-2017Q1-1"}
-    assert done.jobs[1]["Parameters"] == QUARTER_INPUT
+    values = {
+        "quarter": QUARTER,
+        "bucket": BUCKET,
+        "execution": EXECUTION,
+        "new_run": "false",
+        "run_id": plan.run_id,
+    }
+    ran = commands(done)
+    assert ran["plan"] == [pipeline.stage("plan").command(values)]
+    shard_jobs = sorted(ran["map"])
+    assert shard_jobs == [
+        pipeline.stage("map").command({**values, "shard": s.shard}, shard=True) for s in plan.shards
+    ]
+    assert ran["collect"] == [pipeline.stage("collect").command(values)]
+    assert ran["reduce"] == [pipeline.stage("reduce").command(values)]
+    by_name = {job["JobName"]: job for job in done.jobs}
+    assert by_name["reduce-2017Q1"]["JobDefinition"] == "${reduce_job_definition_arn}"
+    assert by_name["map-2017Q1-00002"]["JobDefinition"] == "${map_job_definition_arn}"
+    small = by_name["plan-2017Q1"]["ContainerOverrides"]["ResourceRequirements"]
+    assert small == [{"Type": "VCPU", "Value": "1"}, {"Type": "MEMORY", "Value": "4096"}]
+    assert "ResourceRequirements" not in by_name["map-2017Q1-00000"]["ContainerOverrides"]
 
 
-def test_a_map_job_that_fails_the_policy_fails_the_execution_naming_the_manifest() -> None:
-    """5 of 20 firms failed: map-worker exits 3, the Batch job fails, reduce never runs."""
-    name = "smoke-2017Q1-2"
-    with mock_aws(config=INTERPRETER):  # type: ignore[arg-type]
-        done = execute(definition(), QUARTER_INPUT, failing={"RunMap"}, name=name)
-    assert done.status == "FAILED"
-    assert done.error == pipeline.stage("map").failed_state
-    assert done.cause and done.cause.endswith(f"s3://ftm-data/{failures_key('2017Q1', name)}")
-    assert [job["JobName"] for job in done.jobs] == []
-    assert "RunReduce" not in done.states
+def test_a_new_run_on_purpose_reaches_the_plan_job() -> None:
+    _plan, done = run_on_moto(new_run="true")
+    assert commands(done)["plan"][0][-2:] == ["--new-run", "true"]
+
+
+def test_collect_failing_the_policy_fails_the_execution_naming_the_manifest() -> None:
+    """5 of 20 firms failed: collect exits 3, its job fails, reduce never runs."""
+    plan, done = run_on_moto(failing={"Collect"})
+    assert done.status == "FAILED" and done.error == "TooManyFirmsFailed"
+    manifest = f"s3://{BUCKET}/{layout.run_failures_key(QUARTER, plan.run_id)}"
+    assert done.cause and done.cause.endswith(f"failures manifest: {manifest}")
+    assert "than the 5.0% the failure policy tolerates" in done.cause
+    assert "reduce" not in commands(done) and "Reduce" not in done.states
+
+
+def test_collect_within_the_policy_goes_on_to_reduce_even_after_lost_shards() -> None:
+    """Shards whose jobs fail lose their firms; collect counts them (1 of 20: within 5%),
+    exits 0, and reduce runs on the rest."""
+    _plan, done = run_on_moto(failing={"MapShardsJob"})
+    assert done.status == "SUCCEEDED", done.cause
+    assert "map" not in commands(done)
+    assert set(commands(done)) == {"plan", "collect", "reduce"}
+
+
+def test_a_failed_plan_names_the_quarters_raw_transcripts() -> None:
+    _plan, done = run_on_moto(failing={"Plan"})
+    assert done.status == "FAILED" and done.error == "PlanFailed"
+    assert done.cause and f"s3://{BUCKET}/raw/transcripts/quarter={QUARTER}/" in done.cause
+    assert set(commands(done)) == set()
+
+
+def test_the_machine_reads_only_what_the_plan_records() -> None:
+    used = set(re.findall(r"\$\.recorded\.plan\.(\w+)", json.dumps(definition())))
+    assert used and used <= set(plan_of(1).pointer()), used - set(plan_of(1).pointer())

@@ -17,10 +17,8 @@ import argparse
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -28,11 +26,11 @@ from typing import Any
 import httpx
 from batch_decode_ceiling import ceiling
 from naive_map import read_firms
+from own_cloud import own_local_cloud
 
 from ftm_ops.ingest import ingest
-from ftm_ops.local import cloud
 from ftm_ops.local.llm_server import LocalLlmSettings
-from ftm_shared.config import ENV_FILE_NAME, load_settings, read_env_file, read_settings
+from ftm_shared.config import load_settings, read_settings
 from ftm_shared.data import earnings_call_file
 from ftm_shared.storage import ObjectStore
 from map_worker.config import MapWorkerSettings
@@ -90,6 +88,8 @@ def timed(command: list[str], result_file: Path, server_log: Path) -> dict[str, 
     if not result_file.is_file():
         raise RuntimeError(f"{' '.join(command[:3])} exited {code} without writing {result_file}")
     result = json.loads(result_file.read_text(encoding="utf-8"))
+    # map-worker's summary has one entry per shard; "totals" is the run's, as the loop's.
+    result = result.get("totals", result)
     return {**result, "wall_s": wall, "exit": code, "server": server_seconds(server_log, offset)}
 
 
@@ -171,7 +171,7 @@ def measure(quarter: str, firms: int, work: Path, server_log: Path) -> dict[str,
     mapped = timed(
         [
             *(sys.executable, "-m", "map_worker", "run", *range_args),
-            *("--batch-id", "bench", "--summary-json", str(work / "map.json")),
+            *("--new-run", "--summary-json", str(work / "map.json")),
         ],
         work / "map.json",
         server_log,
@@ -215,21 +215,8 @@ def main() -> int:
     parser.add_argument("--quarter", default="2017Q1")
     parser.add_argument("--output", type=Path, default=Path(".ftm/bench"))
     args = parser.parse_args()
-    state = Path(tempfile.mkdtemp(prefix="ftm-bench-map-"))
-    # Our own local cloud and LLM server, never a developer's (`llm_up` reuses LLM_BASE_URL).
-    for key in ("LLM_BASE_URL", "LLM_MODEL", "LLM_RESPONSE_FORMAT", "FTM_ENV_FILE", "FTM_USE_SSM"):
-        os.environ.pop(key, None)
-    os.environ["FTM_STATE_DIR"] = str(state)
-    try:
-        cloud.up(directory=state)
-        os.environ.update(read_env_file(state / ENV_FILE_NAME))
-        # Not in `state` itself: `cloud.down` reads every JSON file there as a server record.
-        work = state / "results"
-        work.mkdir()
-        report = measure(args.quarter, args.firms, work, state / "llm.log")
-    finally:
-        cloud.down(state)
-        shutil.rmtree(state, ignore_errors=True)
+    with own_local_cloud("ftm-bench-map-") as work:
+        report = measure(args.quarter, args.firms, work, work.parent / "llm.log")
     print(render(report))
     args.output.mkdir(parents=True, exist_ok=True)
     result = args.output / f"map-{time.strftime('%Y%m%d-%H%M%S')}.json"

@@ -24,7 +24,8 @@ from map_worker.config import MapWorkerSettings, TopicTuning
 from map_worker.documents import FirmDocuments, group_by_firm, read_quarter
 from map_worker.embed import embed, load_model
 from map_worker.naming import name_topic
-from map_worker.runner import MapRequest, select_firms
+from map_worker.planning import Selection
+from map_worker.runner import shard_rows
 from map_worker.topics import firm_topics
 
 
@@ -33,7 +34,8 @@ def read_firms(
 ) -> list[FirmDocuments]:
     """The firms `map-worker run --firms N` selects, with the sentences it keeps."""
     table, _problems = read_quarter(store, quarter)
-    selected = select_firms(table, MapRequest(quarter, "", firms))
+    present = sorted(set(table["firm_id"].to_pylist()))
+    selected = shard_rows(table, Selection(firms=firms).apply(present))
     documents, _firm_problems = group_by_firm(selected, tuning)
     return documents
 

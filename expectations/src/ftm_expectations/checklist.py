@@ -22,9 +22,15 @@ from ftm_shared.storage import ObjectStore
 __all__ = ["Checklist", "Criterion", "run_checklist"]
 
 
-def run_checklist(settings: FtmSettings, quarter: str, *, gx_dir: Path | None = None) -> Checklist:
-    """Validate `quarter`'s outputs in the settings' bucket; write the data docs under `gx_dir`
-    (default: FTM_GX_DIR, else `.ftm/gx`)."""
+def run_checklist(
+    settings: FtmSettings,
+    quarter: str,
+    *,
+    gx_dir: Path | None = None,
+    run_id: str | None = None,
+) -> Checklist:
+    """Validate one run of `quarter` in the settings' bucket (`run_id`, default the current
+    run); write the data docs under `gx_dir` (default: FTM_GX_DIR, else `.ftm/gx`)."""
     validate_quarter(quarter)
     store = ObjectStore.from_settings(settings)
-    return validate_outputs(store, quarter, gx_dir or default_gx_dir())
+    return validate_outputs(store, quarter, gx_dir or default_gx_dir(), run_id)

@@ -19,13 +19,16 @@ from ftm_shared.storage import ObjectStore
 log = logging.getLogger(__name__)
 
 
-def load_frames(store: ObjectStore, quarter: str) -> tuple[dict[str, pd.DataFrame], dict[str, str]]:
+def load_frames(
+    store: ObjectStore, quarter: str, run_id: str | None = None
+) -> tuple[dict[str, pd.DataFrame], dict[str, str]]:
     """Every data set that could be read, and why each other one could not."""
     frames: dict[str, pd.DataFrame] = {}
     missing: dict[str, str] = {}
+    target = datasets.Target.of(store, quarter, run_id)
     for data_set in datasets.ALL:
         try:
-            frames[data_set.name] = data_set.load(store, quarter)
+            frames[data_set.name] = data_set.load(store, target)
         except MissingDataSetError as error:
             missing[data_set.name] = str(error)
     return frames, missing
@@ -47,9 +50,11 @@ def derive_views(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     return derived
 
 
-def validate_outputs(store: ObjectStore, quarter: str, root: Path) -> Checklist:
+def validate_outputs(
+    store: ObjectStore, quarter: str, root: Path, run_id: str | None = None
+) -> Checklist:
     started = time.perf_counter()
-    frames, missing = load_frames(store, quarter)
+    frames, missing = load_frames(store, quarter, run_id)
     derived = derive_views(frames)
     suites = all_suites(quarter)
     staged: list[tuple[Suite, pd.DataFrame]] = [

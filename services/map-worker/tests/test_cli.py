@@ -10,7 +10,8 @@ from ftm_ops.local.cloud import LocalCloud
 from ftm_ops.testing import run_module
 from ftm_shared.llm import LlmStats
 from map_worker.cli import render_summary
-from map_worker.runner import MapSummary
+from map_worker.fanout import MapSummary
+from map_worker.runner import ShardSummary
 
 map_worker = partial(run_module, "map_worker")
 
@@ -18,6 +19,7 @@ map_worker = partial(run_module, "map_worker")
 @pytest.mark.unit
 def test_help_lists_the_commands() -> None:
     result = map_worker("--help")
+    assert all(command in result.stdout for command in ("plan", "run", "collect", "check"))
     assert result.returncode == 0
     assert "check" in result.stdout and "embed" in result.stdout
 
@@ -47,5 +49,11 @@ def test_missing_settings_fail_fast(tmp_path: Path) -> None:
 @pytest.mark.unit
 def test_the_summary_carries_the_llm_counters_line() -> None:
     llm = LlmStats(requests=5, attempts=6, retries=1, latencies_s=[0.2, 0.4]).as_dict()
-    text = render_summary(MapSummary("2017Q1", "b", llm=llm))
-    assert "  LLM          5 requests (6 attempts, 1 retries, 0 failed), 0 recoveries" in text
+    shards = [
+        ShardSummary("2017Q1", "r", "00000", skipped=True),
+        ShardSummary("2017Q1", "r", "00001", firms_done=2, firms_resumed=1, llm=llm),
+    ]
+    text = render_summary(MapSummary("2017Q1", "r", shards))
+    assert "  shard 00000  complete before: skipped" in text
+    assert "  shard 00001  2 firm(s) done now, 1 resumed, 0 failed" in text
+    assert "    LLM        5 requests (6 attempts, 1 retries, 0 failed), 0 recoveries" in text

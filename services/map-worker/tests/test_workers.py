@@ -8,21 +8,7 @@ import ray
 
 from map_worker.config import TopicTuning
 from map_worker.embed import embed
-from map_worker.workers import TopicWorker, ray_temp_dir, shares, start_ray
-
-
-@pytest.mark.unit
-def test_shares_deal_every_firm_once_with_close_totals() -> None:
-    sizes = [130, 4, 60, 59, 80, 250, 20]
-    dealt = shares(sizes, 2)
-    assert sorted(i for share in dealt for i in share) == list(range(len(sizes)))
-    totals = [sum(sizes[i] for i in share) for share in dealt]
-    assert totals == [309, 294]  # largest first, each to the lighter worker
-
-
-@pytest.mark.unit
-def test_fewer_firms_than_workers_leave_a_worker_idle() -> None:
-    assert shares([10], 3) == [[0], [], []]
+from map_worker.workers import TopicWorker, ray_temp_dir, start_ray
 
 
 @pytest.mark.unit
@@ -52,13 +38,10 @@ def worker() -> Iterator[object]:
 
 
 @pytest.mark.integration
-def test_one_pass_embeds_each_firm_as_alone(worker: object) -> None:
-    firms = [
-        ["Revenue grew twelve percent on strong demand.", "Margins improved this quarter."],
-        ["We opened two new distribution centres in Texas."],
-    ]
-    first, second = ray.get(worker.embed.options(num_returns=2).remote(firms))  # type: ignore[attr-defined]
-    np.testing.assert_allclose(first, embed(firms[0]), atol=1e-5)
-    np.testing.assert_allclose(second, embed(firms[1]), atol=1e-5)
-    alone = ray.get(worker.embed.options(num_returns=1).remote(firms[1:]))  # type: ignore[attr-defined]
-    assert alone.shape == (1, 384)
+def test_a_firm_is_embedded_and_clustered_in_one_call(worker: object) -> None:
+    texts = ["Revenue grew twelve percent on strong demand.", "Margins improved this quarter."]
+    topics, embed_s, topics_s = ray.get(worker.firm_topics.remote(texts))  # type: ignore[attr-defined]
+    assert len(topics) == 1 and topics[0].n_docs == 2
+    mean = embed(texts).mean(axis=0)
+    np.testing.assert_allclose(topics[0].centroid, mean / np.linalg.norm(mean), atol=1e-4)
+    assert embed_s > 0 and topics_s > 0

@@ -7,7 +7,7 @@ import sys
 import pyarrow as pa
 import pytest
 
-from ftm_shared import layout
+from ftm_ops.testing import mapped_run
 from ftm_shared.llm import LlmStats
 from ftm_shared.storage import ObjectStore
 from reduce_worker.cli import render_summary
@@ -33,14 +33,16 @@ def test_help_lists_the_commands() -> None:
 
 
 @pytest.mark.integration
-def test_inputs_lists_the_quarters_firm_topic_parts(store: ObjectStore) -> None:
-    for part in range(2):
-        store.write_parquet(layout.firm_topics_part_key("2017Q1", "b1", part), pa.table({"x": [1]}))
-    store.write_parquet(layout.firm_topics_part_key("2017Q2", "b1", 0), pa.table({"x": [1]}))
+def test_inputs_lists_the_parts_of_the_run_reduce_would_read(store: ObjectStore) -> None:
+    part = pa.table({"firm_id": ["A"], "x": [1]})
+    mapped_run(store, "2017Q1", [part, part], run_id="20260101T000000Z-old00000")
+    newest = mapped_run(store, "2017Q1", [part, part], run_id="20260102T000000Z-new00000")
+    mapped_run(store, "2017Q2", [part], run_id="20260103T000000Z-other000")
     result = reduce_worker("inputs", "--quarter", "2017Q1")
     assert result.returncode == 0, result.stderr
-    assert "2 firm-topic part(s) for 2017Q1" in result.stdout
-    assert "b1_part-00001.parquet" in result.stdout
+    assert f"2 firm-topic part(s) of run {newest.run_id} of 2017Q1" in result.stdout
+    assert "run=20260102T000000Z-new00000/firm-topics/shard=00001/part-00000" in result.stdout
+    assert "old00000" not in result.stdout
 
 
 @pytest.mark.integration

@@ -10,10 +10,12 @@ import pyarrow as pa
 import pytest
 
 from ftm_ops.local.cloud import LocalCloud
-from ftm_ops.testing import run_module
-from ftm_shared import layout, schemas
+from ftm_ops.testing import mapped_run, run_module
+from ftm_shared import layout, runs, schemas
 from ftm_shared.config import load_settings
 from ftm_shared.llm.accept import AnswerRejectedError
+from ftm_shared.plan import Plan
+from ftm_shared.runs import ShardProgress
 from ftm_shared.storage import ObjectStore
 from reduce_worker import runner
 from reduce_worker.config import ReduceWorkerSettings
@@ -28,9 +30,9 @@ reduce_worker = partial(run_module, "reduce_worker")
 THRESHOLD = "0.3"
 
 
-def put_fixture(store: ObjectStore, rows: pa.Table) -> None:
-    store.write_parquet(layout.firm_topics_part_key("2017Q1", "fx", 0), rows.slice(0, 30))
-    store.write_parquet(layout.firm_topics_part_key("2017Q1", "fx", 1), rows.slice(30))
+def put_fixture(store: ObjectStore, rows: pa.Table) -> Plan:
+    """A mapped run of the real firm topics, in two shards."""
+    return mapped_run(store, "2017Q1", [rows.slice(0, 30), rows.slice(30)])
 
 
 def test_themes_of_real_firm_topics_fit_the_contract(
@@ -40,7 +42,7 @@ def test_themes_of_real_firm_topics_fit_the_contract(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("THEME_DISTANCE_THRESHOLD", THRESHOLD)
-    put_fixture(store, real_firm_topics)
+    plan = put_fixture(store, real_firm_topics)
     result = reduce_worker("run", "--quarter", "2017Q1", timeout=600)
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -49,7 +51,15 @@ def test_themes_of_real_firm_topics_fit_the_contract(
     assert themes.schema.equals(schemas.THEMES, check_metadata=False)
     assert contributions.schema.equals(schemas.THEME_CONTRIBUTIONS, check_metadata=False)
     run_id = themes.schema.metadata[RUN_ID_METADATA.encode()]
+    assert run_id == plan.run_id.encode()
     assert contributions.schema.metadata[RUN_ID_METADATA.encode()] == run_id
+    # The run's own pair, and the contract paths holding the run as the quarter's current one.
+    assert store.read_parquet(layout.run_themes_key("2017Q1", plan.run_id)).equals(themes)
+    published = store.read_parquet(layout.published_firm_topics_key("2017Q1"))
+    assert published.num_rows == real_firm_topics.num_rows
+    assert published.schema.metadata[RUN_ID_METADATA.encode()] == run_id
+    assert runs.current_run(store, "2017Q1") == plan.run_id
+    assert runs.read_manifest(store, "2017Q1", plan.run_id)["state"] == runs.REDUCED
 
     rows = themes.to_pandas()
     assert len(rows) >= 3
@@ -79,7 +89,7 @@ def test_themes_of_real_firm_topics_fit_the_contract(
     assert set(zip(members.firm_id, members.topic_id, strict=True)) <= fixture_keys
     assert members.similarity.between(0.5, 1.0001).all()
 
-    report = store.read_json(layout.reduce_report_key("2017Q1"))
+    report = store.read_json(layout.run_reduce_report_key("2017Q1", plan.run_id))
     assert report["status"] == "ok" and report["run_id"] == run_id.decode()
     assert report["in_themes"] + report["firm_specific"] + report["unassigned"] == len(
         real_firm_topics
@@ -88,24 +98,32 @@ def test_themes_of_real_firm_topics_fit_the_contract(
     assert f"themes          {len(rows)} ({len(members)} topics)" in result.stdout
     assert f"named: {len(rows)}/{len(rows)}" in result.stderr
 
+    again = reduce_worker("run", "--quarter", "2017Q1")
+    assert again.returncode == 0, again.stderr
+    assert "(reduced before: nothing recomputed)" in again.stdout
+    assert store.read_parquet(layout.themes_key("2017Q1")).equals(themes)
+
 
 def test_a_corrupt_part_is_named_and_nothing_is_written(
     pipeline_env: LocalCloud, store: ObjectStore, real_firm_topics: pa.Table
 ) -> None:
-    put_fixture(store, real_firm_topics)
-    store.put_bytes(layout.firm_topics_part_key("2017Q1", "fx", 2), b"PAR1 truncated")
+    plan = put_fixture(store, real_firm_topics)
+    progress = ShardProgress.load(store, "2017Q1", plan.run_id, "00001")
+    key = progress.next_part_key()
+    store.put_bytes(key, b"PAR1 truncated")
+    progress.parts.append(key)
+    progress.save(store)
     result = reduce_worker("run", "--quarter", "2017Q1")
     assert result.returncode == 2
-    assert "fx_part-00002.parquet is not a readable Parquet" in result.stderr
+    assert f"{key} is not a readable Parquet" in result.stderr
     assert "Traceback" not in result.stderr
     assert not store.exists(layout.themes_key("2017Q1"))
 
 
-def test_no_rows_is_one_clear_error(pipeline_env: LocalCloud, store: ObjectStore) -> None:
+def test_no_mapped_run_is_one_clear_error(pipeline_env: LocalCloud, store: ObjectStore) -> None:
     result = reduce_worker("run", "--quarter", "2017Q2")
     assert result.returncode == 2
-    assert "no firm-topic rows under s3://" in result.stderr
-    assert "intermediate/firm-topics/quarter=2017Q2/" in result.stderr
+    assert "quarter 2017Q2 has no run whose map finished" in result.stderr
 
 
 def test_a_theme_that_cannot_be_named_fails_the_run_and_keeps_the_old_outputs(
@@ -114,7 +132,7 @@ def test_a_theme_that_cannot_be_named_fails_the_run_and_keeps_the_old_outputs(
     real_firm_topics: pa.Table,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    put_fixture(store, real_firm_topics)
+    plan = put_fixture(store, real_firm_topics)
     old = schemas.THEMES.empty_table()
     store.write_parquet(layout.themes_key("2017Q1"), old)
 
@@ -126,7 +144,7 @@ def test_a_theme_that_cannot_be_named_fails_the_run_and_keeps_the_old_outputs(
     monkeypatch.setattr(runner, "name_theme", fail_the_first)
     settings = load_settings(ReduceWorkerSettings, theme_distance_threshold=0.5)
     run = ReduceRun(settings, "2017Q1", store)
-    topics = runner.read_firm_topics(store, "2017Q1")
+    topics = runner.read_firm_topics(store, plan)
     found = runner.find_themes(topics, settings, "2017Q1")
 
     summary = asyncio.run(run.run())
@@ -135,6 +153,7 @@ def test_a_theme_that_cannot_be_named_fails_the_run_and_keeps_the_old_outputs(
     assert summary.outputs == []
     assert store.read_parquet(layout.themes_key("2017Q1")).num_rows == 0
     assert not store.exists(layout.theme_contributions_key("2017Q1"))
-    report = store.read_json(layout.reduce_report_key("2017Q1"))
+    report = store.read_json(layout.run_reduce_report_key("2017Q1", plan.run_id))
     assert report["status"] == "failed"
+    assert runs.read_manifest(store, "2017Q1", plan.run_id)["state"] == runs.REDUCE_FAILED
     assert report["failures"][0]["message"] == "the answer copies the prompt's example"

@@ -33,11 +33,9 @@ def test_contract_keys() -> None:
         == "raw/transcripts/quarter=2017Q1/maec.parquet"
     )
     assert (
-        layout.firm_topics_part_key("2017Q1", "b1", 3)
-        == "intermediate/firm-topics/quarter=2017Q1/b1_part-00003.parquet"
+        layout.published_firm_topics_key("2017Q1")
+        == "intermediate/firm-topics/quarter=2017Q1/firm_topics.parquet"
     )
-    assert layout.checkpoint_key("2017Q1", "b1") == "progress/2017Q1/b1_checkpoint.json"
-    assert layout.failures_key("2017Q1", "b1") == "progress/2017Q1/b1_failures.json"
     assert layout.themes_key("2017Q1") == "processed/themes/quarter=2017Q1/themes.parquet"
     assert (
         layout.theme_contributions_key("2017Q1")
@@ -45,3 +43,26 @@ def test_contract_keys() -> None:
     )
     assert layout.model_prefix_for("med", "20260101-120000") == "models/med/20260101-120000/"
     assert layout.evaluation_prefix("med", "20260101-120000") == "evaluations/med/20260101-120000/"
+
+
+@pytest.mark.unit
+def test_everything_a_run_writes_is_under_its_own_prefix() -> None:
+    run = "runs/quarter=2017Q1/run=20261130T120000Z-0123abcd/"
+    keys = {
+        layout.plan_key("2017Q1", "20261130T120000Z-0123abcd"): "plan.json",
+        layout.shard_items_key("2017Q1", "20261130T120000Z-0123abcd"): "shards.json",
+        layout.run_manifest_key("2017Q1", "20261130T120000Z-0123abcd"): "manifest.json",
+        layout.run_failures_key("2017Q1", "20261130T120000Z-0123abcd"): "failures.json",
+        layout.shard_progress_key(
+            "2017Q1", "20261130T120000Z-0123abcd", "00002"
+        ): "shards/00002/progress.json",
+        layout.shard_part_key(
+            "2017Q1", "20261130T120000Z-0123abcd", "00002", 7
+        ): "firm-topics/shard=00002/part-00007.parquet",
+        layout.run_themes_key("2017Q1", "20261130T120000Z-0123abcd"): "themes/themes.parquet",
+    }
+    for key, rest in keys.items():
+        assert key == run + rest
+    assert layout.execution_key("2017Q1", "exec-1") == "runs/quarter=2017Q1/executions/exec-1.json"
+    with pytest.raises(InputError, match="run id"):
+        layout.run_prefix("2017Q1", "../other")

@@ -43,15 +43,32 @@ def test_a_quarter_without_firms_never_passes() -> None:
     assert not FailurePolicy(100).judge(0, 0, MANIFEST).passed
 
 
-def test_stages_run_map_then_reduce_with_their_commands() -> None:
-    assert [stage.name for stage in pipeline.STAGES] == ["map", "reduce"]
-    values = {"quarter": "2017Q1", "bucket": "b", "batch_id": "x"}
+def test_stages_run_plan_map_collect_reduce_with_their_commands() -> None:
+    assert [stage.name for stage in pipeline.STAGES] == ["plan", "map", "collect", "reduce"]
+    values = {"quarter": "2017Q1", "bucket": "b", "run_id": "r", "shard": "00001"}
     assert pipeline.stage("reduce").command(values) == [
-        "run",
-        "--quarter",
-        "2017Q1",
-        "--bucket",
-        "b",
+        *("run", "--quarter", "2017Q1", "--bucket", "b", "--run-id", "r")
     ]
+    assert pipeline.stage("map").command(values, shard=True)[-2:] == ["--shard", "00001"]
     assert pipeline.stage("map").module == "map_worker"
-    assert pipeline.stage("map").placeholders() == {"quarter", "bucket", "batch_id"}
+    assert pipeline.stage("plan").placeholders() == {"quarter", "bucket", "execution", "new_run"}
+    for stage in pipeline.STAGES:
+        assert stage.placeholders(shard=True) <= set(pipeline.STAGE_VALUES), stage.name
+
+
+@pytest.mark.parametrize(
+    ("instances", "per_instance", "llm_max_concurrent", "shards", "in_flight"),
+    [
+        (1, 32, 10, 18, 3),  # one GPU: 3 shards x 10 requests fill its 32 slots best
+        (4, 32, 10, 18, 12),
+        (4, 32, 10, 5, 5),  # never more than the plan has
+        (1, 8, 10, 18, 1),  # at least one
+    ],
+)
+def test_shards_in_flight_match_the_fleet(
+    instances: int, per_instance: int, llm_max_concurrent: int, shards: int, in_flight: int
+) -> None:
+    settings = PipelineSettings(
+        vllm_instances=instances, vllm_concurrency_per_instance=per_instance
+    )
+    assert settings.shards_in_flight(shards, llm_max_concurrent) == in_flight

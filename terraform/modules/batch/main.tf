@@ -1,12 +1,14 @@
 locals {
-  # The stages of the state machine, with the CLI each image runs (`python -m <stage>_worker`).
-  # `Ref::` values are filled from the parameters Step Functions submits.
+  # One job definition per image. The state machine (generated from ftm_shared.pipeline) gives
+  # each stage's job its command (ContainerOverrides): plan, map (per shard) and collect run on
+  # the map image, reduce on the reduce image. A job submitted without one only checks its
+  # settings and the bucket.
   stages = {
     map = {
-      command = ["run", "--quarter", "Ref::quarter", "--bucket", "Ref::bucket", "--batch-id", "Ref::batch_id"]
+      command = ["check"]
     }
     reduce = {
-      command = ["run", "--quarter", "Ref::quarter", "--bucket", "Ref::bucket"]
+      command = ["check"]
     }
   }
 

@@ -6,21 +6,26 @@ import asyncio
 import json
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 import click
 
+from ftm_shared import layout
 from ftm_shared.cli_support import run_cli, service_group
 from ftm_shared.config import load_settings
 from ftm_shared.layout import validate_quarter
 from ftm_shared.llm import LlmError
 from ftm_shared.llm.stats import describe as describe_llm
 from ftm_shared.logs import configure_logging
-from ftm_shared.pipeline import FailurePolicy
+from ftm_shared.plan import Plan
 from ftm_shared.storage import ObjectStore
+from map_worker.collect import collect
 from map_worker.config import MapWorkerSettings
-from map_worker.runner import MapRequest, MapRun, MapSummary
+from map_worker.fanout import MapSummary, run_shards
+from map_worker.planning import Planned, Selection, plan_quarter
 
 
 @service_group(
@@ -32,22 +37,94 @@ def group() -> None:
     pass
 
 
+def _where(function: Callable[..., Any]) -> Callable[..., Any]:
+    function = click.option("--bucket", help="Overrides S3_BUCKET.")(function)
+    return click.option(
+        "--quarter", required=True, callback=_quarter, help="Calendar quarter, e.g. 2017Q1."
+    )(function)
+
+
+def _selection(function: Callable[..., Any]) -> Callable[..., Any]:
+    for option in reversed(
+        [
+            click.option(
+                "--firms", type=click.IntRange(min=1), help="Only the first N firms (by id)."
+            ),
+            click.option("--firm-ids", help="Only these firms, comma-separated."),
+            click.option(
+                "--keyword-fallback",
+                is_flag=True,
+                help="Name a topic by its keywords when the LLM fails (marked as such).",
+            ),
+            click.option(
+                "--new-run",
+                type=click.BOOL,
+                is_flag=False,
+                flag_value=True,
+                default=False,
+                help="Start a new run even where one of the same inputs and settings exists "
+                "(`--new-run` or `--new-run true`).",
+            ),
+        ]
+    ):
+        function = option(function)
+    return function
+
+
+def _quarter(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
+    return validate_quarter(value)
+
+
+def _setup(bucket: str | None) -> tuple[MapWorkerSettings, ObjectStore]:
+    settings = load_settings(MapWorkerSettings, **({"s3_bucket": bucket} if bucket else {}))
+    configure_logging(settings.ftm_log_format)
+    return settings, ObjectStore.from_settings(settings)
+
+
+def _plan(
+    store: ObjectStore,
+    settings: MapWorkerSettings,
+    quarter: str,
+    options: dict[str, Any],
+    execution: str | None = None,
+) -> Plan:
+    if options["firms"] and options["firm_ids"]:
+        raise click.UsageError("--firms and --firm-ids exclude each other")
+    ids = options["firm_ids"]
+    selection = Selection(
+        firms=options["firms"],
+        firm_ids=tuple(f.strip() for f in ids.split(",") if f.strip()) if ids else (),
+        keyword_fallback=options["keyword_fallback"],
+    )
+    planned = plan_quarter(
+        store, settings, quarter, selection, new_run=options["new_run"], execution=execution
+    )
+    click.echo(render_plan(planned, store))
+    return planned.plan
+
+
+@group.command("plan")
+@_where
+@_selection
+@click.option(
+    "--execution",
+    help="Record the plan's run under this execution name (the state machine passes its own).",
+)
+def plan_command(quarter: str, bucket: str | None, execution: str | None, **options: Any) -> None:
+    """List QUARTER's firms from the raw transcripts and split them into shards
+    (MAP_SHARD_FIRMS) under a run: the same run as before when inputs and settings are the
+    same, else a new one."""
+    settings, store = _setup(bucket)
+    _plan(store, settings, quarter, options, execution)
+
+
 @group.command("run")
-@click.option("--quarter", required=True, help="Calendar quarter, e.g. 2017Q1.")
-@click.option("--bucket", help="Overrides S3_BUCKET.")
-@click.option("--firms", type=click.IntRange(min=1), help="Only the first N firms (by id).")
-@click.option("--firm-ids", help="Only these firms, comma-separated.")
+@_where
 @click.option(
-    "--batch-id",
-    default="batch",
-    show_default=True,
-    help="Names the checkpoint; re-running the same batch resumes it.",
+    "--run-id", help="Map this planned run (default: plan first, as `map-worker plan` does)."
 )
-@click.option(
-    "--keyword-fallback",
-    is_flag=True,
-    help="Name a topic by its keywords when the LLM fails (marked as such).",
-)
+@click.option("--shard", help="Only this shard of the run (one Batch job in AWS).")
+@_selection
 @click.option(
     "--summary-json",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -56,56 +133,90 @@ def group() -> None:
 def run_command(
     quarter: str,
     bucket: str | None,
-    firms: int | None,
-    firm_ids: str | None,
-    batch_id: str,
-    keyword_fallback: bool,
+    run_id: str | None,
+    shard: str | None,
     summary_json: Path | None,
+    **options: Any,
 ) -> None:
-    """Topics for every firm of QUARTER; failed firms are listed in the failures manifest, and
-    the exit code is 3 when more fail than PIPELINE_TOLERATED_FAILURE_PCT allows."""
-    if firms and firm_ids:
-        raise click.UsageError("--firms and --firm-ids exclude each other")
-    overrides = {"s3_bucket": bucket} if bucket else {}
-    settings = load_settings(MapWorkerSettings, **overrides)
-    configure_logging(settings.ftm_log_format)
-    request = MapRequest(
-        quarter=validate_quarter(quarter),
-        batch_id=batch_id,
-        firms=firms,
-        firm_ids=tuple(f.strip() for f in firm_ids.split(",") if f.strip()) if firm_ids else (),
-        keyword_fallback=keyword_fallback,
-    )
-    summary = asyncio.run(MapRun(settings, request, ObjectStore.from_settings(settings)).run())
+    """Topics for the firms of a run's shards: all of them here, `--shard` in AWS.
+
+    Without --run-id it plans the quarter first and, after the shards, collects: failed firms
+    are listed in the run's failures manifest, and the exit code is 3 when more fail than
+    PIPELINE_TOLERATED_FAILURE_PCT allows."""
+    if shard and not run_id:
+        raise click.UsageError("--shard needs --run-id (the run the shard belongs to)")
+    settings, store = _setup(bucket)
+    plan = Plan.load(store, quarter, run_id) if run_id else _plan(store, settings, quarter, options)
+    summary = asyncio.run(run_shards(settings, store, plan, shard))
     click.echo(render_summary(summary))
     if summary_json:
         summary_json.parent.mkdir(parents=True, exist_ok=True)
-        summary_json.write_text(json.dumps(asdict(summary), indent=2), encoding="utf-8")
-    verdict = summary.verdict(FailurePolicy.from_settings(settings))
-    click.echo(verdict.message())
-    if verdict.exit_code:
-        sys.exit(verdict.exit_code)
+        report = {**asdict(summary), "totals": summary.totals()}
+        summary_json.write_text(json.dumps(report, indent=2), encoding="utf-8")
+    if not run_id:
+        _judge(store, plan)
+
+
+@group.command("collect")
+@_where
+@click.option("--run-id", required=True, help="The run whose shards are collected.")
+def collect_command(quarter: str, bucket: str | None, run_id: str) -> None:
+    """Every shard's failures of a run in the quarter's one manifest, judged by the failure
+    policy: exit 0 (reduce may run) or 3 (more firms failed than tolerated)."""
+    _settings, store = _setup(bucket)
+    _judge(store, Plan.load(store, quarter, run_id))
+
+
+def _judge(store: ObjectStore, plan: Plan) -> None:
+    collected = collect(store, plan)
+    click.echo(collected.verdict.message())
+    if collected.verdict.exit_code:
+        sys.exit(collected.verdict.exit_code)
+
+
+def render_plan(planned: Planned, store: ObjectStore) -> str:
+    plan = planned.plan
+    shown = plan.concurrency
+    return "\n".join(
+        [
+            f"plan {plan.quarter}: run {plan.run_id} "
+            f"({'found again: same inputs and settings' if planned.resumed else 'new'})",
+            f"  firms        {plan.firms} in {len(plan.shards)} shard(s) of at most "
+            f"{plan.settings.get('map_shard_firms')}",
+            f"  concurrency  {shown['shards_in_flight']} shard(s) in flight x "
+            f"{shown['llm_max_concurrent']} requests = {shown['requests_in_flight']} for "
+            f"{shown['vllm_instances']} vLLM instance(s) x "
+            f"{shown['vllm_concurrency_per_instance']} = {shown['fleet_slots']} slots",
+            f"  unreadable   {len(plan.input_failures)} raw object(s)",
+            f"  plan         {store.uri(layout.plan_key(plan.quarter, plan.run_id))}",
+            f"run_id={plan.run_id}",
+        ]
+    )
 
 
 def render_summary(summary: MapSummary) -> str:
-    seconds = summary.stage_seconds
-    lines = [
-        f"map {summary.quarter} batch {summary.batch_id}",
-        f"  firms        {summary.firms_done} done now, {summary.firms_resumed} resumed, "
-        f"{summary.firms_total} selected",
-        f"  topics       {summary.topics} from {summary.documents} sentences",
-        f"  failures     {len(summary.failures)}  ({summary.failures_uri})",
-    ]
-    for failure in summary.failures[:10]:
-        where = failure.firm_id or failure.object_key
-        lines.append(
-            f"    - {where} [{failure.stage}] {failure.error_type}: {failure.message[:120]}"
-        )
-    if summary.llm:
-        lines.append(f"  LLM          {describe_llm(summary.llm)}")
-    stages = ", ".join(f"{name} {value:.1f}s" for name, value in seconds.items())
-    lines.append(f"  time         {stages} (topics: summed over workers; the rest: wall)")
-    lines.append(f"  output       {len(summary.parts)} part(s)")
+    lines = [f"map {summary.quarter} run {summary.run_id}"]
+    for shard in summary.shards:
+        if shard.skipped:
+            lines.append(f"  shard {shard.shard}  complete before: skipped")
+            continue
+        seconds = ", ".join(f"{k} {v:.1f}s" for k, v in shard.stage_seconds.items())
+        lines += [
+            f"  shard {shard.shard}  {shard.firms_done} firm(s) done now, "
+            f"{shard.firms_resumed} resumed, {len(shard.failures)} failed, "
+            f"{shard.firms_total} planned; {shard.topics} topics from {shard.documents} "
+            f"sentences ({shard.procedural} set aside as call procedure)",
+            f"    time       {seconds} (embed, topics: summed over firms; the rest: wall)",
+        ]
+        lines += [
+            f"    - {f.firm_id or f.object_key} [{f.stage}] {f.error_type}: {f.message[:120]}"
+            for f in shard.failures[:10]
+        ]
+        if shard.llm:
+            lines.append(f"    LLM        {describe_llm(shard.llm)}")
+    lines.append(
+        f"  time         Ray startup {summary.startup_s:.1f}s, total {summary.seconds:.1f}s"
+    )
     return "\n".join(lines)
 
 

@@ -90,6 +90,12 @@ class NamingTuning(BaseModel):
         description="Temperature of each ask; a rejected answer is asked again at the next, "
         "as a JSON list (NAMING_TEMPERATURES)",
     )
+    naming_keyword_fallback: bool = Field(
+        False,
+        description="Name a topic the LLM cannot name by its keywords, marked "
+        "`keyword_fallback`, instead of failing its firm (NAMING_KEYWORD_FALLBACK; "
+        "`--keyword-fallback` does the same for one run)",
+    )
 
 
 class MapWorkerSettings(LlmSettings, FtmSettings, TopicTuning, NamingTuning, PipelineSettings):

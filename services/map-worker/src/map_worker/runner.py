@@ -1,4 +1,11 @@
-"""The map stage: firms in parallel on Ray, topics named through one LLM client, checkpointed."""
+"""One shard of the map stage: its firms on the process's Ray workers, topics named through one
+LLM client as soon as each firm's topics exist, checkpointed into the shard's progress.
+
+Every `CHECKPOINT_INTERVAL` finished firms become one Parquet part, then the shard's progress
+(`ftm_shared.runs.ShardProgress`) lists it; a killed job leaves at most one unlisted part,
+which the next attempt deletes before it does those firms again. A shard whose progress says
+complete is skipped: re-running a run redoes nothing that finished.
+"""
 
 from __future__ import annotations
 
@@ -14,54 +21,43 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import ray
 
-from ftm_shared import schemas
-from ftm_shared.aws import DependencyNotReadyError
-from ftm_shared.errors import InputError
+from ftm_shared import layout, schemas
 from ftm_shared.llm import LlmClient, LlmConfigurationError, LlmError
 from ftm_shared.llm.accept import AnswerRejectedError
-from ftm_shared.pipeline import FailurePolicy, Verdict
+from ftm_shared.plan import Plan
 from ftm_shared.progress import Progress
+from ftm_shared.runs import ShardProgress
 from ftm_shared.storage import ObjectStore
 from map_worker.config import MapWorkerSettings
-from map_worker.documents import FirmDocuments, group_by_firm, read_quarter
+from map_worker.documents import FirmDocuments, group_by_firm, quarter_words
+from map_worker.keywords import QuarterWords
 from map_worker.naming import TopicNaming, name_topic
-from map_worker.progress_files import Checkpoint, Failure, write_failures
-from map_worker.topics import Topic
-from map_worker.workers import TopicWorker, ray_logs, shares, start_ray
+from map_worker.pool import WorkerPool
+from map_worker.progress_files import Failure, write_failures
+from map_worker.topics import PROCEDURE_TOPIC_ID, Topic
 
 log = logging.getLogger("map_worker")
 
 
 @dataclass
-class MapRequest:
+class ShardSummary:
     quarter: str
-    batch_id: str
-    firms: int | None = None
-    firm_ids: tuple[str, ...] = ()
-    keyword_fallback: bool = False
-
-
-@dataclass
-class MapSummary:
-    quarter: str
-    batch_id: str
+    run_id: str
+    shard: str
+    skipped: bool = False
+    """The shard was complete before this job: nothing was redone."""
     firms_total: int = 0
-    inputs_failed: int = 0
-    """Firms and objects refused before mapping (unsafe id, unreadable object): failures too."""
     firms_resumed: int = 0
     firms_done: int = 0
     documents: int = 0
     topics: int = 0
+    procedural: int = 0
+    """Sentences set aside as call procedure (each firm's topic -1 row)."""
     failures: list[Failure] = field(default_factory=list)
     parts: list[str] = field(default_factory=list)
     stage_seconds: dict[str, float] = field(default_factory=dict)
     llm: dict[str, Any] = field(default_factory=dict)
     failures_uri: str = ""
-
-    def verdict(self, policy: FailurePolicy) -> Verdict:
-        return policy.judge(
-            self.firms_total + self.inputs_failed, len(self.failures), self.failures_uri
-        )
 
 
 class BusyClock:
@@ -84,21 +80,6 @@ class BusyClock:
             self._inside -= 1
             if not self._inside:
                 self.seconds += time.perf_counter() - self._since
-
-
-def select_firms(table: pa.Table, request: MapRequest) -> pa.Table:
-    """The rows of the requested firms (`--firm-ids`, or the first `--firms` N by id)."""
-    present = sorted(set(table["firm_id"].to_pylist()))
-    if request.firm_ids:
-        unknown = set(request.firm_ids) - set(present)
-        if unknown:
-            raise InputError(f"--firm-ids not in the quarter's data: {', '.join(sorted(unknown))}")
-        wanted = list(request.firm_ids)
-    elif request.firms:
-        wanted = present[: request.firms]
-    else:
-        return table
-    return table.filter(pc.is_in(table["firm_id"], pa.array(wanted)))
 
 
 def topic_rows(
@@ -127,96 +108,105 @@ def topic_rows(
     ]
 
 
-class MapRun:
-    def __init__(self, settings: MapWorkerSettings, request: MapRequest, store: ObjectStore):
-        self.settings, self.request, self.store = settings, request, store
-        self.summary = MapSummary(request.quarter, request.batch_id)
-        self.checkpoint = Checkpoint.load(store, request.quarter, request.batch_id)
+def shard_rows(table: pa.Table, firm_ids: list[str]) -> pa.Table:
+    return table.filter(pc.is_in(table["firm_id"], pa.array(firm_ids, pa.string())))
+
+
+class ShardRun:
+    def __init__(
+        self,
+        settings: MapWorkerSettings,
+        store: ObjectStore,
+        plan: Plan,
+        shard: str,
+        pool: WorkerPool,
+    ) -> None:
+        self.settings, self.store, self.plan, self.pool = settings, store, plan, pool
+        self.firm_ids = plan.shard(shard).firms
+        self.keyword_fallback = bool(plan.settings.get("keyword_fallback", False))
+        self.progress = ShardProgress.load(store, plan.quarter, plan.run_id, shard)
+        self.summary = ShardSummary(plan.quarter, plan.run_id, shard)
         self.buffer: list[dict[str, Any]] = []
         self.buffered_firms: list[str] = []
         self.naming_clock = BusyClock()
 
-    async def run(self) -> MapSummary:
+    async def run(self, table: pa.Table, words: QuarterWords | None = None) -> ShardSummary:
+        """Map the shard's firms of `table` (the quarter's raw rows) not done before; `words`:
+        the whole quarter's word counts (keywords are weighed against them)."""
+        self.words = ray.put(words if words is not None else quarter_words(table))
         started = time.perf_counter()
-        table, problems = read_quarter(self.store, self.request.quarter)
-        firms, firm_problems = group_by_firm(select_firms(table, self.request), self.settings)
-        self.summary.failures += [*problems, *firm_problems]
-        self.summary.inputs_failed = len(problems) + len(firm_problems)
-        self.summary.stage_seconds["read"] = time.perf_counter() - started
-        for orphan in self.checkpoint.remove_orphan_parts(self.store):
-            log.warning("removed %s: written by a run killed before its checkpoint", orphan)
-        done = set(self.checkpoint.firms_done)
+        summary, progress = self.summary, self.progress
+        summary.firms_total = len(self.firm_ids)
+        progress.attempts += 1
+        for orphan in progress.remove_orphan_parts(self.store):
+            log.warning("removed %s: written by a job killed before its checkpoint", orphan)
+        firms, problems = group_by_firm(shard_rows(table, self.firm_ids), self.settings)
+        summary.failures += problems + self._vanished(firms, problems)
+        done = set(progress.firms_done)
         todo = [firm for firm in firms if firm.firm_id not in done]
-        self.summary.firms_total = len(firms)
-        self.summary.firms_resumed = len(firms) - len(todo)
-        if self.summary.firms_resumed:
+        summary.firms_resumed = len(done)
+        if done:
             log.info(
-                "resuming batch %s: %d firm(s) already done, %d to go",
-                self.request.batch_id,
-                self.summary.firms_resumed,
+                "resuming shard %s of run %s: %d firm(s) already done, %d to go",
+                summary.shard,
+                summary.run_id,
+                len(done),
                 len(todo),
             )
+        finished = False
         try:
             if todo:
                 await self._process(todo)
+            finished = True
         finally:
             self._flush()
-            self.summary.parts = list(self.checkpoint.parts)
-            self.summary.failures_uri = write_failures(
-                self.store, self.request.quarter, self.request.batch_id, self.summary.failures
-            )
-            self.summary.stage_seconds["total"] = time.perf_counter() - started
-        return self.summary
+            summary.stage_seconds["total"] = time.perf_counter() - started
+            self._close(finished)
+        return summary
 
-    async def _started(self, workers: list[Any]) -> None:
-        """Wait for the workers to load their model; a worker that dies at start (Ray logs it
-        in its session folder, not here) would otherwise leave the run waiting for ever."""
-        timeout_s = self.settings.ray_startup_timeout_s
-        try:
-            await asyncio.wait_for(
-                asyncio.gather(*(worker.ready.remote() for worker in workers)), timeout_s
-            )
-        except TimeoutError:
-            raise DependencyNotReadyError(
-                f"the Ray topic workers did not start within {timeout_s:.0f}s "
-                f"(RAY_STARTUP_TIMEOUT_S); see {ray_logs() / 'raylet.err'}"
-            ) from None
+    def _vanished(self, firms: list[FirmDocuments], problems: list[Failure]) -> list[Failure]:
+        """Planned firms whose rows are gone from the raw transcripts since the plan."""
+        seen = {firm.firm_id for firm in firms} | {p.firm_id for p in problems}
+        return [
+            Failure("read", "FirmNotFound", f"firm {firm_id} has no rows in the raw transcripts")
+            for firm_id in self.firm_ids
+            if firm_id not in seen
+        ]
+
+    def _close(self, finished: bool) -> None:
+        """The shard's failures, then its progress: complete only when every firm was tried."""
+        summary, progress = self.summary, self.progress
+        summary.parts = list(progress.parts)
+        summary.failures_uri = write_failures(
+            self.store,
+            layout.shard_failures_key(summary.quarter, summary.run_id, summary.shard),
+            summary.failures,
+            quarter=summary.quarter,
+            run_id=summary.run_id,
+            shard=summary.shard,
+        )
+        progress.complete = finished
+        for name, value in (
+            ("topics", summary.topics),
+            ("documents", summary.documents),
+            ("llm_requests", int(summary.llm.get("requests", 0))),
+        ):
+            progress.counts[name] = progress.counts.get(name, 0) + value
+        progress.counts["firms_done"] = len(progress.firms_done)
+        progress.counts["firms_failed"] = len(summary.failures)
+        for name, seconds in summary.stage_seconds.items():
+            progress.seconds[name] = progress.seconds.get(name, 0.0) + seconds
+        progress.llm = summary.llm or progress.llm
+        progress.save(self.store)
 
     async def _process(self, firms: list[FirmDocuments]) -> None:
-        started = time.perf_counter()
-        resources = start_ray(self.settings.ray_address)
-        per_worker = self.settings.ray_cpus_per_worker
-        count = self.settings.ray_workers or max(1, int(resources.get("CPU", 1) // per_worker))
-        workers = [
-            TopicWorker.options(num_cpus=per_worker).remote(  # type: ignore[attr-defined]
-                self.settings.embedding_batch_size,
-                self.settings.topic_seed,
-                int(per_worker),
-                self.settings,
-            )
-            for _ in range(count)
-        ]
-        await self._started(workers)
-        self.summary.stage_seconds["startup"] = time.perf_counter() - started
-        vectors = await self._embed(firms, workers)
-        idle: asyncio.Queue[Any] = asyncio.Queue()
-        for worker in workers:
-            idle.put_nowait(worker)
-        progress = Progress(f"map {self.request.quarter} firms", len(firms), log)
-        log.info(
-            "map %s: %d firm(s) on %d Ray worker(s), LLM %s at %s",
-            self.request.quarter,
-            len(firms),
-            count,
-            self.settings.llm_model,
-            self.settings.llm_base_url,
-        )
+        summary = self.summary
+        progress = Progress(f"map {summary.quarter} shard {summary.shard} firms", len(firms), log)
         async with LlmClient(self.settings.llm_config()) as client:
             await client.ensure_ready()
-            tasks = [
-                asyncio.create_task(self._firm(firm, firm_vectors, idle, client))
-                for firm, firm_vectors in zip(firms, vectors, strict=True)
-            ]
+            # Largest first: the last firm to finish is a small one, so workers end together.
+            ordered = sorted(firms, key=lambda firm: -len(firm.texts))
+            tasks = [asyncio.create_task(self._firm(firm, client)) for firm in ordered]
             try:
                 for finished in asyncio.as_completed(tasks):
                     firm_id, ok = await finished
@@ -226,53 +216,27 @@ class MapRun:
             finally:
                 for task in tasks:
                     task.cancel()
-                self.summary.llm = client.stats.as_dict()
-                self.summary.stage_seconds["naming"] = self.naming_clock.seconds
-        for worker in workers:
-            ray.kill(worker)
+                summary.llm = client.stats.as_dict()
+                summary.stage_seconds["naming"] = self.naming_clock.seconds
 
-    async def _embed(self, firms: list[FirmDocuments], workers: list[Any]) -> list[Any]:
-        """Every firm's embeddings (Ray object refs), computed before any naming starts."""
-        started = time.perf_counter()
-        vectors: list[Any] = [None] * len(firms)
-        dealt = shares([len(firm.texts) for firm in firms], len(workers))
-        for worker, share in zip(workers, dealt, strict=True):
-            if not share:
-                continue
-            refs = worker.embed.options(num_returns=len(share)).remote(
-                [firms[i].texts for i in share]
-            )
-            for i, ref in zip(share, refs if len(share) > 1 else [refs], strict=True):
-                vectors[i] = ref
-        # Wait without fetching: the arrays go from the object store straight to the workers.
-        await asyncio.to_thread(ray.wait, vectors, num_returns=len(vectors), fetch_local=False)
-        self.summary.stage_seconds["embed"] = time.perf_counter() - started
-        self.summary.documents += sum(len(f.texts) for f in firms)
-        return vectors
-
-    async def _firm(
-        self, firm: FirmDocuments, vectors: Any, idle: asyncio.Queue[Any], client: LlmClient
-    ) -> tuple[str, bool]:
-        worker = await idle.get()
+    async def _firm(self, firm: FirmDocuments, client: LlmClient) -> tuple[str, bool]:
+        seconds = self.summary.stage_seconds
         try:
-            topics, seconds = await worker.topics.remote(firm.texts, vectors)
+            async with self.pool.lend() as worker:
+                topics, embed_s, topics_s = await worker.firm_topics.remote(
+                    firm.texts, firm.speakers, self.words
+                )
         except ray.exceptions.RayTaskError as error:
-            cause = error.cause if error.cause is not None else error
-            return self._fail(firm, "topics", cause)
-        finally:
-            idle.put_nowait(worker)
-        self.summary.stage_seconds["topics"] = (
-            self.summary.stage_seconds.get("topics", 0.0) + seconds
-        )
+            return self._fail(firm, "topics", error.cause if error.cause is not None else error)
+        seconds["embed"] = seconds.get("embed", 0.0) + embed_s
+        seconds["topics"] = seconds.get("topics", 0.0) + topics_s
+        self.summary.documents += len(firm.texts)
         try:
             with self.naming_clock():
                 namings = await asyncio.gather(
                     *(
                         name_topic(
-                            client,
-                            topic,
-                            self.settings,
-                            keyword_fallback=self.request.keyword_fallback,
+                            client, topic, self.settings, keyword_fallback=self.keyword_fallback
                         )
                         for topic in topics
                     )
@@ -282,10 +246,13 @@ class MapRun:
         except (LlmError, AnswerRejectedError) as error:
             return self._fail(firm, "naming", error, attempts=self.settings.llm_max_attempts)
         self.buffer += topic_rows(
-            firm, self.request.quarter, topics, namings, self.settings.llm_model
+            firm, self.summary.quarter, topics, namings, self.settings.llm_model
         )
         self.buffered_firms.append(firm.firm_id)
-        self.summary.topics += len(topics)
+        self.summary.topics += sum(topic.topic_id != PROCEDURE_TOPIC_ID for topic in topics)
+        self.summary.procedural += sum(
+            topic.n_docs for topic in topics if topic.topic_id == PROCEDURE_TOPIC_ID
+        )
         self.summary.firms_done += 1
         return firm.firm_id, True
 
@@ -299,13 +266,13 @@ class MapRun:
         return firm.firm_id, False
 
     def _flush(self) -> None:
-        """Write the buffered firms as one part, then the checkpoint that lists it."""
+        """Write the buffered firms as one part, then the progress that lists it."""
         if not self.buffered_firms:
             return
-        key = self.checkpoint.next_part_key()
+        key = self.progress.next_part_key()
         self.store.write_parquet(key, pa.Table.from_pylist(self.buffer, schema=schemas.FIRM_TOPICS))
-        self.checkpoint.parts.append(key)
-        self.checkpoint.firms_done += self.buffered_firms
-        self.checkpoint.save(self.store)
+        self.progress.parts.append(key)
+        self.progress.firms_done += self.buffered_firms
+        self.progress.save(self.store)
         log.info("checkpoint: %d firm(s) in %s", len(self.buffered_firms), self.store.uri(key))
         self.buffer, self.buffered_firms = [], []

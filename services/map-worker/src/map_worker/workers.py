@@ -10,10 +10,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import ray
 
 from map_worker.config import TopicTuning
+from map_worker.keywords import QuarterWords
 from map_worker.topics import Topic
 
 WARM_UP_TEXTS = ["Revenue grew twelve percent on strong demand for our products."] * 8
@@ -21,8 +21,7 @@ WARM_UP_TEXTS = ["Revenue grew twelve percent on strong demand for our products.
 
 @ray.remote
 class TopicWorker:
-    """One per CPU slot: loads MiniLM once, embeds its share of the firms in one pass, then
-    clusters firm after firm."""
+    """One per CPU slot: loads MiniLM once, then embeds and clusters firm after firm."""
 
     def __init__(self, batch_size: int, seed: int, threads: int, tuning: TopicTuning) -> None:
         import torch
@@ -33,43 +32,42 @@ class TopicWorker:
         load_model()
         # The first encode pays one-off set-up costs: pay them here, not in the embedding stage.
         embed(WARM_UP_TEXTS, batch_size)
+        from map_worker.procedure import PROTOTYPES
+
+        self.prototypes = embed(list(PROTOTYPES), batch_size)
         self.batch_size, self.seed, self.tuning = batch_size, seed, tuning
 
     def ready(self) -> bool:
         return True
 
-    def embed(self, firms_texts: list[list[str]]) -> np.ndarray | tuple[np.ndarray, ...]:
-        """One array per firm (a bare array for one firm: Ray's `num_returns=1` convention).
+    def firm_topics(
+        self,
+        texts: list[str],
+        speakers: list[str | None] | None = None,
+        quarter: QuarterWords | None = None,
+    ) -> tuple[list[Topic], float, float]:
+        """One firm's topics (its call procedure last, as topic -1), and the seconds its
+        embedding and its clustering took. `quarter`: the quarter's word counts, for keywords.
 
-        One encode call over every firm's sentences: it sorts them by length across firms, so
-        batches carry less padding than firm-by-firm calls, and it runs while the LLM is idle.
+        Firm by firm, so the first firm's topics go to the LLM while the next is embedded:
+        naming never waits for a whole shard's embeddings.
         """
         from map_worker.embed import embed
-
-        vectors = embed([text for texts in firms_texts for text in texts], self.batch_size)
-        ends = np.cumsum([len(texts) for texts in firms_texts])[:-1]
-        parts = tuple(np.split(vectors, ends))
-        return parts[0] if len(parts) == 1 else parts
-
-    def topics(self, texts: list[str], vectors: np.ndarray) -> tuple[list[Topic], float]:
-        """The firm's topics and the seconds they took."""
-        from map_worker.topics import firm_topics
+        from map_worker.topics import call_topics
 
         started = time.perf_counter()
-        topics = firm_topics(texts, vectors, self.tuning, seed=self.seed)
-        return topics, time.perf_counter() - started
-
-
-def shares(sizes: list[int], workers: int) -> list[list[int]]:
-    """Indices of `sizes` dealt to `workers` so that their totals are close (largest first);
-    a worker gets none when there are fewer sizes than workers."""
-    loads = [0] * workers
-    dealt: list[list[int]] = [[] for _ in range(workers)]
-    for index in sorted(range(len(sizes)), key=lambda i: -sizes[i]):
-        lightest = loads.index(min(loads))
-        dealt[lightest].append(index)
-        loads[lightest] += sizes[index]
-    return [sorted(share) for share in dealt]
+        vectors = embed(texts, self.batch_size)
+        embedded = time.perf_counter()
+        topics = call_topics(
+            texts,
+            speakers or [],
+            vectors,
+            self.tuning,
+            prototypes=self.prototypes,
+            quarter=quarter,
+            seed=self.seed,
+        )
+        return topics, embedded - started, time.perf_counter() - embedded
 
 
 # Ray puts its sockets under its temp dir, and AF_UNIX paths stop at 107 bytes: a deep TMPDIR

@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from ftm_shared import layout
+from ftm_shared import layout, runs
 from ftm_shared.cli_support import run_cli, service_group
 from ftm_shared.config import FtmSettings, load_settings
 from ftm_shared.llm import LlmError
@@ -28,15 +28,21 @@ def group() -> None:
     pass
 
 
+RUN_ID_HELP = "This run (default: the newest run of QUARTER whose map finished)."
+
+
 @group.command("run")
 @click.option("--quarter", required=True, help="Calendar quarter, e.g. 2017Q1.")
 @click.option("--bucket", help="Overrides S3_BUCKET.")
-def run_command(quarter: str, bucket: str | None) -> None:
-    """Themes of QUARTER; exit 3 (nothing written) when a theme could not be named."""
+@click.option("--run-id", help=RUN_ID_HELP)
+def run_command(quarter: str, bucket: str | None, run_id: str | None) -> None:
+    """Themes of one run of QUARTER, published as the quarter's current result; exit 3
+    (nothing written) when a theme could not be named. A run reduced before is not redone."""
     overrides = {"s3_bucket": bucket} if bucket else {}
     settings = load_settings(ReduceWorkerSettings, **overrides)
     configure_logging(settings.ftm_log_format)
-    run = ReduceRun(settings, layout.validate_quarter(quarter), ObjectStore.from_settings(settings))
+    store = ObjectStore.from_settings(settings)
+    run = ReduceRun(settings, layout.validate_quarter(quarter), store, run_id)
     summary = asyncio.run(run.run())
     click.echo(render_summary(summary))
     if summary.failures:
@@ -45,7 +51,8 @@ def run_command(quarter: str, bucket: str | None) -> None:
 
 def render_summary(summary: ReduceSummary) -> str:
     lines = [
-        f"reduce {summary.quarter} run {summary.run_id}",
+        f"reduce {summary.quarter} run {summary.run_id}"
+        + (" (reduced before: nothing recomputed)" if summary.skipped else ""),
         f"  topics read     {summary.topics} of {summary.firms} firm(s)",
         f"  themes          {summary.themes} ({summary.in_themes} topics)",
         f"  firm-specific   {summary.firm_specific} topics in "
@@ -69,14 +76,16 @@ def render_summary(summary: ReduceSummary) -> str:
 
 @group.command("inputs")
 @click.option("--quarter", required=True, help="Calendar quarter, e.g. 2017Q1.")
-def inputs_command(quarter: str) -> None:
+@click.option("--run-id", help=RUN_ID_HELP)
+def inputs_command(quarter: str, run_id: str | None) -> None:
     """List the firm-topic parts the reduce stage would read for QUARTER."""
     # Only the bucket is needed here, not the LLM.
     store = ObjectStore.from_settings(load_settings(FtmSettings))
-    keys = store.parquet_keys(layout.firm_topics_prefix(layout.validate_quarter(quarter)))
+    plan = runs.reducible_run(store, layout.validate_quarter(quarter), run_id)
+    keys = runs.run_parts(store, plan)
     for key in keys:
         click.echo(store.uri(key))
-    click.echo(f"{len(keys)} firm-topic part(s) for {quarter}")
+    click.echo(f"{len(keys)} firm-topic part(s) of run {plan.run_id} of {quarter}")
 
 
 def main() -> None:

@@ -1,4 +1,4 @@
-"""The quarter's firm-topic rows (the map stage's output), checked and in a canonical order.
+"""One run's firm-topic rows (the map stage's output), checked and in a canonical order.
 
 Unlike the map stage, which skips an unreadable raw object and runs the other firms, reduce
 stops at the first bad part: themes computed without some firms would be silently wrong.
@@ -14,10 +14,12 @@ import pyarrow.compute as pc
 
 from ftm_shared import layout, schemas
 from ftm_shared.errors import InputError
+from ftm_shared.plan import Plan
+from ftm_shared.runs import run_parts
 from ftm_shared.storage import ObjectStore
 from reduce_worker.clustering import unit_rows
 
-# What the reduce stage uses of a firm-topic row; the rest (documents, representation) not.
+# What the reduce stage uses of a firm-topic row; the rest (representation, centroid) not.
 COLUMNS = [
     "firm_id",
     "firm_name",
@@ -50,14 +52,15 @@ class QuarterTopics:
         return int(self.rows.num_rows)
 
 
-def read_firm_topics(store: ObjectStore, quarter: str) -> QuarterTopics:
-    prefix = layout.firm_topics_prefix(quarter)
-    keys = store.parquet_keys(prefix)
-    tables = [_read_part(store, key, quarter) for key in keys]
+def read_firm_topics(store: ObjectStore, plan: Plan) -> QuarterTopics:
+    """The firm-topic rows of one run: exactly the parts its shards' progress lists, so parts
+    of another run, or left by a killed job, are never read."""
+    keys = run_parts(store, plan)
+    tables = [_read_part(store, key, plan.quarter) for key in keys]
     if not tables or not any(table.num_rows for table in tables):
         raise NoTopicsError(
-            f"no firm-topic rows under {store.uri(prefix)} ({len(keys)} part(s)): "
-            f"run `map-worker run --quarter {quarter}` first"
+            f"run {plan.run_id} of {plan.quarter} has no firm-topic rows "
+            f"({len(keys)} part(s) under {store.uri(layout.run_prefix(plan.quarter, plan.run_id))})"
         )
     table = pa.concat_tables(tables)
     _reject_duplicates(store, table)
@@ -104,8 +107,7 @@ def _check_centroids(uri: str, table: pa.Table) -> None:
 
 
 def _reject_duplicates(store: ObjectStore, table: pa.Table) -> None:
-    """A (firm, topic) twice means two map batches covered one firm; which is current is not
-    ours to guess."""
+    """A (firm, topic) twice in one run's parts is a bug of the map stage: not ours to guess."""
     counts = table.group_by(["firm_id", "topic_id"]).aggregate([("part", "count")])
     repeated = counts.filter(pc.greater(counts["part_count"], 1))
     if repeated.num_rows == 0:
@@ -115,6 +117,5 @@ def _reject_duplicates(store: ObjectStore, table: pa.Table) -> None:
     parts = sorted(set(table.filter(mask)["part"].to_pylist()))
     raise FirmTopicsError(
         f"{repeated.num_rows} (firm, topic) pair(s) appear more than once, e.g. firm "
-        f"{firm_id} topic {topic_id} in {', '.join(store.uri(p) for p in parts)}: "
-        "remove the stale map batch's parts"
+        f"{firm_id} topic {topic_id} in {', '.join(store.uri(p) for p in parts)}"
     )

@@ -1,8 +1,11 @@
-"""The reduce stage: read every firm's topics, cluster them into themes, name, write.
+"""The reduce stage: read one run's firm topics, cluster them into themes, name, write.
 
-The outputs (`outputs.py`) are written only when every theme is named; otherwise the previous
-pair stays and the report (`progress/{q}/reduce_report.json`) lists the themes that failed.
-The report is written on success too: the counts of the summary, the settings used, the run id.
+The run is the one named, or the newest whose map finished within the failure policy
+(`ftm_shared.runs.reducible_run`); a run reduced before is not reduced again. The outputs
+(`outputs.py`) are written only when every theme is named, under the run and then at the
+contract paths; otherwise the previous pair stays and the run's report
+(`runs/quarter={q}/run={id}/reduce_report.json`) lists the themes that failed. The report is
+written on success too: the counts of the summary, the settings used, the run id.
 """
 
 from __future__ import annotations
@@ -10,12 +13,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-import uuid
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
-from ftm_shared import layout
+from ftm_shared import layout, runs
 from ftm_shared.llm import LlmClient, LlmConfigurationError, LlmError
 from ftm_shared.llm.accept import AnswerRejectedError
 from ftm_shared.progress import Progress
@@ -24,7 +25,13 @@ from reduce_worker.clustering import cluster_topics
 from reduce_worker.config import ReduceWorkerSettings
 from reduce_worker.inputs import QuarterTopics, read_firm_topics
 from reduce_worker.naming import ThemeLabel, name_theme
-from reduce_worker.outputs import contributions_table, themes_table, write_pair
+from reduce_worker.outputs import (
+    contributions_table,
+    publish,
+    run_pair_keys,
+    themes_table,
+    write_pair,
+)
 from reduce_worker.themes import Partition, Theme, partition
 
 log = logging.getLogger("reduce_worker")
@@ -56,6 +63,9 @@ class ReduceSummary:
     failures: list[ThemeFailure] = field(default_factory=list)
     outputs: list[str] = field(default_factory=list)
     report_uri: str = ""
+    skipped: bool = False
+    """The run was reduced before: nothing was recomputed (only published again if another
+    run had become current since)."""
 
 
 def find_themes(topics: QuarterTopics, settings: ReduceWorkerSettings, quarter: str) -> Partition:
@@ -78,22 +88,32 @@ def find_themes(topics: QuarterTopics, settings: ReduceWorkerSettings, quarter: 
     )
 
 
-def new_run_id() -> str:
-    return f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
-
-
 class ReduceRun:
-    def __init__(self, settings: ReduceWorkerSettings, quarter: str, store: ObjectStore):
+    def __init__(
+        self,
+        settings: ReduceWorkerSettings,
+        quarter: str,
+        store: ObjectStore,
+        run_id: str | None = None,
+    ):
         self.settings, self.quarter, self.store = settings, quarter, store
-        self.summary = ReduceSummary(quarter, new_run_id())
+        self.plan = runs.reducible_run(store, quarter, run_id)
+        self.summary = ReduceSummary(quarter, self.plan.run_id)
 
     async def run(self) -> ReduceSummary:
-        topics = read_firm_topics(self.store, self.quarter)
+        manifest = runs.read_manifest(self.store, self.quarter, self.plan.run_id)
+        if manifest.get("state") == runs.REDUCED:
+            return self._reduced_before(manifest)
+        topics = read_firm_topics(self.store, self.plan)
         summary = self.summary
         summary.topics = len(topics)
         summary.firms = len(topics.rows["firm_id"].unique())
         log.info(
-            "reduce %s: %d topic(s) of %d firm(s)", self.quarter, summary.topics, summary.firms
+            "reduce %s run %s: %d topic(s) of %d firm(s)",
+            self.quarter,
+            summary.run_id,
+            summary.topics,
+            summary.firms,
         )
         started = time.perf_counter()
         found = find_themes(topics, self.settings, self.quarter)
@@ -118,14 +138,33 @@ class ReduceRun:
         if not summary.failures:
             if not found.themes:
                 log.warning("reduce %s: no topic is shared by enough firms", self.quarter)
-            summary.outputs = write_pair(
-                self.store,
-                self.quarter,
-                themes_table(found.themes, labels),
-                contributions_table(found.themes, topics.rows),
-                summary.run_id,
-            )
+            themes = themes_table(found.themes, labels)
+            contributions = contributions_table(found.themes, topics.rows)
+            keys = run_pair_keys(self.quarter, summary.run_id)
+            summary.outputs = write_pair(self.store, keys, themes, contributions, summary.run_id)
+            summary.outputs += publish(self.store, self.plan, themes, contributions)
         self._write_report()
+        self._record(manifest)
+        return summary
+
+    def _reduced_before(self, manifest: dict[str, Any]) -> ReduceSummary:
+        """Nothing to compute; publish the run again only if another became current since."""
+        summary = self.summary
+        summary.skipped = True
+        for name, value in manifest.get("reduce", {}).get("counts", {}).items():
+            setattr(summary, name, value)
+        summary.report_uri = self.store.uri(
+            layout.run_reduce_report_key(self.quarter, summary.run_id)
+        )
+        if runs.current_run(self.store, self.quarter) != summary.run_id:
+            contributions_key, themes_key = run_pair_keys(self.quarter, summary.run_id)
+            summary.outputs = publish(
+                self.store,
+                self.plan,
+                self.store.read_parquet(themes_key),
+                self.store.read_parquet(contributions_key),
+            )
+        log.info("reduce %s: run %s was reduced before", self.quarter, summary.run_id)
         return summary
 
     async def _name_all(self, themes: list[Theme], topics: QuarterTopics) -> list[ThemeLabel]:
@@ -169,18 +208,40 @@ class ReduceRun:
         self.summary.failures.sort(key=lambda failure: failure.theme_id)
         return [labels[theme.theme_id] for theme in themes if theme.theme_id in labels]
 
+    def _settings_used(self) -> dict[str, Any]:
+        return {
+            name: getattr(self.settings, name)
+            for name in ReduceWorkerSettings.model_fields
+            if name.startswith("theme_") or name == "min_theme_firms"
+        }
+
     def _write_report(self) -> None:
-        key = layout.reduce_report_key(self.quarter)
-        settings = self.settings
+        key = layout.run_reduce_report_key(self.quarter, self.summary.run_id)
         report = {
             **asdict(self.summary),
             "status": "failed" if self.summary.failures else "ok",
-            "settings": {
-                name: getattr(settings, name)
-                for name in ReduceWorkerSettings.model_fields
-                if name.startswith("theme_") or name == "min_theme_firms"
-            },
+            "settings": self._settings_used(),
         }
         report.pop("report_uri")
         self.store.write_json(key, report)
         self.summary.report_uri = self.store.uri(key)
+
+    def _record(self, manifest: dict[str, Any]) -> None:
+        summary = self.summary
+        counted = ("topics", "firms", "themes", "in_themes", "firm_specific", "unassigned")
+        runs.update_manifest(
+            self.store,
+            self.plan,
+            state=runs.REDUCE_FAILED if summary.failures else runs.REDUCED,
+            reduce={
+                "counts": {name: getattr(summary, name) for name in counted},
+                "seconds": {"clustering": summary.clustering_s, "naming": summary.naming_s},
+                "llm": summary.llm,
+                "settings": self._settings_used(),
+                "failures": len(summary.failures),
+                "outputs": summary.outputs,
+                "report": summary.report_uri,
+            },
+            seeds={**manifest.get("seeds", {}), "theme_seed": self.settings.theme_seed},
+            models={**manifest.get("models", {}), "llm_reduce": self.settings.llm_model},
+        )

@@ -42,21 +42,13 @@ def firm_topics_prefix(quarter: str) -> str:
     return f"intermediate/firm-topics/quarter={validate_quarter(quarter)}/"
 
 
-def firm_topics_part_key(quarter: str, batch_id: str, part: int) -> str:
-    batch = safe_segment(batch_id, "batch id")
-    return firm_topics_prefix(quarter) + f"{batch}_part-{part:05d}.parquet"
+def published_firm_topics_key(quarter: str) -> str:
+    """The current run's firm topics, in one object where the contract has always had them."""
+    return firm_topics_prefix(quarter) + "firm_topics.parquet"
 
 
 def progress_prefix(quarter: str) -> str:
     return f"progress/{validate_quarter(quarter)}/"
-
-
-def checkpoint_key(quarter: str, batch_id: str) -> str:
-    return progress_prefix(quarter) + f"{safe_segment(batch_id, 'batch id')}_checkpoint.json"
-
-
-def failures_key(quarter: str, batch_id: str) -> str:
-    return progress_prefix(quarter) + f"{safe_segment(batch_id, 'batch id')}_failures.json"
 
 
 def themes_prefix(quarter: str) -> str:
@@ -73,6 +65,83 @@ def theme_contributions_key(quarter: str) -> str:
 
 def reduce_report_key(quarter: str) -> str:
     return progress_prefix(quarter) + "reduce_report.json"
+
+
+# A quarter's runs: everything one run writes lives under its own prefix, so runs never mix;
+# the contract paths above hold the current run's result (see `ftm_shared.runs`).
+
+
+def runs_prefix(quarter: str) -> str:
+    return f"runs/quarter={validate_quarter(quarter)}/"
+
+
+def run_prefix(quarter: str, run_id: str) -> str:
+    return runs_prefix(quarter) + f"run={safe_segment(run_id, 'run id')}/"
+
+
+def current_run_key(quarter: str) -> str:
+    return runs_prefix(quarter) + "current.json"
+
+
+# Also read by the state machine, which builds it from this template (`States.Format`).
+EXECUTION_KEY = "runs/quarter={quarter}/executions/{execution}.json"
+
+
+def execution_key(quarter: str, execution: str) -> str:
+    """Which run an execution (of the state machine, or a local run) planned."""
+    return EXECUTION_KEY.format(
+        quarter=validate_quarter(quarter), execution=safe_segment(execution, "execution name")
+    )
+
+
+def plan_key(quarter: str, run_id: str) -> str:
+    return run_prefix(quarter, run_id) + "plan.json"
+
+
+def shard_items_key(quarter: str, run_id: str) -> str:
+    """The plan's shards as a JSON array: what the state machine's Distributed Map reads."""
+    return run_prefix(quarter, run_id) + "shards.json"
+
+
+def run_manifest_key(quarter: str, run_id: str) -> str:
+    return run_prefix(quarter, run_id) + "manifest.json"
+
+
+def run_failures_key(quarter: str, run_id: str) -> str:
+    """The quarter's failures manifest: every shard's failures, in one list."""
+    return run_prefix(quarter, run_id) + "failures.json"
+
+
+def shard_prefix(quarter: str, run_id: str, shard: str) -> str:
+    return run_prefix(quarter, run_id) + f"shards/{safe_segment(shard, 'shard')}/"
+
+
+def shard_progress_key(quarter: str, run_id: str, shard: str) -> str:
+    return shard_prefix(quarter, run_id, shard) + "progress.json"
+
+
+def shard_failures_key(quarter: str, run_id: str, shard: str) -> str:
+    return shard_prefix(quarter, run_id, shard) + "failures.json"
+
+
+def shard_parts_prefix(quarter: str, run_id: str, shard: str) -> str:
+    return run_prefix(quarter, run_id) + f"firm-topics/shard={safe_segment(shard, 'shard')}/"
+
+
+def shard_part_key(quarter: str, run_id: str, shard: str, part: int) -> str:
+    return shard_parts_prefix(quarter, run_id, shard) + f"part-{part:05d}.parquet"
+
+
+def run_themes_key(quarter: str, run_id: str) -> str:
+    return run_prefix(quarter, run_id) + "themes/themes.parquet"
+
+
+def run_theme_contributions_key(quarter: str, run_id: str) -> str:
+    return run_prefix(quarter, run_id) + "themes/theme_contributions.parquet"
+
+
+def run_reduce_report_key(quarter: str, run_id: str) -> str:
+    return run_prefix(quarter, run_id) + "reduce_report.json"
 
 
 def models_prefix(model_prefix: str) -> str:

@@ -1,11 +1,12 @@
 """The quarter's pipeline, defined once: its stages in order, their exit codes, the failure policy.
 
-The local run (`ftm smoke`) runs these stages in this order, as the processes they are in AWS;
-the state machine (`terraform/modules/stepfunctions/definition.asl.json`) is checked against
-them by `terraform/tests/test_state_machine.py`. Both read a stage's exit code the same way:
-0 lets the next stage run, anything else stops the quarter. So a stage that tolerates some
-failures (map: a firm that fails is an entry in the failures manifest) exits 0 while the policy
-allows them, and `EXIT_POLICY_FAILED` once it does not.
+The local run (`ftm_ops.quarter.local`, behind `ftm quarter run` and `make smoke`) runs these
+stages in this order, as the processes they are in AWS; the state machine
+(`terraform/modules/stepfunctions/definition.asl.json`) is generated from them
+(`python -m ftm_ops.quarter.state_machine`), and a test checks the two agree. Both read a
+stage's exit code the same way: 0 lets the next stage run, anything else stops the quarter.
+A firm that fails is an entry in the failures manifest, not a failed stage: `collect` judges
+the quarter's failed share against the policy and exits `EXIT_POLICY_FAILED` above it.
 """
 
 from __future__ import annotations
@@ -30,37 +31,81 @@ class Stage:
     service: str
     """The service's command (`map-worker`); `python -m map_worker` and the image run the same."""
     args: tuple[str, ...]
-    """Its arguments; `{name}` is filled from the quarter's values (`StageValues`)."""
+    """Its arguments; `{name}` is filled from the quarter's values (see `STAGE_VALUES`)."""
     state: str
-    failed_state: str
+    on_failure: str
+    """The state the state machine goes to when the stage's job fails."""
+    job_definition: str
+    """The batch module's job definition (and image) the stage runs on in AWS."""
+    shard_args: tuple[str, ...] = ()
+    """Added in AWS, where each of the plan's shards is its own job; here one process runs
+    every shard of the plan on one Ray node."""
+    vcpu: int | None = None
+    memory_mib: int | None = None
+    """A smaller Fargate size than the job definition's (None: the job definition's)."""
 
     @property
     def module(self) -> str:
         return self.service.replace("-", "_")
 
-    def command(self, values: dict[str, str]) -> list[str]:
-        return [arg.format(**values) for arg in self.args]
+    def command(self, values: dict[str, str], *, shard: bool = False) -> list[str]:
+        args = (*self.args, *self.shard_args) if shard else self.args
+        return [arg.format(**values) for arg in args]
 
-    def placeholders(self) -> set[str]:
-        return {arg[1:-1] for arg in self.args if arg.startswith("{") and arg.endswith("}")}
+    def placeholders(self, *, shard: bool = False) -> set[str]:
+        args = (*self.args, *self.shard_args) if shard else self.args
+        return {arg[1:-1] for arg in args if arg.startswith("{") and arg.endswith("}")}
 
 
+_WHERE = ("--quarter", "{quarter}", "--bucket", "{bucket}")
 STAGES: tuple[Stage, ...] = (
+    Stage(
+        "plan",
+        "map-worker",
+        ("plan", *_WHERE, "--execution", "{execution}", "--new-run", "{new_run}"),
+        state="Plan",
+        on_failure="PlanFailed",
+        job_definition="map",
+        vcpu=1,
+        memory_mib=4096,
+    ),
     Stage(
         "map",
         "map-worker",
-        ("run", "--quarter", "{quarter}", "--bucket", "{bucket}", "--batch-id", "{batch_id}"),
-        state="RunMap",
-        failed_state="MapFailed",
+        ("run", *_WHERE, "--run-id", "{run_id}"),
+        state="MapShards",
+        # A shard that fails loses its firms; collect counts them and judges the quarter.
+        on_failure="Collect",
+        job_definition="map",
+        shard_args=("--shard", "{shard}"),
+    ),
+    Stage(
+        "collect",
+        "map-worker",
+        ("collect", *_WHERE, "--run-id", "{run_id}"),
+        state="Collect",
+        on_failure="TooManyFirmsFailed",
+        job_definition="map",
+        vcpu=1,
+        memory_mib=2048,
     ),
     Stage(
         "reduce",
         "reduce-worker",
-        ("run", "--quarter", "{quarter}", "--bucket", "{bucket}"),
-        state="RunReduce",
-        failed_state="ReduceFailed",
+        ("run", *_WHERE, "--run-id", "{run_id}"),
+        state="Reduce",
+        on_failure="ReduceFailed",
+        job_definition="reduce",
     ),
 )
+STAGE_VALUES = {
+    "quarter": "the quarter (input)",
+    "bucket": "the bucket (input)",
+    "execution": "the execution's name: the plan records which run it planned under it",
+    "new_run": "'true' starts a new run even where one with the same inputs and settings exists",
+    "run_id": "the run the plan chose (from the execution's record)",
+    "shard": "one of the plan's shards",
+}
 
 
 def stage(name: str) -> Stage:
@@ -82,6 +127,27 @@ class PipelineSettings(BaseModel):
         "failures manifest, before the quarter fails instead of reducing the rest "
         "(PIPELINE_TOLERATED_FAILURE_PCT)",
     )
+    map_shard_firms: int = Field(
+        200,
+        ge=1,
+        description="Firms per shard of the map stage: each shard is one job with its own "
+        "checkpoint (MAP_SHARD_FIRMS)",
+    )
+    vllm_instances: int = Field(
+        1, ge=1, le=64, description="vLLM instances serving the run (VLLM_INSTANCES)"
+    )
+    vllm_concurrency_per_instance: int = Field(
+        32,
+        ge=1,
+        description="Requests one vLLM instance serves at once at full throughput; shards in "
+        "flight x LLM_MAX_CONCURRENT is matched to instances x this "
+        "(VLLM_CONCURRENCY_PER_INSTANCE)",
+    )
+
+    def shards_in_flight(self, shards: int, llm_max_concurrent: int) -> int:
+        """As many shards at once as keep the fleet's slots full, at least one."""
+        fleet = self.vllm_instances * self.vllm_concurrency_per_instance
+        return max(1, min(shards, fleet // llm_max_concurrent))
 
 
 @dataclass(frozen=True)

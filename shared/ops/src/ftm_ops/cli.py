@@ -15,6 +15,7 @@ from ftm_ops.datasets.cli import data_group
 from ftm_ops.local import cloud
 from ftm_ops.local.llm_server import LlmServerError
 from ftm_ops.local.process import ServerStartError
+from ftm_ops.quarter.cli import quarter_group, runs_command
 from ftm_ops.raw_summary import summarise_raw
 from ftm_ops.validate import expectations_checklist
 from ftm_shared.aws import wait_for_bucket
@@ -177,14 +178,15 @@ def summary_command(quarter: str) -> None:
 
 @main.command("validate")
 @click.option("--quarter", required=True, callback=_quarter, help="Calendar quarter, e.g. 2017Q1.")
-def validate_command(quarter: str) -> None:
+@click.option("--run-id", help="Validate this run (default: the quarter's current run).")
+def validate_command(quarter: str, run_id: str | None) -> None:
     """Validate a quarter's outputs with the Great Expectations suites; write the data docs.
 
     Exits 1 when any criterion fails. The data docs go under FTM_GX_DIR (default .ftm/gx).
     """
     settings = load_settings(FtmSettings)
     wait_for_bucket(settings, timeout_s=BUCKET_READY_TIMEOUT_S)
-    checklist = expectations_checklist(settings, quarter)
+    checklist = expectations_checklist(settings, quarter, run_id)
     click.echo(checklist.render())
     if not checklist.passed:
         raise click.exceptions.Exit(1)
@@ -217,6 +219,8 @@ def smoke_command(quarter: str, state_dir: Path, model_tester: bool, tester_limi
 
 main.add_command(cloud_group)
 main.add_command(data_group)
+main.add_command(runs_command)
+main.add_command(quarter_group)
 
 
 def entrypoint() -> None:

@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -23,9 +24,11 @@ from ftm_ops.local.llama_build import LlamaBuildError, ensure_built
 from ftm_ops.local.llm_server import env_for as llm_env_for
 from ftm_ops.local.llm_server import start_llm
 from ftm_ops.local.process import ServerRecord, stop_process
-from ftm_shared import data
+from ftm_shared import data, runs
 from ftm_shared.config import FtmSettings, load_settings, local_paths
 from ftm_shared.llm.config import LlmConfig
+from ftm_shared.plan import Plan, ShardPlan
+from ftm_shared.runs import ShardProgress
 from ftm_shared.storage import ObjectStore
 
 
@@ -137,3 +140,66 @@ def run_module(
         timeout=timeout,
         check=False,
     )
+
+
+def mapped_run(
+    store: ObjectStore,
+    quarter: str,
+    parts: list[pa.Table],
+    run_id: str = "20260101T000000Z-test0000",
+) -> Plan:
+    """A run whose map finished with `parts` as its output (one shard per part), as the stages
+    after map find it: its plan, each shard's progress listing its part, the manifest `mapped`."""
+    shards = [
+        ShardPlan(f"{n:05d}", sorted({str(f) for f in part.to_pydict().get("firm_id", [])}))
+        for n, part in enumerate(parts)
+    ]
+    plan = Plan(
+        quarter=quarter,
+        run_id=run_id,
+        fingerprint=run_id,
+        created_at=f"{run_id[:4]}-{run_id[4:6]}-{run_id[6:8]}T{run_id[9:11]}:00:00+00:00",
+        shards=shards,
+        settings={},
+        concurrency={"shards_in_flight": 1},
+        tolerated_failure_pct=5.0,
+    )
+    plan.save(store)
+    for shard, part in zip(shards, parts, strict=True):
+        progress = ShardProgress(quarter, run_id, shard.shard, firms_done=shard.firms)
+        key = progress.next_part_key()
+        store.write_parquet(key, part)
+        progress.parts.append(key)
+        progress.complete = True
+        progress.save(store)
+    runs.update_manifest(store, plan, state=runs.MAPPED)
+    return plan
+
+
+def small_quarter(
+    data_dir: Path,
+    folder: Path,
+    firms: int,
+    *,
+    failing: int = 0,
+    sentences: int = 6,
+    quarter: str = "2017Q1",
+) -> tuple[Path, list[str]]:
+    """A MAEC source file of `firms` small real firms (a few long sentences each: one topic,
+    one naming request); the first `failing` get real sentences under five words instead,
+    which map-worker refuses before any model runs. Returns the file and the failing firms."""
+    rows = pd.read_parquet(data_dir / "earnings_calls" / "maec_2017h1_sentences.parquet")
+    rows = rows[rows["quarter"] == quarter]
+    words = rows["text"].str.split().str.len()
+    long, short = rows[words >= 8], rows[words < 5]
+    chosen = sorted(set(long.groupby("firm_id").size().loc[lambda n: n >= sentences].index))
+    chosen = chosen[:firms]
+    parts = [
+        short.head(sentences).assign(firm_id=firm)
+        if i < failing
+        else long.loc[lambda r, f=firm: r["firm_id"] == f].head(sentences)
+        for i, firm in enumerate(chosen)
+    ]
+    path = folder / "small_quarter.parquet"
+    pd.concat(parts).to_parquet(path, index=False)
+    return path, chosen[:failing]

@@ -6,12 +6,15 @@ from ftm_shared.checklist import Checklist
 from ftm_shared.config import FtmSettings
 
 
-def expectations_checklist(settings: FtmSettings, quarter: str) -> Checklist:
-    """The suites' checklist for `quarter`'s outputs in the settings' bucket.
+def expectations_checklist(
+    settings: FtmSettings, quarter: str, run_id: str | None = None
+) -> Checklist:
+    """The suites' checklist for one run of `quarter` in the settings' bucket (default: the
+    current run, the last one reduced).
 
     Imported on use: Great Expectations takes seconds to import, and most `ftm` commands
     never validate.
     """
     from ftm_expectations.checklist import run_checklist
 
-    return run_checklist(settings, quarter)
+    return run_checklist(settings, quarter, run_id=run_id)

@@ -54,7 +54,8 @@ def deploy_command(dry_run: bool, yes: bool, repo_root: Path) -> None:
 
 @cloud.command("smoke")
 @click.option("--quarter", default="2017Q1", show_default=True)
-def smoke_command(quarter: str) -> None:
+@click.option("--yes", is_flag=True, help="Do not ask above COST_CONFIRM_ABOVE_USD.")
+def smoke_command(quarter: str, yes: bool) -> None:
     """Scale vLLM up, run the pipeline on Step Functions, validate, always scale to zero."""
     from ftm_ops.cloud.signals import Interrupted
     from ftm_ops.cloud.smoke import run_cloud_smoke
@@ -64,7 +65,12 @@ def smoke_command(quarter: str) -> None:
     except InputError as error:
         raise click.BadParameter(str(error), param_hint="--quarter") from None
     try:
-        run_cloud_smoke(load_settings(SmokeSettings), quarter, echo=_echo_while_possible)
+        run_cloud_smoke(
+            load_settings(SmokeSettings),
+            quarter,
+            echo=_echo_while_possible,
+            confirm=(lambda _question: True) if yes else click.confirm,
+        )
     except Interrupted as stopped:
         _echo_while_possible(f"cloud smoke {stopped}; the wind-down above says where vLLM is")
         sys.exit(stopped.exit_code)

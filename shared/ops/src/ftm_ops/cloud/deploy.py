@@ -20,6 +20,7 @@ from ftm_ops.cloud.errors import CloudError
 from ftm_ops.cloud.identity import cloud_client, verify_account
 from ftm_ops.cloud.settings import DeploySettings
 from ftm_ops.cloud.terraform import Stack, stack_variables, stacks
+from ftm_ops.quarter.projection import ProjectionSettings, describe, project
 
 
 class CommandRunner(Protocol):
@@ -99,6 +100,9 @@ def deploy(
     else:
         echo("plans skipped: the AWS identity is not verified")
 
+    projection = ProjectionSettings()
+    echo(f"\n== a quarter on this deployment ({projection.vllm_instances} GPU instance(s))")
+    echo(describe(project(projection, projection.vllm_instances), projection.projection_firms))
     if not runner.dry_run and not assume_yes and not confirm("Apply these plans?"):
         raise CloudError("deploy cancelled: nothing was applied")
 

@@ -1,12 +1,14 @@
 """`ftm cloud smoke`: the runbook, automated, and never leaving GPUs running.
 
-Verify the account; scale the vLLM ASG and ECS service up; wait for a stable service and a
-healthy `/health`; run the pipeline's Step Functions execution for a quarter, following it;
-check the run (the execution SUCCEEDED, vLLM's log shows the chat completions it served, the
-jobs' waits on vLLM are printed) and validate the outputs with the same checklist as
-`make smoke`. Whatever happens (failure, timeout, Ctrl-C, SIGTERM, SIGHUP) the `finally`
-stops an execution still running and scales back to zero, shielded from further signals,
-then prints the GPU time used and its estimated cost.
+Verify the account; print the quarter's projected hours and GPU cost and, above
+COST_CONFIRM_ABOVE_USD, ask (`--yes` does not); scale the vLLM ASG and ECS service up; wait
+for a stable service and a healthy `/health`; run the pipeline's Step Functions execution
+for a quarter, following it; check the run (the execution SUCCEEDED, vLLM's log shows the
+chat completions it served, the jobs' waits on vLLM are printed) and validate the outputs
+with the same checklist as `make smoke`. Whatever happens (failure, timeout, Ctrl-C,
+SIGTERM, SIGHUP) the `finally` stops an execution still running and scales back to zero,
+shielded from further signals, then prints the GPU time used and its estimated cost, and
+records it in the manifest of the run the execution planned.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+import click
 
 from ftm_ops.cloud.clock import Poller
 from ftm_ops.cloud.cost import GpuUsage
@@ -26,9 +30,12 @@ from ftm_ops.cloud.identity import cloud_client, verify_account
 from ftm_ops.cloud.run_logs import CHAT_COMPLETIONS, LogWindow
 from ftm_ops.cloud.settings import SmokeSettings
 from ftm_ops.cloud.signals import StopSignals
+from ftm_ops.quarter.projection import ProjectionSettings, approved, quarter_firms
 from ftm_ops.validate import expectations_checklist
+from ftm_shared import runs
 from ftm_shared.checklist import Checklist, Criterion
 from ftm_shared.config import FtmSettings
+from ftm_shared.storage import ObjectStore
 
 Validator = Callable[[FtmSettings, str], Checklist]
 
@@ -47,6 +54,7 @@ class CloudSmoke:
     probe: HealthProbe
     validate: Validator
     poller: Poller
+    confirm: Callable[[str], bool] = click.confirm
 
     def __post_init__(self) -> None:
         client: Callable[[str], Any] = lambda service: cloud_client(service, self.settings)  # noqa: E731
@@ -71,11 +79,42 @@ class CloudSmoke:
                 with signals.shield():
                     problems = self._wind_down()
                     self.echo(self.usage.summary())
+                    self._record_gpu_time()
                 if problems and sys.exc_info()[0] is None:
                     raise CloudError("; ".join(problems))
 
+    def _store(self) -> ObjectStore:
+        return ObjectStore(self.settings.storage_url, s3_client=cloud_client("s3", self.settings))
+
+    def _cost_approved(self) -> bool:
+        """The quarter's projected hours and GPU cost, before anything scales up."""
+        self.echo("\n== projected cost")
+        projection = ProjectionSettings(
+            vllm_instances=self.settings.vllm_instances,
+            gpu_hourly_usd=self.settings.gpu_hourly_usd,
+        )
+        firms, source = quarter_firms(self._store(), self.quarter, projection)
+        self.echo(f"{firms} firms, from {source}")
+        return approved(projection, firms, self.echo, self.confirm)
+
+    def _record_gpu_time(self) -> None:
+        """The GPU time goes into the manifest of the run the execution planned."""
+        if self.execution.arn is None:
+            return
+        name = self.execution.arn.rsplit(":", 1)[-1]
+        usage = {"minutes": round(self.usage.gpu_minutes, 2), "cost_usd": self.usage.cost_usd}
+        try:
+            run_id = runs.record_gpu_time(self._store(), self.quarter, name, usage)
+        except Exception as error:  # the wind-down is done; a report problem must not hide it
+            self.echo(f"note: GPU time not recorded in the run manifest: {error}")
+            return
+        if run_id:
+            self.echo(f"GPU time recorded in run {run_id}'s manifest")
+
     def _run(self) -> None:
         settings, count = self.settings, self.settings.vllm_instances
+        if not self._cost_approved():
+            raise CloudError("cloud smoke not started: the projected cost was declined")
         self.fleet.check_capacity(count)
         self.echo(f"\n== vLLM up: {count} x {settings.gpu_instance_type}")
         self.usage.start()
@@ -160,6 +199,7 @@ def run_cloud_smoke(
     probe: HealthProbe | None = None,
     validate: Validator = expectations_checklist,
     poller: Poller | None = None,
+    confirm: Callable[[str], bool] = click.confirm,
 ) -> None:
     CloudSmoke(
         settings,
@@ -168,4 +208,5 @@ def run_cloud_smoke(
         probe or default_probe(settings),
         validate,
         poller or Poller(echo, settings.smoke_poll_s),
+        confirm,
     ).run()

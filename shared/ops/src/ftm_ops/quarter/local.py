@@ -1,19 +1,24 @@
-"""The quarter's stages, run here in `ftm_shared.pipeline`'s order, each as its own process.
+"""A quarter's run here: `ftm_shared.pipeline`'s stages in order, each as its own process.
 
-A stage that does not exit 0 ends the quarter, as a failed Batch job ends the state machine's
-execution: the stages read the failure policy themselves (map exits 0 while the failed firms
-stay within PIPELINE_TOLERATED_FAILURE_PCT), so here and in AWS the same run stops at the same
-place.
+The same stages and commands as the state machine's jobs, with one difference: the map stage
+runs every shard of the plan in one process (`map-worker run --run-id`, on one Ray node)
+where AWS runs one Batch job per shard. A stage that does not exit 0 ends the run, as a
+failed job ends the execution; collect applies the failure policy in both. Like the state
+machine, the run learns which run the plan chose from the execution's record.
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from functools import partial
 
 from ftm_ops.quarter.processes import ServiceRun, run_service
 from ftm_shared import pipeline
+from ftm_shared.plan import executed_plan
+from ftm_shared.storage import ObjectStore
 
 Timer = Callable[[str, Callable[[], ServiceRun]], ServiceRun]
 
@@ -22,8 +27,15 @@ def untimed(_name: str, action: Callable[[], ServiceRun]) -> ServiceRun:
     return action()
 
 
+def execution_name() -> str:
+    return f"local-{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
+
+
 @dataclass
-class StagesRun:
+class QuarterRun:
+    quarter: str
+    execution: str
+    run_id: str | None = None
     ran: dict[str, ServiceRun] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
@@ -32,9 +44,23 @@ class StagesRun:
         return len(self.ran) == len(pipeline.STAGES) and all(r.ok for r in self.ran.values())
 
 
-def run_stages(values: dict[str, str], timed: Timer = untimed) -> StagesRun:
-    """Run every stage with `values` filling its command; stop at the first that fails."""
-    done = StagesRun()
+def run_quarter(
+    store: ObjectStore,
+    bucket: str,
+    quarter: str,
+    *,
+    new_run: bool = False,
+    timed: Timer = untimed,
+) -> QuarterRun:
+    """Plan, map, collect and reduce `quarter` (resuming its run where inputs and settings are
+    unchanged, unless `new_run`); stop at the first stage that fails."""
+    done = QuarterRun(quarter, execution_name())
+    values = {
+        "quarter": quarter,
+        "bucket": bucket,
+        "execution": done.execution,
+        "new_run": str(new_run).lower(),
+    }
     for stage in pipeline.STAGES:
         run = timed(stage.name, partial(run_service, stage.module, *stage.command(values)))
         done.ran[stage.name] = run
@@ -42,7 +68,11 @@ def run_stages(values: dict[str, str], timed: Timer = untimed) -> StagesRun:
             later = [s.name for s in pipeline.STAGES[len(done.ran) :]]
             if later:
                 done.notes.append(
-                    f"{', '.join(later)} skipped: {stage.service} exited {run.exit_code}"
+                    f"{', '.join(later)} skipped: {stage.name} exited {run.exit_code}"
                 )
             break
+        if "run_id" not in values:
+            # What the state machine's ReadPlan state does: the plan recorded its run under
+            # this execution's name.
+            done.run_id = values["run_id"] = executed_plan(store, quarter, done.execution)["run_id"]
     return done

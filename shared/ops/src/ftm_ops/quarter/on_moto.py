@@ -9,6 +9,10 @@ evaluated by moto). Everything else (Pass, Map with its ItemReader and ItemSelec
 states with their causes, each task's Retry, Catch, ResultPath and Next) runs as written.
 A stand-in named in `failing` sends to a queue that does not exist, so it fails like a
 failed job and its Catch is taken.
+
+moto's `aws-sdk:s3:getObject` returns the object's Body as a stream where AWS returns a
+string, so `States.StringToJson($.Body)` fails there: a task named in `results` becomes a Pass
+state with that result (its ResultPath and Next kept).
 """
 
 from __future__ import annotations
@@ -33,8 +37,21 @@ def batch_states(states: dict[str, Any]) -> Iterable[tuple[str, dict[str, Any]]]
             yield from batch_states(state["ItemProcessor"]["States"])
 
 
-def with_stand_ins(machine: dict[str, Any], queue_url: str, failing: set[str]) -> dict[str, Any]:
+def with_stand_ins(
+    machine: dict[str, Any],
+    queue_url: str,
+    failing: set[str],
+    results: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     runnable = copy.deepcopy(machine)
+    for name, result in (results or {}).items():
+        task = runnable["States"][name]
+        runnable["States"][name] = {
+            "Type": "Pass",
+            "Result": result,
+            "ResultPath": task["ResultPath"],
+            "Next": task["Next"],
+        }
     for name, state in batch_states(runnable["States"]):
         parameters = state.pop("Parameters")
         state.pop("ResultSelector", None)  # it reads Batch's answer (JobId, Status)
@@ -60,6 +77,7 @@ def execute(
     execution_input: dict[str, Any],
     failing: set[str] = frozenset(),  # type: ignore[assignment]
     name: str = "exec-1",
+    results: dict[str, Any] | None = None,
 ) -> Execution:
     """Run `machine` (stand-ins swapped in) inside an active `mock_aws` with the interpreter on."""
     import boto3
@@ -69,7 +87,7 @@ def execute(
     sfn = boto3.client("stepfunctions", region_name="us-east-1")
     arn = sfn.create_state_machine(
         name=f"pipeline-{name}",
-        definition=json.dumps(with_stand_ins(machine, queue_url, failing)),
+        definition=json.dumps(with_stand_ins(machine, queue_url, failing, results)),
         roleArn=ROLE,
     )["stateMachineArn"]
     execution = sfn.start_execution(

@@ -11,15 +11,17 @@ DEMO = "model-tester demo (base vs adapter)"
 
 
 def pipeline_criteria(
-    ingested: IngestResult, mapped: ServiceRun, reduced: ServiceRun | None, outputs: Outputs
+    ingested: IngestResult,
+    mapped: ServiceRun | None,
+    reduced: ServiceRun | None,
+    outputs: Outputs,
 ) -> list[Criterion]:
     topics = outputs.firm_topics
     mapped_firms = int(topics["firm_id"].nunique()) if not topics.empty else 0
     themes = len(outputs.themes)
+    map_detail = "not run" if mapped is None else f"map-worker exit {mapped.exit_code}"
     return [
-        Criterion.counted(
-            "Firms mapped", mapped_firms, ingested.n_firms, f"map-worker exit {mapped.exit_code}"
-        ),
+        Criterion.counted("Firms mapped", mapped_firms, ingested.n_firms, map_detail),
         Criterion(
             "Reduce finished",
             reduced is not None and reduced.ok,

@@ -7,6 +7,7 @@ with the Great Expectations suites, and stops everything it started, also on fai
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +17,8 @@ import pandas as pd
 
 from ftm_ops import ingest
 from ftm_ops.local import cloud
-from ftm_ops.quarter.local import run_stages
+from ftm_ops.local.llm_server import LocalLlmSettings
+from ftm_ops.quarter.local import run_quarter
 from ftm_ops.quarter.processes import run_service
 from ftm_ops.smoke.checks import demo_criterion, pipeline_criteria
 from ftm_ops.smoke.memory import PeakMemory, gib
@@ -26,10 +28,15 @@ from ftm_ops.smoke.stages import StageLog
 from ftm_ops.validate import expectations_checklist
 from ftm_shared import data
 from ftm_shared.checklist import Criterion
-from ftm_shared.config import ENV_FILE_NAME, FtmSettings, load_settings, read_env_file
+from ftm_shared.config import (
+    ENV_FILE_NAME,
+    FtmSettings,
+    load_settings,
+    read_env_file,
+    read_settings,
+)
 from ftm_shared.storage import ObjectStore
 
-BATCH_ID = "smoke"
 THEMES_SHOWN = 5
 
 
@@ -86,17 +93,25 @@ def _pipeline(options: SmokeOptions, stages: StageLog, result: SmokeResult) -> N
     settings = load_settings(FtmSettings)
     store = ObjectStore.from_settings(settings)
     ingested = stages.run("ingest", lambda: _ingest(store, options))
-    values = {"quarter": quarter, "bucket": settings.s3_bucket, "batch_id": BATCH_ID}
-    quarter_run = run_stages(values, stages.run)
-    result.notes += quarter_run.notes
-    ran = quarter_run.ran
+    # At least two shards, so that every smoke run exercises the fan-out, both in flight
+    # with as many requests as the local LLM server has slots (its "fleet").
+    slots = read_settings(LocalLlmSettings).llm_parallel
+    os.environ.setdefault("MAP_SHARD_FIRMS", str(max(1, math.ceil(ingested.n_firms / 2))))
+    os.environ.setdefault("VLLM_CONCURRENCY_PER_INSTANCE", str(slots))
+    os.environ.setdefault("LLM_MAX_CONCURRENT", str(max(1, slots // 2)))
+    done = run_quarter(store, settings.s3_bucket, quarter, timed=stages.run)
+    result.notes += [*done.notes, f"run {done.run_id} (`ftm runs --quarter {quarter}`)"]
     os.environ.setdefault("FTM_GX_DIR", str(options.state.resolve() / "gx"))
-    checklist = stages.run("validate", lambda: expectations_checklist(settings, quarter))
+    checklist = stages.run(
+        "validate", lambda: expectations_checklist(settings, quarter, done.run_id)
+    )
     result.data_docs = checklist.data_docs
     result.outputs = stages.run(
-        "collect outputs", lambda: copy_outputs(store, quarter, options.state / "outputs")
+        "copy outputs", lambda: copy_outputs(store, quarter, options.state / "outputs")
     )
-    result.criteria = pipeline_criteria(ingested, ran["map"], ran.get("reduce"), result.outputs)
+    result.criteria = pipeline_criteria(
+        ingested, done.ran.get("map"), done.ran.get("reduce"), result.outputs
+    )
     result.criteria += checklist.criteria
     if options.model_tester:
         demo = stages.run(

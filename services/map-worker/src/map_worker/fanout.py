@@ -1,0 +1,105 @@
+"""The map stage of one run: the plan's shards, each with its own progress and failures.
+
+In AWS each shard is its own Batch job (`--shard`, the state machine's Distributed Map fans
+out over the plan). Here one process runs them, `shards_in_flight` of the plan at a time, on
+one Ray node whose topic workers every shard shares: the same plan, the same shard jobs, the
+same files, without a job scheduler. Shards already complete are skipped before Ray starts,
+so re-running a finished run costs only reading its progress.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from ftm_shared.plan import Plan
+from ftm_shared.runs import ShardProgress
+from ftm_shared.storage import ObjectStore
+from map_worker.config import MapWorkerSettings
+from map_worker.documents import quarter_words, read_quarter
+from map_worker.pool import WorkerPool
+from map_worker.runner import ShardRun, ShardSummary
+
+log = logging.getLogger("map_worker")
+
+
+@dataclass
+class MapSummary:
+    quarter: str
+    run_id: str
+    shards: list[ShardSummary] = field(default_factory=list)
+    startup_s: float = 0.0
+    seconds: float = 0.0
+
+    def totals(self) -> dict[str, Any]:
+        """The shards' counts, stage seconds and LLM counters summed (latency quantiles: the
+        slowest shard's), for one line per run."""
+        done = [shard for shard in self.shards if not shard.skipped]
+        seconds: dict[str, float] = {"startup": self.startup_s}
+        llm: dict[str, Any] = {}
+        for shard in done:
+            for name, value in shard.stage_seconds.items():
+                seconds[name] = seconds.get(name, 0.0) + value
+            for name, value in shard.llm.items():
+                merge = max if name.startswith("latency_") else sum
+                llm[name] = merge((llm.get(name, 0), value))
+        return {
+            "firms_done": sum(shard.firms_done for shard in done),
+            "firms_resumed": sum(shard.firms_resumed for shard in done),
+            "shards_skipped": len(self.shards) - len(done),
+            "documents": sum(shard.documents for shard in done),
+            "topics": sum(shard.topics for shard in done),
+            "procedural": sum(shard.procedural for shard in done),
+            "failures": [asdict(f) for shard in done for f in shard.failures],
+            "stage_seconds": seconds,
+            "llm": llm,
+        }
+
+
+async def run_shards(
+    settings: MapWorkerSettings, store: ObjectStore, plan: Plan, only: str | None = None
+) -> MapSummary:
+    """Run `only` that shard of the plan, or all of them (`shards_in_flight` at a time)."""
+    started = time.perf_counter()
+    summary = MapSummary(plan.quarter, plan.run_id)
+    wanted = [plan.shard(only)] if only else plan.shards
+    pending = []
+    for shard in wanted:
+        if ShardProgress.load(store, plan.quarter, plan.run_id, shard.shard).complete:
+            summary.shards.append(_skipped(plan, shard.shard, len(shard.firms)))
+        else:
+            pending.append(shard.shard)
+    if pending:
+        table, _unreadable = read_quarter(store, plan.quarter)  # the plan lists those
+        words = quarter_words(table)  # once, from every firm of the quarter
+        pool = await WorkerPool.start(settings)
+        summary.startup_s = pool.startup_s
+        in_flight = asyncio.Semaphore(plan.concurrency["shards_in_flight"])
+        log.info(
+            "map %s run %s: %d shard(s) to do, %d at a time, on %d Ray worker(s)",
+            plan.quarter,
+            plan.run_id,
+            len(pending),
+            plan.concurrency["shards_in_flight"],
+            len(pool.workers),
+        )
+
+        async def one(shard: str) -> ShardSummary:
+            async with in_flight:
+                return await ShardRun(settings, store, plan, shard, pool).run(table, words)
+
+        try:
+            summary.shards += await asyncio.gather(*(one(shard) for shard in pending))
+        finally:
+            pool.stop()
+    summary.shards.sort(key=lambda shard: shard.shard)
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _skipped(plan: Plan, shard: str, firms: int) -> ShardSummary:
+    log.info("shard %s of run %s is complete: skipped", shard, plan.run_id)
+    return ShardSummary(plan.quarter, plan.run_id, shard, skipped=True, firms_total=firms)
