@@ -29,12 +29,16 @@ def test_services_ask_it_for_json_schema_output_as_they_ask_vllm() -> None:
 
 
 @pytest.mark.unit
-def test_the_command_batches_parallel_slots_on_one_kv_pool() -> None:
+def test_the_command_batches_parallel_slots_each_with_its_own_context() -> None:
     command = server_command(Path("llama-server"), Path("m.gguf"), 8080, parallel=6, threads=2)
-    flags = dict(zip(command[1::2], command[2::2], strict=False))
-    assert flags["--parallel"] == "6" and "--cont-batching" in command
-    assert flags["--kv-unified-per-slot"] == str(CONTEXT_TOKENS)
-    assert flags["--alias"] == LOCAL_MODEL and flags["--host"] == "127.0.0.1"
+
+    def value(flag: str) -> str:
+        return command[command.index(flag) + 1]
+
+    assert value("--parallel") == "6" and "--cont-batching" in command
+    assert "--no-kv-unified" in command and value("--ctx-size") == str(6 * CONTEXT_TOKENS)
+    assert value("--alias") == LOCAL_MODEL and value("--host") == "127.0.0.1"
+    assert value("--threads") == "2"
 
 
 @pytest.mark.unit

@@ -82,9 +82,10 @@ def server_command(
         "--port", str(port),
         "--parallel", str(parallel),
         "--cont-batching",
-        # One KV pool of parallel x CONTEXT_TOKENS, each slot up to CONTEXT_TOKENS of it.
-        "--kv-unified",
-        "--kv-unified-per-slot", str(CONTEXT_TOKENS),
+        # A KV cache of its own per slot: in one shared pool every token attends over the
+        # cells of all slots (masked), which costs more the more slots decode together.
+        "--no-kv-unified",
+        "--ctx-size", str(parallel * CONTEXT_TOKENS),
         "--threads", str(threads),
         "--jinja", "--chat-template", PLAIN_TEXT_TEMPLATE,
         "--no-webui",
