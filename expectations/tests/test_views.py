@@ -30,6 +30,17 @@ def test_a_summary_that_only_restates_the_keywords_does_not_differ() -> None:
     assert differs.isna().iloc[3]  # an empty summary is the "Summary populated" criterion's
 
 
+def test_call_procedure_is_only_ever_topic_minus_one() -> None:
+    topics = pd.DataFrame(
+        {
+            "topic_id": [-1, 0, -1, 3],
+            "naming_method": ["procedure", "llm", "llm", "procedure"],
+        }
+    )
+    fits = firm_topics_view(topics)["procedure_is_topic_minus_one"]
+    assert fits.tolist() == [True, True, False, False]
+
+
 def test_themes_are_counted_in_their_contributions() -> None:
     themes = pd.DataFrame({"theme_id": ["theme_2017Q1_001", "theme_2017Q1_002"]})
     contributions = pd.DataFrame(

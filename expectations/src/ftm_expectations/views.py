@@ -6,7 +6,8 @@ is validated as a *view*: its own columns plus a few derived ones computed here 
 
 - firm-topics: `summary_differs_from_keywords` (the LLM summary is more than the keyword
   string: not equal to `representation` or to the keywords once case, `_` and punctuation
-  are ignored; null where the summary is empty, which a criterion of its own reports);
+  are ignored; null where the summary is empty, which a criterion of its own reports) and
+  `procedure_is_topic_minus_one` (a `procedure` row is topic -1, and topic -1 is one);
 - themes: `contribution_rows` and `contribution_firms`, counted in the contributions, so
   `expect_column_pair_values_to_be_equal` compares them with `n_topics` and `n_firms`;
 - contributions: `theme_exists` and `topic_exists` (its theme is in themes, its (firm, topic)
@@ -27,6 +28,8 @@ import re
 import pandas as pd
 
 _NOT_WORDS = re.compile(r"[\W_]+")
+# map-worker's label of a firm's call procedure row (its topic -1).
+PROCEDURE_METHOD = "procedure"
 
 
 def _words(text: object) -> str:
@@ -47,6 +50,9 @@ def firm_topics_view(topics: pd.DataFrame) -> pd.DataFrame:
     if {"summary", "representation", "keywords"} <= set(view.columns):
         differs = view.apply(_differs, axis=1) if len(view) else pd.Series(dtype=object)
         view["summary_differs_from_keywords"] = pd.array(differs, dtype="boolean")
+    if {"naming_method", "topic_id"} <= set(view.columns):
+        procedure = view["naming_method"] == PROCEDURE_METHOD
+        view["procedure_is_topic_minus_one"] = procedure == (view["topic_id"] == -1)
     return view
 
 

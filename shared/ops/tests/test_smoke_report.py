@@ -40,6 +40,7 @@ def test_the_report_shows_the_checklist_and_a_themes_by_firms_map(tmp_path: Path
         stage_peak_bytes={"map": 2**30},
         themes=themes,
         contributions=contributions,
+        quality={"keyword_npmi": 0.0261, "largest_theme_topic_share": 0.091, "themes": 39},
     )
 
     page = write_report(report, tmp_path / "out" / "report.html").read_text()
@@ -51,6 +52,10 @@ def test_the_report_shows_the_checklist_and_a_themes_by_firms_map(tmp_path: Path
     assert "title='Alpha: 0.90'" in page  # the best of a firm's topics in the theme
     assert "title='C: 0.75'" in page  # a firm without a name is shown by its id
     assert page.count("<rect") == 2
+    npmi = "keyword NPMI (top-10 words, co-occurrence in the quarter)"
+    assert f"<td>{npmi}</td><td>0.026</td>" in page
+    assert "<td>largest theme: share of the topics</td><td>0.091</td>" in page
+    assert "<td>themes</td><td>39</td>" in page
 
 
 def test_a_run_without_themes_still_writes_a_report(tmp_path: Path) -> None:

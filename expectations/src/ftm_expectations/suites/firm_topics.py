@@ -2,7 +2,9 @@
 
 The map stage succeeds only when every topic carries an LLM-written name and summary: the
 summary is there, the naming method is `llm` (a keyword fallback is reported, not hidden),
-and the summary says more than the keyword string it was written from.
+and the summary says more than the keyword string it was written from. A firm's call
+procedure (the sentences map set aside: operator lines, greetings, disclaimers) is its topic
+-1, labelled `procedure`, never any other topic.
 """
 
 from __future__ import annotations
@@ -46,8 +48,19 @@ def suite(quarter: str) -> Suite:
                 "Naming method is llm",
                 [
                     *not_null("naming_method"),
-                    expect.ExpectColumnValuesToBeInSet(column="naming_method", value_set=["llm"]),
+                    expect.ExpectColumnValuesToBeInSet(
+                        column="naming_method", value_set=["llm", "procedure"]
+                    ),
                 ],
+            ),
+            Rule(
+                "Call procedure only as topic -1",
+                [
+                    expect.ExpectColumnValuesToBeInSet(
+                        column="procedure_is_topic_minus_one", value_set=[True]
+                    )
+                ],
+                show=("naming_method",),
             ),
             Rule(
                 "Summary differs from keywords",

@@ -6,13 +6,14 @@ copies under the state folder are what the summary and the HTML report point at.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pyarrow.parquet as pq
 
-from ftm_shared import layout
+from ftm_shared import layout, runs
 from ftm_shared.storage import ObjectNotFoundError, ObjectStore
 
 
@@ -22,6 +23,8 @@ class Outputs:
     themes: pd.DataFrame
     contributions: pd.DataFrame
     firm_topics: pd.DataFrame
+    quality: dict[str, Any] = field(default_factory=dict)
+    """The current run's quality measures, from its reduce report (empty without one)."""
 
     def themes_with_firms(self, limit: int) -> list[str]:
         lines = []
@@ -42,7 +45,18 @@ def copy_outputs(store: ObjectStore, quarter: str, folder: Path) -> Outputs:
         "themes": _copy_one(store, layout.themes_key(quarter), folder),
         "contributions": _copy_one(store, layout.theme_contributions_key(quarter), folder),
     }
-    return Outputs(folder=folder, **tables)
+    return Outputs(folder=folder, **tables, quality=_quality(store, quarter))
+
+
+def _quality(store: ObjectStore, quarter: str) -> dict[str, Any]:
+    run_id = runs.current_run(store, quarter)
+    if run_id is None:
+        return {}
+    try:
+        report = store.read_json(layout.run_reduce_report_key(quarter, run_id))
+    except ObjectNotFoundError:
+        return {}
+    return dict(report.get("quality") or {})
 
 
 def _copy_one(store: ObjectStore, key: str, folder: Path) -> pd.DataFrame:

@@ -1,4 +1,5 @@
-"""The smoke run's HTML report: the checklist, stage times, theme sizes and a themes × firms map.
+"""The smoke run's HTML report: the checklist, stage times, the quality measures of the result
+(reduce's, `reduce_worker.quality`), theme sizes and a themes × firms map.
 
 Plain HTML with inline SVG and CSS: it opens from disk in any browser, offline, and needs no
 plotting library in the workspace.
@@ -6,8 +7,8 @@ plotting library in the workspace.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
 
@@ -38,6 +39,7 @@ class SmokeReport:
     themes: pd.DataFrame
     contributions: pd.DataFrame
     notes: Sequence[str] = ()
+    quality: Mapping[str, object] = field(default_factory=dict)
 
 
 def write_report(report: SmokeReport, target: Path) -> Path:
@@ -49,6 +51,8 @@ def write_report(report: SmokeReport, target: Path) -> Path:
         _checklist(report.checklist),
         "<h2>Stages</h2>",
         _stages(report.stage_seconds, report.stage_peak_bytes),
+        "<h2>Quality</h2>",
+        _quality(report.quality),
         "<h2>Theme sizes</h2>",
         _theme_bars(report.themes),
         "<h2>Themes × firms</h2>",
@@ -81,6 +85,40 @@ def _stages(seconds: dict[str, float], peaks: dict[str, int]) -> str:
         for name, took in seconds.items()
     )
     return f"<table><tr><th>stage</th><th>time</th><th>peak memory</th></tr>{rows}</table>"
+
+
+# What each measure is (README "Theme quality"); shown in this order, the rest after.
+QUALITY_LABELS = {
+    "keyword_npmi": "keyword NPMI (top-10 words, co-occurrence in the quarter)",
+    "topic_diversity": "topic diversity",
+    "procedural_share": "share of sentences set aside as call procedure",
+    "procedural_themes": "themes made of call procedure",
+    "largest_theme_topic_share": "largest theme: share of the topics",
+    "largest_theme_firm_share": "largest theme: share of the firms",
+    "firms_per_theme_median": "firms per theme (median)",
+    "fragment_or_copied_name_share": "topic names that are fragments or copies",
+    "ungrounded_summary_share": "summaries with a number or name not in their sentences",
+    "theme_fragment_name_share": "theme names that are fragments",
+}
+
+
+def _quality(measures: Mapping[str, object]) -> str:
+    if not measures:
+        return "<p>No quality measures (the reduce report has none).</p>"
+    names = [*QUALITY_LABELS, *(k for k in measures if k not in QUALITY_LABELS)]
+    rows = "".join(
+        f"<tr><td>{escape(QUALITY_LABELS.get(name, name))}</td>"
+        f"<td>{escape(_measure(measures.get(name)))}</td></tr>"
+        for name in names
+        if name in measures
+    )
+    return f"<table>{rows}</table>"
+
+
+def _measure(value: object) -> str:
+    if value is None:
+        return "-"
+    return f"{value:.3f}" if isinstance(value, float) else str(value)
 
 
 def _theme_bars(themes: pd.DataFrame) -> str:

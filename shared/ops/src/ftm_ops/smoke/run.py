@@ -80,6 +80,7 @@ def run_smoke(options: SmokeOptions) -> bool:
             themes=result.outputs.themes if result.outputs else _empty(),
             contributions=result.outputs.contributions if result.outputs else _empty(),
             notes=result.notes,
+            quality=result.outputs.quality if result.outputs else {},
         ),
         options.state / "report.html",
     )
