@@ -22,9 +22,7 @@ def _without(monkeypatch: pytest.MonkeyPatch, *tools: str) -> None:
     real = shutil.which
     monkeypatch.delenv("CC", raising=False)
     monkeypatch.delenv("CXX", raising=False)
-    monkeypatch.setattr(
-        llama_build.shutil, "which", lambda name: None if name in tools else real(name)
-    )
+    monkeypatch.setattr(shutil, "which", lambda name: None if name in tools else real(name))
 
 
 def _never_build(_report: llama_build.Report) -> None:
