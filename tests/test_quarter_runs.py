@@ -87,6 +87,7 @@ def kill_in_the_second_shard(store: ObjectStore, process: subprocess.Popen[str])
         time.sleep(0.2)
 
 
+@pytest.mark.timeout(1800)
 def test_a_run_killed_mid_shard_resumes_without_redoing_or_repeating_anything(
     pipeline_env: LocalCloud,
     store: ObjectStore,
@@ -147,6 +148,8 @@ def quarter(store: ObjectStore, *, new_run: bool = False) -> QuarterRun:
     return done
 
 
+# Three runs of the quarter and an abandoned one: minutes each where other jobs share the CPUs.
+@pytest.mark.timeout(2700)
 def test_twice_is_a_no_op_a_new_run_recomputes_and_leftovers_change_nothing(
     pipeline_env: LocalCloud,
     store: ObjectStore,

@@ -9,6 +9,7 @@ and resumes it (`ftm_shared.plan.matching_plan`); a changed input or setting, or
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import metadata
@@ -124,6 +125,7 @@ def plan_quarter(
     new_run: bool = False,
     execution: str | None = None,
 ) -> Planned:
+    started = time.perf_counter()
     inputs = read_inputs(store, quarter)
     chosen = _plain(result_settings(settings, selection))
     fingerprint_hex = fingerprint(quarter, inputs, chosen)
@@ -149,7 +151,15 @@ def plan_quarter(
             state=runs.PLANNED,
             created_at=plan.created_at,
             fingerprint=plan.fingerprint,
-            plan={"firms": plan.firms, "shards": len(plan.shards), "key": _plan_uri(store, plan)},
+            plan={
+                "firms": plan.firms,
+                "shards": len(plan.shards),
+                "concurrency": plan.concurrency,
+                "tolerated_failure_pct": plan.tolerated_failure_pct,
+                "key": _plan_uri(store, plan),
+                "seconds": time.perf_counter() - started,
+            },
+            settings=plan.settings,
             models={"embedding": chosen["embedding_model"], "llm": settings.llm_model},
             seeds={"topic_seed": settings.topic_seed},
             environment=runs.environment(),

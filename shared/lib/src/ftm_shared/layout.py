@@ -47,10 +47,6 @@ def published_firm_topics_key(quarter: str) -> str:
     return firm_topics_prefix(quarter) + "firm_topics.parquet"
 
 
-def progress_prefix(quarter: str) -> str:
-    return f"progress/{validate_quarter(quarter)}/"
-
-
 def themes_prefix(quarter: str) -> str:
     return f"processed/themes/quarter={validate_quarter(quarter)}/"
 
@@ -61,10 +57,6 @@ def themes_key(quarter: str) -> str:
 
 def theme_contributions_key(quarter: str) -> str:
     return themes_prefix(quarter) + "theme_contributions.parquet"
-
-
-def reduce_report_key(quarter: str) -> str:
-    return progress_prefix(quarter) + "reduce_report.json"
 
 
 # A quarter's runs: everything one run writes lives under its own prefix, so runs never mix;

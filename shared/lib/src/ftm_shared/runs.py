@@ -10,16 +10,14 @@ says how far the run got.
 
 from __future__ import annotations
 
-import os
-import subprocess
 import time
 from dataclasses import asdict, dataclass, field
-from importlib import metadata
 from typing import Any
 
 from ftm_shared import layout
 from ftm_shared.errors import InputError
 from ftm_shared.plan import Plan, executed_plan, plans_of
+from ftm_shared.provenance import git_commit, installed_versions
 from ftm_shared.storage import ObjectNotFoundError, ObjectStore
 
 PLANNED, MAPPED, MAP_FAILED, REDUCED, REDUCE_FAILED = (
@@ -108,32 +106,7 @@ def update_manifest(store: ObjectStore, plan: Plan, /, **sections: Any) -> None:
 
 def environment() -> dict[str, Any]:
     """Versions and the commit a stage ran with, for the manifest."""
-    versions = {}
-    for name in VERSIONED:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            continue
-    return {"versions": versions, "git_commit": git_commit()}
-
-
-def git_commit() -> str | None:
-    """FTM_GIT_COMMIT (set in the images), else the checkout's HEAD, else unknown."""
-    if os.environ.get("FTM_GIT_COMMIT"):
-        return os.environ["FTM_GIT_COMMIT"]
-    try:
-        found = subprocess.run(
-            ["git", "rev-parse", "HEAD"],
-            capture_output=True,
-            text=True,
-            timeout=5,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    if found.returncode != 0:
-        return None
-    return found.stdout.strip() or None
+    return {"versions": installed_versions(VERSIONED), "git_commit": git_commit()}
 
 
 def current_run(store: ObjectStore, quarter: str) -> str | None:
