@@ -162,3 +162,15 @@ def test_runs_are_listed_newest_first_with_their_state(store: ObjectStore) -> No
         (newer.run_id, "mapping (1/2 shards done)", False),
         (older.run_id, runs.REDUCED, True),
     ]
+
+
+def test_the_gpu_time_of_an_execution_goes_into_its_runs_manifest(store: ObjectStore) -> None:
+    planned = plan("20260101T000000Z-aaaa", "2026-01-01T00:00:00")
+    planned.save(store)
+    record_execution(store, planned, "smoke-2017Q1-1")
+    usage = {"minutes": 42.5, "cost_usd": 0.71}
+    assert runs.record_gpu_time(store, "2017Q1", "smoke-2017Q1-1", usage) == planned.run_id
+    runs.record_gpu_time(store, "2017Q1", "smoke-2017Q1-1", usage)
+    gpu = runs.read_manifest(store, "2017Q1", planned.run_id)["gpu"]
+    assert gpu == [{"execution": "smoke-2017Q1-1", **usage}] * 2
+    assert runs.record_gpu_time(store, "2017Q1", "never-planned", usage) is None

@@ -130,7 +130,11 @@ def plan_quarter(
     chosen = _plain(result_settings(settings, selection))
     fingerprint_hex = fingerprint(quarter, inputs, chosen)
     found = None if new_run else matching_plan(store, quarter, fingerprint_hex)
-    plan = found or _new_plan(settings, quarter, selection, inputs, chosen, fingerprint_hex)
+    if found is None:
+        run_id = mint_run_id(store, quarter, fingerprint_hex)
+        plan = _new_plan(settings, quarter, selection, inputs, chosen, fingerprint_hex, run_id)
+    else:
+        plan = found
     # Operational settings may change between attempts of one run (a larger fleet, another
     # tolerance): the plan records those of the latest attempt.
     refreshed = _plain(
@@ -186,6 +190,7 @@ def _new_plan(
     inputs: QuarterInputs,
     chosen: dict[str, Any],
     fingerprint_hex: str,
+    run_id: str,
 ) -> Plan:
     firms = selection.apply(sorted(inputs.firm_rows))
     if not firms:
@@ -193,7 +198,7 @@ def _new_plan(
     shards = split(firms, settings.map_shard_firms)
     return Plan(
         quarter=quarter,
-        run_id=mint_run_id(fingerprint_hex),
+        run_id=run_id,
         fingerprint=fingerprint_hex,
         created_at=datetime.now(UTC).isoformat(timespec="seconds"),
         shards=shards,

@@ -93,9 +93,15 @@ def fingerprint(quarter: str, inputs: QuarterInputs, result_settings: dict[str, 
     return hashlib.sha256(json.dumps(described, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def mint_run_id(fingerprint_hex: str) -> str:
-    """Sorts by start time; says which inputs and settings it computed."""
-    return f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{fingerprint_hex[:8]}"
+def mint_run_id(store: ObjectStore, quarter: str, fingerprint_hex: str) -> str:
+    """Sorts by start time, says which inputs and settings it computed, and is new: a second
+    run of the same fingerprint started within the same second gets a counter."""
+    base = f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{fingerprint_hex[:8]}"
+    run_id, n = base, 1
+    while store.exists(layout.plan_key(quarter, run_id)):
+        n += 1
+        run_id = f"{base}-{n}"
+    return run_id
 
 
 @dataclass
