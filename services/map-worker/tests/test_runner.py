@@ -103,7 +103,10 @@ def test_output_matches_the_contract(
     assert "3 firm(s) done now" in output
     assert "0 of 3 firm(s) failed" in output
     totals = json.loads(summary_file.read_text())["totals"]
-    assert totals["topics"] == len(rows) and totals["documents"] >= len(rows)
+    procedure = rows[rows.topic_id == -1]  # each firm's call procedure, not a topic
+    assert totals["topics"] == len(rows) - len(procedure)
+    assert totals["procedural"] == procedure.n_docs.sum()
+    assert totals["documents"] >= len(rows)
     assert {"startup", "embed", "topics", "naming"} <= set(totals["stage_seconds"])
     assert totals["llm"]["requests"] >= len(named)
     manifest = runs.read_manifest(store, "2017Q1", plan.run_id)
@@ -165,7 +168,9 @@ def test_bad_input_gives_clear_failures_and_other_firms_run(
     _write(store, "not_utf8", binary)
     store.put_bytes(layout.raw_transcripts_key("2017Q1", "corrupt"), b"PAR1 this is not parquet")
 
-    code, output = run_map()
+    # What is under test is the input's checks: a topic the small local model fails to name
+    # (an AnswerRejectedError now and then) gets its keywords instead of failing its firm.
+    code, output = run_map(NAMING_KEYWORD_FALLBACK="true")
     assert code == 3, output
     plan = latest_run(store)
     failures = store.read_json(layout.run_failures_key("2017Q1", plan.run_id))["failures"]
@@ -181,7 +186,7 @@ def test_bad_input_gives_clear_failures_and_other_firms_run(
         "CorruptObjectError"
     )
     assert layout.raw_transcripts_key("2017Q1", "not_utf8") in where
-    assert all(f["stage"] in {"read", "validate"} for f in failures)
+    assert [f for f in failures if f["stage"] not in {"read", "validate"}] == []
     rows = firm_topics(store, plan)
     assert set(good.firm_id) | {"ONE", "HUGE"} == set(rows.firm_id)
     assert len(rows[rows.firm_id == "ONE"]) == 1

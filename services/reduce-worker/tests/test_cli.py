@@ -69,6 +69,9 @@ def test_the_summary_names_every_count_and_each_failed_theme() -> None:
         llm=LlmStats(requests=3, attempts=4, retries=1, latencies_s=[0.5]).as_dict(),
         failures=[ThemeFailure("theme_2017Q1_002", 4, 3, "StructuredOutputError", "not JSON")],
         report_uri="s3://b/progress/2017Q1/reduce_report.json",
+        procedure={"sentences": 40, "firms": 9, "by_firm": {}},
+        oversized_themes=[{"topics": 9, "limit": 7}],
+        quality={"keyword_npmi": 0.0261, "largest_theme_topic_share": 0.091},
     )
     text = render_summary(summary)
     for line in (
@@ -81,5 +84,8 @@ def test_the_summary_names_every_count_and_each_failed_theme() -> None:
         "NOT NAMED       1 theme(s); nothing written",
         "theme_2017Q1_002 (4 topics, 3 firms) StructuredOutputError: not JSON",
         "report          s3://b/progress/2017Q1/reduce_report.json",
+        "call procedure  40 sentence(s) of 9 firm(s) set aside (topic -1)",
+        "large theme     9 topics kept whole above the limit of 7",
+        "quality         keyword NPMI 0.026, diversity -, largest theme 0.091 of topics",
     ):
         assert line in text

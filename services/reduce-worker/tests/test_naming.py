@@ -113,3 +113,13 @@ def test_a_theme_that_fails_both_prompts_raises_the_last_error() -> None:
     single = FakeClient(*[copy] * 4)
     with pytest.raises(AnswerRejectedError):
         asyncio.run(name_theme(single, TOPICS[:1], [], per_prompt=3))  # type: ignore[arg-type]
+
+
+def test_a_theme_is_asked_once_more_without_its_neighbours() -> None:
+    borrowed = ThemeLabel(name="Wage costs", description="Firms raised prices on demand.")
+    client = FakeClient(*[borrowed] * 8, GOOD)
+    contrast = [("Wage costs", "Pay rose.")]
+    label = asyncio.run(name_theme(client, TOPICS, ["price"], 3, contrast))  # type: ignore[arg-type]
+    assert label.name == "Pricing power" and len(client.prompts) == 9
+    assert all("Nearby themes" in prompt for prompt in client.prompts[:8])
+    assert "Nearby themes" not in client.prompts[8] and "Topic 0" in client.prompts[8]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from typing import Any
 
 import click
 
@@ -49,6 +50,21 @@ def run_command(quarter: str, bucket: str | None, run_id: str | None) -> None:
         sys.exit(EXIT_POLICY_FAILED)
 
 
+def describe_quality(quality: dict[str, Any]) -> str:
+    """The measures a reader checks first (all are in the report)."""
+
+    def shown(key: str) -> str:
+        value = quality.get(key)
+        return "-" if value is None else f"{value:.3f}" if isinstance(value, float) else str(value)
+
+    return (
+        f"keyword NPMI {shown('keyword_npmi')}, diversity {shown('topic_diversity')}, "
+        f"largest theme {shown('largest_theme_topic_share')} of topics, "
+        f"procedural themes {shown('procedural_themes')}, "
+        f"fragment/copied names {shown('fragment_or_copied_name_share')}"
+    )
+
+
 def render_summary(summary: ReduceSummary) -> str:
     lines = [
         f"reduce {summary.quarter} run {summary.run_id}"
@@ -60,6 +76,18 @@ def render_summary(summary: ReduceSummary) -> str:
         f"  unassigned      {summary.unassigned} topics (too far from their theme's centroid)",
         f"  time            clustering {summary.clustering_s:.1f}s, naming {summary.naming_s:.1f}s",
     ]
+    if summary.procedure:
+        lines.append(
+            f"  call procedure  {summary.procedure['sentences']} sentence(s) of "
+            f"{summary.procedure['firms']} firm(s) set aside (topic -1), not clustered"
+        )
+    for kept in summary.oversized_themes:
+        lines.append(
+            f"  large theme     {kept['topics']} topics kept whole above the limit of "
+            f"{kept['limit']}: its topics are near duplicates"
+        )
+    if summary.quality:
+        lines.append(f"  quality         {describe_quality(summary.quality)}")
     if summary.llm:
         lines.append(f"  LLM             {describe_llm(summary.llm)}")
     if summary.failures:

@@ -30,6 +30,10 @@ COLUMNS = [
     "keywords",
     "name",
     "summary",
+    # For the quality measures (procedure counts, names against the sentences shown).
+    "representative_docs",
+    "n_docs",
+    "naming_method",
 ]
 
 

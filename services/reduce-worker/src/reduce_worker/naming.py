@@ -146,29 +146,31 @@ async def name_theme(
     per_prompt: int,
     contrast: Sequence[tuple[str, str]] = (),
 ) -> ThemeLabel:
-    """Name a theme from `per_prompt` of its topics (name, summary; most central first).
+    """Name a theme from `per_prompt` of its topics (name, summary; most central first), set
+    apart from `contrast` (the nearest themes' central topics).
 
     When that prompt gives no usable answer, the window moves by one topic and the theme is
-    asked once more: the client's own retries resample the same prompt, and a garbled member
-    summary tends to derail every sample of it. The last error (`StructuredOutputError`,
-    `AnswerRejectedError`) is raised when neither prompt works.
+    asked again, then the first window once more without the nearby themes (the small local
+    model sometimes takes a fact from them): the client's own retries resample the same
+    prompt, and a garbled member summary tends to derail every sample of it. The last error
+    (`StructuredOutputError`, `AnswerRejectedError`) is raised when no prompt works.
     """
-    windows = [topics[:per_prompt]]
+    prompts = [(topics[:per_prompt], contrast)]
     if len(topics) > 1:
-        windows.append(topics[1 : per_prompt + 1])
-    for attempt, window in enumerate(windows, start=1):
+        prompts.append((topics[1 : per_prompt + 1], contrast))
+    if contrast:
+        prompts.append((topics[:per_prompt], ()))
+    for attempt, (window, nearby) in enumerate(prompts, start=1):
         try:
             label = await structured_accepted(
                 client,
-                messages_for(window, keywords, contrast),
+                messages_for(window, keywords, nearby),
                 ThemeLabel,
-                functools.partial(
-                    accept_theme, topics=window, keywords=keywords, contrast=contrast
-                ),
+                functools.partial(accept_theme, topics=window, keywords=keywords, contrast=nearby),
                 max_tokens=200,
             )
         except (StructuredOutputError, AnswerRejectedError):
-            if attempt == len(windows):
+            if attempt == len(prompts):
                 raise
             continue
         return label.model_copy(

@@ -16,12 +16,13 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+import pyarrow as pa
+
 from ftm_shared import layout, runs
 from ftm_shared.llm import LlmClient, LlmConfigurationError, LlmError
 from ftm_shared.llm.accept import AnswerRejectedError
 from ftm_shared.progress import Progress
 from ftm_shared.storage import ObjectStore
-from reduce_worker.clustering import cluster_topics
 from reduce_worker.config import ReduceWorkerSettings
 from reduce_worker.inputs import QuarterTopics, read_firm_topics
 from reduce_worker.naming import ThemeLabel, name_theme
@@ -32,7 +33,9 @@ from reduce_worker.outputs import (
     themes_table,
     write_pair,
 )
-from reduce_worker.themes import Partition, Theme, partition
+from reduce_worker.procedure import procedure_counts, set_aside
+from reduce_worker.quality import ThemeView, measure, quarter_sentences
+from reduce_worker.themes import Partition, Theme, contrasts, quarter_themes
 
 log = logging.getLogger("reduce_worker")
 
@@ -63,6 +66,9 @@ class ReduceSummary:
     failures: list[ThemeFailure] = field(default_factory=list)
     outputs: list[str] = field(default_factory=list)
     report_uri: str = ""
+    procedure: dict[str, Any] = field(default_factory=dict)
+    oversized_themes: list[dict[str, int]] = field(default_factory=list)
+    quality: dict[str, Any] = field(default_factory=dict)
     skipped: bool = False
     """The run was reduced before: nothing was recomputed (only published again if another
     run had become current since)."""
@@ -70,21 +76,12 @@ class ReduceSummary:
 
 def find_themes(topics: QuarterTopics, settings: ReduceWorkerSettings, quarter: str) -> Partition:
     """Everything between reading and naming (the part that must scale)."""
-    labels = cluster_topics(
+    return quarter_themes(
         topics.unit,
-        settings.theme_distance_threshold,
-        settings.theme_micro_clusters,
-        settings.theme_seed,
-    )
-    return partition(
-        topics.unit,
-        labels,
         topics.rows["firm_id"].to_numpy(zero_copy_only=False),
         topics.rows["keywords"].to_pylist(),
-        quarter=quarter,
-        min_similarity=settings.theme_min_similarity,
-        min_firms=settings.min_theme_firms,
-        n_keywords=settings.theme_keywords,
+        settings,
+        quarter,
     )
 
 
@@ -104,8 +101,9 @@ class ReduceRun:
         manifest = runs.read_manifest(self.store, self.quarter, self.plan.run_id)
         if manifest.get("state") == runs.REDUCED:
             return self._reduced_before(manifest)
-        topics = read_firm_topics(self.store, self.plan)
+        topics, procedure = set_aside(read_firm_topics(self.store, self.plan))
         summary = self.summary
+        summary.procedure = procedure_counts(procedure)
         summary.topics = len(topics)
         summary.firms = len(topics.rows["firm_id"].unique())
         log.info(
@@ -122,6 +120,7 @@ class ReduceRun:
         summary.firm_specific = found.firm_specific
         summary.firm_specific_groups = found.firm_specific_groups
         summary.unassigned = found.unassigned
+        summary.oversized_themes = [asdict(kept) for kept in found.oversized]
         log.info(
             "reduce %s: %d theme(s) in %.1fs; %d topic(s) in themes, %d firm-specific, "
             "%d unassigned",
@@ -135,6 +134,7 @@ class ReduceRun:
         started = time.perf_counter()
         labels = await self._name_all(found.themes, topics) if found.themes else []
         summary.naming_s = time.perf_counter() - started
+        summary.quality = self._quality(topics, procedure, found, labels)
         if not summary.failures:
             if not found.themes:
                 log.warning("reduce %s: no topic is shared by enough firms", self.quarter)
@@ -172,13 +172,14 @@ class ReduceRun:
         summaries = topics.rows["summary"].to_pylist()
         progress = Progress(f"reduce {self.quarter} themes named", len(themes), log)
         labels: dict[str, ThemeLabel] = {}
+        nearby = contrasts(themes, names, summaries)
 
         async def one(client: LlmClient, theme: Theme) -> None:
             per_prompt = self.settings.theme_naming_topics
             central = [(names[i], summaries[i]) for i in theme.members[: per_prompt + 1]]
             try:
                 labels[theme.theme_id] = await name_theme(
-                    client, central, theme.keywords, per_prompt
+                    client, central, theme.keywords, per_prompt, nearby[theme.theme_id]
                 )
             except LlmConfigurationError:
                 raise
@@ -207,6 +208,24 @@ class ReduceRun:
                 self.summary.llm = client.stats.as_dict()
         self.summary.failures.sort(key=lambda failure: failure.theme_id)
         return [labels[theme.theme_id] for theme in themes if theme.theme_id in labels]
+
+    def _quality(
+        self,
+        topics: QuarterTopics,
+        procedure: pa.Table,
+        found: Partition,
+        labels: list[ThemeLabel],
+    ) -> dict[str, Any]:
+        """The quality measures of this result (`quality.measure`), for the report."""
+        rows = pa.concat_tables([topics.rows, procedure.select(topics.rows.column_names)])
+        firm_ids = rows["firm_id"].unique().to_pylist()
+        named = len(labels) == len(found.themes)
+        views = [
+            ThemeView([int(i) for i in theme.members], labels[n].name if named else None)
+            for n, theme in enumerate(found.themes)
+        ]
+        sentences = quarter_sentences(self.store, self.quarter, firm_ids)
+        return measure(rows.to_pandas(), sentences, views)
 
     def _settings_used(self) -> dict[str, Any]:
         return {

@@ -83,9 +83,7 @@ class HealthMonitor:
         )
         started = time.monotonic()
         try:
-            log.warning(
-                "%s at %s failed (%s)", self.server_name, self.base_url, _describe(cause)
-            )
+            log.warning("%s at %s failed (%s)", self.server_name, self.base_url, _describe(cause))
             while True:
                 self.stats.health_polls += 1
                 if await self.is_healthy():
