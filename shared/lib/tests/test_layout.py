@@ -41,6 +41,10 @@ def test_contract_keys() -> None:
         layout.theme_contributions_key("2017Q1")
         == "processed/themes/quarter=2017Q1/theme_contributions.parquet"
     )
+    assert (
+        layout.exposure_key("2017Q1")
+        == "processed/exposure/quarter=2017Q1/firm_theme_exposure.parquet"
+    )
     assert layout.model_prefix_for("med", "20260101-120000") == "models/med/20260101-120000/"
     assert layout.evaluation_prefix("med", "20260101-120000") == "evaluations/med/20260101-120000/"
 
@@ -60,6 +64,12 @@ def test_everything_a_run_writes_is_under_its_own_prefix() -> None:
             "2017Q1", "20261130T120000Z-0123abcd", "00002", 7
         ): "firm-topics/shard=00002/part-00007.parquet",
         layout.run_themes_key("2017Q1", "20261130T120000Z-0123abcd"): "themes/themes.parquet",
+        layout.shard_sentence_part_key(
+            "2017Q1", "20261130T120000Z-0123abcd", "00002", 7
+        ): "sentence-topics/shard=00002/part-00007.parquet",
+        layout.run_exposure_key(
+            "2017Q1", "20261130T120000Z-0123abcd"
+        ): "exposure/firm_theme_exposure.parquet",
     }
     for key, rest in keys.items():
         assert key == run + rest

@@ -142,10 +142,17 @@ def test_only_parts_a_shards_progress_lists_belong_to_the_run(store: ObjectStore
     store.write_parquet(listed, pa.table({"x": [1]}))
     progress.parts.append(listed)
     progress.save(store)
+    sentences = progress.sentence_part_key(0)
+    store.write_parquet(sentences, pa.table({"x": [1]}))
     orphan = layout.shard_part_key("2017Q1", planned.run_id, "00000", 1)
-    store.write_parquet(orphan, pa.table({"x": [2]}))
+    orphan_sentences = layout.shard_sentence_part_key("2017Q1", planned.run_id, "00000", 1)
+    for key in (orphan, orphan_sentences):
+        store.write_parquet(key, pa.table({"x": [2]}))
     assert runs.run_parts(store, planned) == [listed]
-    assert progress.remove_orphan_parts(store) == [orphan] and not store.exists(orphan)
+    assert runs.run_sentence_parts(store, planned) == [sentences]
+    assert progress.remove_orphan_parts(store) == [orphan, orphan_sentences]
+    assert not store.exists(orphan) and not store.exists(orphan_sentences)
+    assert store.exists(listed) and store.exists(sentences)
 
 
 def test_runs_are_listed_newest_first_with_their_state(store: ObjectStore) -> None:

@@ -59,6 +59,15 @@ def theme_contributions_key(quarter: str) -> str:
     return themes_prefix(quarter) + "theme_contributions.parquet"
 
 
+def exposure_prefix(quarter: str) -> str:
+    return f"processed/exposure/quarter={validate_quarter(quarter)}/"
+
+
+def exposure_key(quarter: str) -> str:
+    """The current run's firm-theme exposure panel (`schemas.FIRM_THEME_EXPOSURE`)."""
+    return exposure_prefix(quarter) + "firm_theme_exposure.parquet"
+
+
 # A quarter's runs: everything one run writes lives under its own prefix, so runs never mix;
 # the contract paths above hold the current run's result (see `ftm_shared.runs`).
 
@@ -124,12 +133,26 @@ def shard_part_key(quarter: str, run_id: str, shard: str, part: int) -> str:
     return shard_parts_prefix(quarter, run_id, shard) + f"part-{part:05d}.parquet"
 
 
+def shard_sentence_parts_prefix(quarter: str, run_id: str, shard: str) -> str:
+    return run_prefix(quarter, run_id) + f"sentence-topics/shard={safe_segment(shard, 'shard')}/"
+
+
+def shard_sentence_part_key(quarter: str, run_id: str, shard: str, part: int) -> str:
+    """Each sentence's topic (`schemas.SENTENCE_TOPICS`) for the firms of firm-topics part
+    `part` of the same shard: written with it, listed through it (`runs.run_sentence_parts`)."""
+    return shard_sentence_parts_prefix(quarter, run_id, shard) + f"part-{part:05d}.parquet"
+
+
 def run_themes_key(quarter: str, run_id: str) -> str:
     return run_prefix(quarter, run_id) + "themes/themes.parquet"
 
 
 def run_theme_contributions_key(quarter: str, run_id: str) -> str:
     return run_prefix(quarter, run_id) + "themes/theme_contributions.parquet"
+
+
+def run_exposure_key(quarter: str, run_id: str) -> str:
+    return run_prefix(quarter, run_id) + "exposure/firm_theme_exposure.parquet"
 
 
 def run_reduce_report_key(quarter: str, run_id: str) -> str:

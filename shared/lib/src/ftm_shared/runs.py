@@ -77,9 +77,22 @@ class ShardProgress:
     def next_part_key(self) -> str:
         return layout.shard_part_key(self.quarter, self.run_id, self.shard, len(self.parts))
 
+    def sentence_part_key(self, part: int) -> str:
+        """The sentence-topics part written with firm-topics part number `part`."""
+        return layout.shard_sentence_part_key(self.quarter, self.run_id, self.shard, part)
+
     def remove_orphan_parts(self, store: ObjectStore) -> list[str]:
-        prefix = layout.shard_parts_prefix(self.quarter, self.run_id, self.shard)
-        orphans = [key for key in store.parquet_keys(prefix) if key not in self.parts]
+        """Parts (firm-topics and their sentence-topics) the progress does not list."""
+        listed = set(self.parts) | {self.sentence_part_key(n) for n in range(len(self.parts))}
+        orphans = [
+            key
+            for prefix in (
+                layout.shard_parts_prefix(self.quarter, self.run_id, self.shard),
+                layout.shard_sentence_parts_prefix(self.quarter, self.run_id, self.shard),
+            )
+            for key in store.parquet_keys(prefix)
+            if key not in listed
+        ]
         for key in orphans:
             store.delete(key)
         return orphans
@@ -175,6 +188,16 @@ def reducible_run(store: ObjectStore, quarter: str, run_id: str | None = None) -
 def run_parts(store: ObjectStore, plan: Plan) -> list[str]:
     """The firm-topic parts of one run: only those its shards' progress lists."""
     return [key for progress in shard_progress(store, plan) for key in progress.parts]
+
+
+def run_sentence_parts(store: ObjectStore, plan: Plan) -> list[str]:
+    """The sentence-topics parts of one run, one beside each of its firm-topic parts (a run
+    mapped before map wrote them has none: check `store.exists`)."""
+    return [
+        progress.sentence_part_key(n)
+        for progress in shard_progress(store, plan)
+        for n in range(len(progress.parts))
+    ]
 
 
 def record_gpu_time(

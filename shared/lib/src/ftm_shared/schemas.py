@@ -74,3 +74,41 @@ THEME_CONTRIBUTIONS = pa.schema(
         pa.field("similarity", pa.float32(), nullable=False),
     ]
 )
+
+# Topic ids a sentence can have besides its firm's topics (0, 1, ...).
+PROCEDURE_TOPIC_ID = -1
+"""Call procedure, set aside before the topics were fitted (the firm's topic -1 row)."""
+OUTLIER_TOPIC_ID = -2
+"""Content that BERTopic's clustering left in no topic (its own -1): in no theme."""
+
+# One row per sentence the map's topic model saw (sentences too short to carry a topic are
+# not), with the topic it went to: map writes it beside each firm-topics part.
+SENTENCE_TOPICS = pa.schema(
+    [
+        pa.field("firm_id", pa.string(), nullable=False),
+        pa.field("call_id", pa.string(), nullable=False),
+        pa.field("quarter", pa.string(), nullable=False),
+        pa.field("para_idx", pa.int32(), nullable=False),
+        pa.field("sentence_idx", pa.int32(), nullable=False),
+        pa.field("topic_id", pa.int32(), nullable=False),
+        pa.field("text", pa.string(), nullable=False),
+    ]
+)
+
+# The research panel: one row per (call, theme) with a non-zero exposure (README: data
+# dictionary).
+FIRM_THEME_EXPOSURE = pa.schema(
+    [
+        pa.field("firm_id", pa.string(), nullable=False),
+        pa.field("call_id", pa.string(), nullable=False),
+        pa.field("permno", pa.int64()),
+        pa.field("gvkey", pa.string()),
+        pa.field("earnings_call_date", pa.date32()),
+        pa.field("quarter", pa.string(), nullable=False),
+        pa.field("theme_id", pa.string(), nullable=False),
+        pa.field("exposure", pa.float64(), nullable=False),
+        pa.field("n_sentences", pa.int32(), nullable=False),
+        pa.field("risk_exposure", pa.float64(), nullable=False),
+        pa.field("sentiment", pa.float64(), nullable=False),
+    ]
+)
