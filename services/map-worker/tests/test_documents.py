@@ -8,7 +8,13 @@ import pytest
 from ftm_shared import layout, schemas
 from ftm_shared.storage import ObjectStore
 from map_worker.config import TopicTuning
-from map_worker.documents import MAX_CHARS, NoTranscriptsError, group_by_firm, read_quarter
+from map_worker.documents import (
+    MAX_CHARS,
+    NoTranscriptsError,
+    Origin,
+    group_by_firm,
+    read_quarter,
+)
 
 TUNING = TopicTuning()
 
@@ -123,3 +129,25 @@ def test_a_speaker_turn_becomes_its_sentences_each_with_the_speaker() -> None:
         "Revenue rose twelve percent on strong demand.",
     ]
     assert firm.speakers == ["Operator", "Jane Doe", "Jane Doe"]
+
+
+@pytest.mark.unit
+def test_each_kept_sentence_knows_its_call_paragraph_and_place() -> None:
+    table = raw(
+        [
+            {"firm_id": "E", "call_id": "c2", "para_idx": 3, "text": "Margins rose again."},
+            {
+                "firm_id": "E",
+                "call_id": "c1",
+                "para_idx": 7,
+                "text": "Thanks. Revenue rose twelve percent. Costs fell by a third.",
+            },
+        ]
+    )
+    [firm], _ = group_by_firm(table, TopicTuning(min_sentence_words=3))
+    assert firm.texts == [
+        "Revenue rose twelve percent.",
+        "Costs fell by a third.",
+        "Margins rose again.",
+    ]
+    assert firm.origins == [Origin("c1", 7, 1), Origin("c1", 7, 2), Origin("c2", 3, 0)]

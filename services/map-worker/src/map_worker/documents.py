@@ -5,7 +5,8 @@ and quarter; Earnings-21 gives speaker turns, which are cut into their sentences
 is 10-40 per firm, multi-subject, and often opens with thanks before the content). Each
 sentence keeps its speaker, so call procedure can be told by role where the source names it.
 Sentences shorter than a few words ("Thank you.", "Good morning, everyone") carry no topic and
-are dropped.
+are dropped. Each kept sentence also keeps where it came from (`Origin`: call, paragraph, its
+number among the paragraph's sentences), for the map's sentence-topics rows.
 """
 
 from __future__ import annotations
@@ -35,6 +36,16 @@ _MASKS = re.compile(r"<UNK>", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
+class Origin:
+    """Where a sentence stands in the raw transcripts: `sentence_idx` counts the sentences of
+    row (`call_id`, `para_idx`) from 0, short ones included, so it points into the raw text."""
+
+    call_id: str
+    para_idx: int
+    sentence_idx: int
+
+
+@dataclass(frozen=True)
 class FirmDocuments:
     firm_id: str
     firm_name: str | None
@@ -44,6 +55,8 @@ class FirmDocuments:
     texts: list[str] = field(repr=False)
     # Each text's speaker as the source names it (None where it does not); empty: unknown.
     speakers: list[str | None] = field(default_factory=list, repr=False)
+    # Each text's place in the raw transcripts (same order); empty: unknown.
+    origins: list[Origin] = field(default_factory=list, repr=False)
 
 
 class NoTranscriptsError(InputError):
@@ -86,8 +99,8 @@ def group_by_firm(
             continue
         rows = rows.sort_values(["call_id", "para_idx"])
         kept = [
-            (sentence, speaker)
-            for sentence, speaker in _sentences(rows)
+            (sentence, speaker, origin)
+            for sentence, speaker, origin in _sentences(rows)
             if len(sentence.split()) >= tuning.min_sentence_words
         ]
         if not kept:
@@ -104,19 +117,22 @@ def group_by_firm(
                 permno=_optional(first["permno"], int),
                 gvkey=_optional(first["gvkey"], str),
                 earnings_call_date=rows["earnings_call_date"].min(),
-                texts=[sentence for sentence, _ in kept],
-                speakers=[speaker for _, speaker in kept],
+                texts=[sentence for sentence, _, _ in kept],
+                speakers=[speaker for _, speaker, _ in kept],
+                origins=[origin for _, _, origin in kept],
             )
         )
     return firms, problems
 
 
-def _sentences(rows: pd.DataFrame) -> Iterator[tuple[str, str | None]]:
-    """Each row's sentences, cleaned, with the row's speaker."""
-    for text, speaker in zip(rows["text"], rows["speaker"], strict=True):
+def _sentences(rows: pd.DataFrame) -> Iterator[tuple[str, str | None, Origin]]:
+    """Each row's sentences, cleaned, with the row's speaker and the sentence's origin."""
+    columns = (rows["text"], rows["speaker"], rows["call_id"], rows["para_idx"])
+    for text, speaker, call_id, para_idx in zip(*columns, strict=True):
         if isinstance(text, str):
-            for sentence in split_sentences(text):
-                yield clean(sentence), _optional(speaker, str)
+            for n, sentence in enumerate(split_sentences(text)):
+                origin = Origin(str(call_id), int(para_idx), n)
+                yield clean(sentence), _optional(speaker, str), origin
 
 
 def quarter_words(table: pa.Table) -> QuarterWords:

@@ -1,8 +1,9 @@
 """One shard of the map stage: its firms on the process's Ray workers, topics named through one
 LLM client as soon as each firm's topics exist, checkpointed into the shard's progress.
 
-Every `CHECKPOINT_INTERVAL` finished firms become one Parquet part, then the shard's progress
-(`ftm_shared.runs.ShardProgress`) lists it; a killed job leaves at most one unlisted part,
+Every `CHECKPOINT_INTERVAL` finished firms become one Parquet part (with, beside it under the
+same number, a part of their sentences' topics), then the shard's progress
+(`ftm_shared.runs.ShardProgress`) lists it; a killed job leaves at most one unlisted pair,
 which the next attempt deletes before it does those firms again. A shard whose progress says
 complete is skipped: re-running a run redoes nothing that finished.
 """
@@ -34,7 +35,7 @@ from map_worker.keywords import QuarterWords
 from map_worker.naming import TopicNaming, name_topic
 from map_worker.pool import WorkerPool
 from map_worker.progress_files import Failure, write_failures
-from map_worker.topics import PROCEDURE_TOPIC_ID, Topic
+from map_worker.topics import PROCEDURE_TOPIC_ID, Topic, sentence_topic_ids
 
 log = logging.getLogger("map_worker")
 
@@ -108,6 +109,26 @@ def topic_rows(
     ]
 
 
+def sentence_rows(firm: FirmDocuments, quarter: str, topics: list[Topic]) -> list[dict[str, Any]]:
+    """One row per sentence the firm's topics were found in, with its topic (-1: procedure,
+    -2: in no topic); none for a firm whose documents do not say where they came from."""
+    if not firm.origins:
+        return []
+    ids = sentence_topic_ids(topics, len(firm.texts))
+    return [
+        {
+            "firm_id": firm.firm_id,
+            "call_id": origin.call_id,
+            "quarter": quarter,
+            "para_idx": origin.para_idx,
+            "sentence_idx": origin.sentence_idx,
+            "topic_id": topic_id,
+            "text": text,
+        }
+        for text, origin, topic_id in zip(firm.texts, firm.origins, ids, strict=True)
+    ]
+
+
 def shard_rows(table: pa.Table, firm_ids: list[str]) -> pa.Table:
     return table.filter(pc.is_in(table["firm_id"], pa.array(firm_ids, pa.string())))
 
@@ -127,6 +148,7 @@ class ShardRun:
         self.progress = ShardProgress.load(store, plan.quarter, plan.run_id, shard)
         self.summary = ShardSummary(plan.quarter, plan.run_id, shard)
         self.buffer: list[dict[str, Any]] = []
+        self.sentence_buffer: list[dict[str, Any]] = []
         self.buffered_firms: list[str] = []
         self.naming_clock = BusyClock()
 
@@ -248,6 +270,7 @@ class ShardRun:
         self.buffer += topic_rows(
             firm, self.summary.quarter, topics, namings, self.settings.llm_model
         )
+        self.sentence_buffer += sentence_rows(firm, self.summary.quarter, topics)
         self.buffered_firms.append(firm.firm_id)
         self.summary.topics += sum(topic.topic_id != PROCEDURE_TOPIC_ID for topic in topics)
         self.summary.procedural += sum(
@@ -266,13 +289,17 @@ class ShardRun:
         return firm.firm_id, False
 
     def _flush(self) -> None:
-        """Write the buffered firms as one part, then the progress that lists it."""
+        """Write the buffered firms as one part (their sentences' part first), then the
+        progress that lists it: until then both are orphans, removed by the next attempt."""
         if not self.buffered_firms:
             return
-        key = self.progress.next_part_key()
+        progress = self.progress
+        sentences = pa.Table.from_pylist(self.sentence_buffer, schema=schemas.SENTENCE_TOPICS)
+        self.store.write_parquet(progress.sentence_part_key(len(progress.parts)), sentences)
+        key = progress.next_part_key()
         self.store.write_parquet(key, pa.Table.from_pylist(self.buffer, schema=schemas.FIRM_TOPICS))
-        self.progress.parts.append(key)
-        self.progress.firms_done += self.buffered_firms
-        self.progress.save(self.store)
+        progress.parts.append(key)
+        progress.firms_done += self.buffered_firms
+        progress.save(self.store)
         log.info("checkpoint: %d firm(s) in %s", len(self.buffered_firms), self.store.uri(key))
-        self.buffer, self.buffered_firms = [], []
+        self.buffer, self.sentence_buffer, self.buffered_firms = [], [], []

@@ -6,16 +6,21 @@ firms start at random) and the minimum cluster scales with the firm. Call proced
 aside first (`procedure.py`) and becomes the firm's topic -1, BERTopic's number for "not a
 topic"; keywords are chosen against the whole quarter (`keywords.py`), not BERTopic's
 firm-local c-TF-IDF. Everything is seeded, so the same input gives the same topics.
+
+Each topic keeps its members (which sentences it holds), so every sentence's topic can be
+written (`sentence_topic_ids`); a content sentence BERTopic's clustering left out of every topic
+(its outliers, BERTopic's own -1) gets `OUTLIER_TOPIC_ID` (-2) there, in no topic.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from sklearn.feature_extraction.text import CountVectorizer
 
+from ftm_shared.schemas import OUTLIER_TOPIC_ID
 from ftm_shared.text import WORD_PATTERN, normalise
 from map_worker.config import TopicTuning
 from map_worker.keywords import QuarterWords, topic_keywords
@@ -31,6 +36,8 @@ class Topic:
     representative_docs: list[str]
     n_docs: int
     centroid: np.ndarray
+    members: tuple[int, ...] = ()
+    """Indices of its sentences in the texts the topics were found in."""
 
     @property
     def representation(self) -> str:
@@ -55,6 +62,7 @@ def _topic(
         representative_docs=[texts[i] for i in closest],
         n_docs=len(members),
         centroid=centroid.astype(np.float32),
+        members=tuple(int(i) for i in members),
     )
 
 
@@ -147,7 +155,17 @@ def procedure_topic(texts: Sequence[str], vectors: np.ndarray, procedure: Proced
         representative_docs=[texts[int(i)] for i in members],
         n_docs=len(members),
         centroid=centroid.astype(np.float32),
+        members=tuple(int(i) for i in members),
     )
+
+
+def sentence_topic_ids(topics: Sequence[Topic], n_texts: int) -> list[int]:
+    """Each of the `n_texts` sentences' topic id; `OUTLIER_TOPIC_ID` where no topic holds it."""
+    ids = [OUTLIER_TOPIC_ID] * n_texts
+    for topic in topics:
+        for i in topic.members:
+            ids[i] = topic.topic_id
+    return ids
 
 
 def call_topics(
@@ -171,7 +189,10 @@ def call_topics(
     topics = []
     if len(content):
         kept = [texts[i] for i in content]
-        topics = firm_topics(kept, vectors[content], tuning, seed, quarter)
+        topics = [
+            replace(topic, members=tuple(int(content[i]) for i in topic.members))
+            for topic in firm_topics(kept, vectors[content], tuning, seed, quarter)
+        ]
     if procedure.count:
         topics.append(procedure_topic(texts, vectors, procedure))
     return topics
