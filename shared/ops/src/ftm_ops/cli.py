@@ -152,15 +152,28 @@ def llm_ask(prompt: str, max_tokens: int) -> None:
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="CSV/Parquet with firm_id and any of firm_name, permno, gvkey, sector.",
 )
+@click.option(
+    "--column",
+    "column_specs",
+    multiple=True,
+    metavar="NAME=COLUMN",
+    help="Read our column NAME from the file's COLUMN, e.g. --column text=body (repeatable).",
+)
 @click.argument("sources", nargs=-1, required=True, type=click.Path(path_type=Path))
 def ingest_command(
-    quarter: str, firms: int | None, firm_metadata: Path | None, sources: tuple[Path, ...]
+    quarter: str,
+    firms: int | None,
+    firm_metadata: Path | None,
+    column_specs: tuple[str, ...],
+    sources: tuple[Path, ...],
 ) -> None:
-    """Convert earnings-call Parquet SOURCES into the raw-transcripts contract in the bucket."""
+    """Convert earnings-call SOURCES (Parquet, CSV, JSON Lines files; folders of .txt calls with
+    a metadata.csv) into the raw-transcripts contract in the bucket, one source at a time."""
+    columns = ingest_module.parse_mapping(column_specs)
     store = ObjectStore.from_settings(load_settings(FtmSettings))
     for source in sources:
         result = ingest_module.ingest(
-            source, quarter, store, firms=firms, metadata_file=firm_metadata
+            source, quarter, store, firms=firms, metadata_file=firm_metadata, columns=columns
         )
         click.echo(
             f"{source.name}: {result.n_rows:,} rows, {result.n_calls} calls, "
