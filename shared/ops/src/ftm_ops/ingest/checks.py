@@ -143,7 +143,7 @@ def _check_unique(source: Source, key: list[str], verb: str) -> None:
     repeated = source.frame.duplicated(key, keep=False)
     if repeated.any():
         first = source.frame.loc[repeated, key].iloc[0]
-        what = ", ".join(f"{c}={first[c]!r}" for c in key)
+        what = ", ".join(f"{c} {first[c]}" for c in key)
         columns = ", ".join(repr(c) for c in key)
         raise IngestError(
             f"{source.path}: column(s) {columns} {verb} ({what}) in "

@@ -17,7 +17,7 @@ def read_csv(path: Path) -> Source:
     lines: list[int] = []
     try:
         with path.open(encoding="utf-8-sig", newline="") as handle:
-            reader = csv.reader(handle)
+            reader = csv.reader(handle, strict=True)
             header = next(reader, None)
             if not header:
                 raise IngestError(f"{path}: empty file (a CSV needs a header line)")

@@ -1,0 +1,134 @@
+"""Every source shape `ftm ingest` reads, from the tiny examples under fixtures/ingest/."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from ftm_ops.ingest import IngestError, ingest, parse_mapping
+from ftm_ops.ingest.turns import Paragraph, split_paragraphs
+from ftm_shared import layout, schemas
+from ftm_shared.storage import ObjectStore
+
+pytestmark = pytest.mark.unit
+
+EXAMPLES = Path(__file__).parent / "fixtures" / "ingest"
+RENAMED = ["call_id=event", "firm_id=ticker", "call_date=date", "para_idx=paragraph", "text=body"]
+
+
+@pytest.fixture
+def bucket(tmp_path: Path) -> ObjectStore:
+    return ObjectStore(str(tmp_path / "bucket"))
+
+
+def _written(store: ObjectStore, key: str) -> pd.DataFrame:
+    table = store.read_parquet(key)
+    assert table.schema.equals(schemas.RAW_TRANSCRIPTS, check_metadata=False)
+    return table.to_pandas()
+
+
+def _firms(store: ObjectStore) -> pd.DataFrame:
+    return store.read_parquet(layout.firm_metadata_key()).to_pandas().set_index("firm_id")
+
+
+def test_csv_quarter_comes_from_the_call_date_and_ids_keep_their_zeros(
+    bucket: ObjectStore,
+) -> None:
+    result = ingest(EXAMPLES / "calls.csv", "2017Q1", bucket)
+    assert result.key == layout.raw_transcripts_key("2017Q1", "calls")
+    assert (result.n_rows, result.n_calls, result.n_firms) == (5, 2, 2)
+    frame = _written(bucket, result.key)
+    assert set(frame["quarter"]) == {"2017Q1"}
+    acme = frame[frame.firm_id == "ACME"]
+    assert list(acme["para_idx"]) == [0, 1, 2]
+    assert acme["text"].iloc[1] == "Widget demand rose in every region.\nMargins held steady."
+    assert (acme["permno"].iloc[0], acme["gvkey"].iloc[0]) == (10001, "001001")
+    assert frame[frame.firm_id == "BOLT"]["speaker"].isna().all()
+    firms = _firms(bucket)
+    assert (firms.loc["ACME", "firm_name"], firms.loc["ACME", "gvkey"]) == (
+        "Acme Widgets",
+        "001001",
+    )
+
+
+def test_json_lines_keep_only_the_quarter_asked_for(bucket: ObjectStore) -> None:
+    first = _written(bucket, ingest(EXAMPLES / "calls.jsonl", "2017Q1", bucket).key)
+    assert list(first["call_id"]) == ["20170215_ACME", "20170215_ACME", "20170301_BOLT"]
+    assert first["speaker"].tolist()[:2] == ["Operator", "Jane Roe"]
+    assert first["speaker"].isna().tolist()[2]
+    second = _written(bucket, ingest(EXAMPLES / "calls.jsonl", "2017Q2", bucket).key)
+    assert list(second["earnings_call_date"].astype(str)) == ["2017-04-12"]
+
+
+def test_mapped_columns_are_read_under_our_names(bucket: ObjectStore) -> None:
+    result = ingest(EXAMPLES / "renamed.csv", "2017Q1", bucket, columns=parse_mapping(RENAMED))
+    frame = _written(bucket, result.key)
+    assert list(frame["text"]) == [
+        "Widget demand rose in every region.",
+        "Margins held steady.",
+        "Steel costs went up again this quarter.",
+    ]
+    assert list(frame["firm_id"]) == ["ACME", "ACME", "BOLT"]
+
+
+def test_unmapped_columns_are_named_as_missing(bucket: ObjectStore) -> None:
+    with pytest.raises(
+        IngestError, match=r"renamed\.csv: missing column\(s\) call_id, firm_id.*found: event"
+    ):
+        ingest(EXAMPLES / "renamed.csv", "2017Q1", bucket)
+
+
+def test_text_folder_splits_paragraphs_and_speaker_turns(bucket: ObjectStore) -> None:
+    result = ingest(EXAMPLES / "calls", "2017Q1", bucket)
+    assert result.key == layout.raw_transcripts_key("2017Q1", "calls")
+    frame = _written(bucket, result.key)
+    acme = frame[frame.call_id == "20170215_ACME"]
+    assert list(zip(acme["para_idx"], acme["speaker"], acme["text"], strict=True)) == [
+        (0, "Operator", "Good morning, and welcome to the Acme Widgets call."),
+        (1, "Jane Roe", "Widget demand rose in every region. Margins held steady."),
+        (2, "Jane Roe", "Here are the highlights: the new plant opens next year."),
+    ]
+    bolt = frame[frame.call_id == "20170301_BOLT"]
+    assert bolt["speaker"].isna().tolist() == [True, False]
+    assert bolt["speaker"].iloc[1] == "SPEAKER 2"
+    assert set(frame["earnings_call_date"].astype(str)) == {"2017-02-15", "2017-03-01"}
+    assert _firms(bucket).loc["ACME", "permno"] == 10001
+
+
+def test_the_same_source_name_again_replaces_its_object(bucket: ObjectStore) -> None:
+    ingest(EXAMPLES / "calls.csv", "2017Q1", bucket)
+    ingest(EXAMPLES / "calls.csv", "2017Q1", bucket, firms=1)
+    assert bucket.list_keys("raw/") == [layout.raw_transcripts_key("2017Q1", "calls")]
+    assert set(_written(bucket, layout.raw_transcripts_key("2017Q1", "calls")).firm_id) == {"ACME"}
+
+
+def test_speaker_rule() -> None:
+    text = (
+        "Before anyone speaks.\n\n"
+        "Jane Roe — Chief Financial Officer:\nCosts fell.\n"
+        "Unidentified Analyst:\nWhy?\nBecause.\n\n"
+        "Results were as follows:\nup.\n\n\n"
+        "OPERATOR:\nThank you."
+    )
+    assert split_paragraphs(text) == [
+        Paragraph(None, "Before anyone speaks."),
+        Paragraph("Jane Roe", "Costs fell."),
+        Paragraph("Unidentified Analyst", "Why? Because."),
+        Paragraph("Unidentified Analyst", "Results were as follows: up."),
+        Paragraph("OPERATOR", "Thank you."),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("specs", "message"),
+    [
+        (["text"], r"--column 'text': write it as NAME=COLUMN"),
+        (["body=text"], r"--column 'body=text': 'body' is not a column ingest reads"),
+        (["text=a", "text=b"], r"--column 'text=b': 'text' or 'b' is mapped twice"),
+    ],
+)
+def test_bad_column_options_are_refused(specs: list[str], message: str) -> None:
+    with pytest.raises(IngestError, match=message):
+        parse_mapping(specs)
