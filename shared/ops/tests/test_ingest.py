@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -106,3 +108,30 @@ def test_not_parquet_names_the_file(store: ObjectStore, tmp_path: Path) -> None:
     path.write_bytes(b"\xff\xfe not parquet")
     with pytest.raises(IngestError, match=r"garbage\.parquet: not a readable Parquet file"):
         ingest(path, "2017Q1", store)
+
+
+def _ftm(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "ftm_ops", *args], capture_output=True, text=True, timeout=120
+    )
+
+
+def test_command_keeps_what_it_ingested_before_a_bad_source(
+    store: ObjectStore, tmp_path: Path
+) -> None:
+    examples = Path(__file__).parent / "fixtures" / "ingest"
+    bad = tmp_path / "bad.csv"
+    bad.write_text("call_id,firm_id,call_date,para_idx,text\nc1,F,2017-01-05,x,a\n")
+    done = _ftm("ingest", "--quarter", "2017Q1", str(examples / "calls"), str(bad))
+    assert done.returncode == 2, done.stderr
+    assert "calls: 5 rows, 2 calls, 2 firms" in done.stdout
+    assert done.stderr.strip().startswith(f"error: {bad}: column 'para_idx'")
+    assert store.list_keys("raw/") == [layout.raw_transcripts_key("2017Q1", "calls")]
+
+    mapped = ["--column", "call_id=event", "--column", "firm_id=ticker", "--column"]
+    mapped += ["call_date=date", "--column", "para_idx=paragraph", "--column", "text=body"]
+    again = _ftm("ingest", "--quarter", "2017Q1", *mapped, str(examples / "renamed.csv"))
+    assert again.returncode == 2
+    assert "renamed.csv: column 'call_id': call(s) 20170215_ACME, 20170301_BOLT" in again.stderr
+    assert "quarter=2017Q1/calls.parquet" in again.stderr
+    assert "Traceback" not in again.stderr
