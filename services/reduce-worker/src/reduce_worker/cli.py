@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from ftm_shared import layout, runs
+from ftm_shared import layout, runs, schemas
 from ftm_shared.cli_support import run_cli, service_group
 from ftm_shared.config import FtmSettings, load_settings
 from ftm_shared.llm import LlmError
@@ -65,6 +65,15 @@ def describe_quality(quality: dict[str, Any]) -> str:
     )
 
 
+def describe_lineage(lineage: dict[str, Any]) -> str:
+    """Themes per status against the previous quarter's run (`lineage.lineage_counts`)."""
+    counts = ", ".join(f"{lineage[status]} {status}" for status in schemas.LINEAGE_STATUSES)
+    return (
+        f"vs {lineage['previous_quarter']} run {lineage['previous_run_id']}: {counts} "
+        f"({lineage['links']} link(s))"
+    )
+
+
 def render_summary(summary: ReduceSummary) -> str:
     lines = [
         f"reduce {summary.quarter} run {summary.run_id}"
@@ -88,6 +97,8 @@ def render_summary(summary: ReduceSummary) -> str:
         )
     if summary.quality:
         lines.append(f"  quality         {describe_quality(summary.quality)}")
+    if summary.lineage:
+        lines.append(f"  lineage         {describe_lineage(summary.lineage)}")
     if summary.llm:
         lines.append(f"  LLM             {describe_llm(summary.llm)}")
     if summary.failures:

@@ -60,3 +60,19 @@ class ReduceWorkerSettings(LlmSettings, FtmSettings):
     theme_keywords: int = Field(
         10, ge=1, le=50, description="Keywords kept per theme (THEME_KEYWORDS)"
     )
+    theme_quotes: int = Field(
+        5,
+        ge=1,
+        le=50,
+        description="Representative sentences kept per theme as its supporting quotes "
+        "(THEME_QUOTES)",
+    )
+    # Why 0.5: README "Themes across quarters" (the measurement behind it).
+    lineage_min_similarity: float = Field(
+        0.5,
+        ge=-1,
+        le=1,
+        description="Cosine similarity of two quarters' theme centroids (without their pooled "
+        "average topic) from which a theme continues one of the previous quarter's "
+        "(LINEAGE_MIN_SIMILARITY)",
+    )

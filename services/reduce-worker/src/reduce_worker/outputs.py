@@ -10,11 +10,15 @@ carry the run's id in their Parquet metadata (`ftm.run_id`), as does the publish
 `firm_topics.parquet`; a reader that reads themes first, then contributions, and finds the ids
 equal holds one run's pair. They differ only while a run is between its PUTs (well under a
 second), or when a run died there; the next reduce repairs that.
+
+The companions of the pair (`COMPANIONS`: each theme's quotes, the lineage to the previous
+quarter) are written before it, stamped the same way, so they too are in place when the
+commit point lands.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 import pyarrow as pa
@@ -26,6 +30,11 @@ from reduce_worker.naming import ThemeLabel
 from reduce_worker.themes import Theme
 
 RUN_ID_METADATA = "ftm.run_id"
+# Tables written with the pair, before it: name -> (key under the run, contract key).
+COMPANIONS: dict[str, tuple[Callable[[str, str], str], Callable[[str], str]]] = {
+    "quotes": (layout.run_theme_quotes_key, layout.theme_quotes_key),
+    "lineage": (layout.run_theme_lineage_key, layout.theme_lineage_key),
+}
 _TOPIC_COLUMNS = [
     n for n in schemas.THEME_CONTRIBUTIONS.names if n not in {"theme_id", "similarity"}
 ]
@@ -72,13 +81,28 @@ def write_pair(
     themes: pa.Table,
     contributions: pa.Table,
     run_id: str,
+    companions: Sequence[tuple[str, pa.Table]] = (),
 ) -> list[str]:
-    """Contributions, then themes (the commit point), at `keys` (contributions', themes');
-    return their URIs in that order."""
+    """The companions ((key, table) pairs), contributions, then themes (the commit point),
+    the pair at `keys` (contributions', themes'); return their URIs in that order."""
     contributions_key, themes_key = keys
-    for key, table in ((contributions_key, contributions), (themes_key, themes)):
+    written = [*companions, (contributions_key, contributions), (themes_key, themes)]
+    for key, table in written:
         store.write_parquet(key, _stamped(table, run_id))
-    return [store.uri(contributions_key), store.uri(themes_key)]
+    return [store.uri(key) for key, _table in written]
+
+
+def run_companions(
+    quarter: str, run_id: str, tables: Mapping[str, pa.Table]
+) -> list[tuple[str, pa.Table]]:
+    """(key under the run, table) for each companion in `tables` (by `COMPANIONS` name)."""
+    return [(COMPANIONS[name][0](quarter, run_id), table) for name, table in tables.items()]
+
+
+def read_run_companions(store: ObjectStore, quarter: str, run_id: str) -> dict[str, pa.Table]:
+    """The companions a run wrote (one reduced before they existed has none)."""
+    keys = {name: run_key(quarter, run_id) for name, (run_key, _) in COMPANIONS.items()}
+    return {name: store.read_parquet(key) for name, key in keys.items() if store.exists(key)}
 
 
 def run_pair_keys(quarter: str, run_id: str) -> tuple[str, str]:
@@ -87,10 +111,17 @@ def run_pair_keys(quarter: str, run_id: str) -> tuple[str, str]:
     )
 
 
-def publish(store: ObjectStore, plan: Plan, themes: pa.Table, contributions: pa.Table) -> list[str]:
+def publish(
+    store: ObjectStore,
+    plan: Plan,
+    themes: pa.Table,
+    contributions: pa.Table,
+    companions: Mapping[str, pa.Table] | None = None,
+) -> list[str]:
     """Make `plan`'s run the quarter's current result at the contract paths: its firm topics
     in one object (other objects there, older runs' or the old layout's, are removed), its
-    themes pair, and last `current.json`, which names the run."""
+    themes pair with its companions (a companion the run lacks is removed, never left from
+    another run), and last `current.json`, which names the run."""
     quarter, run_id = plan.quarter, plan.run_id
     parts = [
         store.read_contract(k, schemas.FIRM_TOPICS, "firm-topics")
@@ -104,7 +135,15 @@ def publish(store: ObjectStore, plan: Plan, themes: pa.Table, contributions: pa.
     for key in store.parquet_keys(layout.firm_topics_prefix(quarter)):
         if key != topics_key:
             store.delete(key)
+    companions = companions or {}
+    for name, (_, published_key) in COMPANIONS.items():
+        if name not in companions and store.exists(published_key(quarter)):
+            store.delete(published_key(quarter))
+    placed = [(COMPANIONS[name][1](quarter), table) for name, table in companions.items()]
     keys = (layout.theme_contributions_key(quarter), layout.themes_key(quarter))
-    written = [store.uri(topics_key), *write_pair(store, keys, themes, contributions, run_id)]
+    written = [
+        store.uri(topics_key),
+        *write_pair(store, keys, themes, contributions, run_id, placed),
+    ]
     runs.set_current(store, quarter, run_id)
     return written

@@ -6,6 +6,9 @@ The run is the one named, or the newest whose map finished within the failure po
 contract paths; otherwise the previous pair stays and the run's report
 (`runs/quarter={q}/run={id}/reduce_report.json`) lists the themes that failed. The report is
 written on success too: the counts of the summary, the settings used, the run id.
+
+With the pair go each theme's quotes (`quotes.py`) and the lineage to the previous quarter's
+current run (`lineage.py`; empty when that quarter has none), so reduce the quarters in order.
 """
 
 from __future__ import annotations
@@ -25,16 +28,20 @@ from ftm_shared.progress import Progress
 from ftm_shared.storage import ObjectStore
 from reduce_worker.config import ReduceWorkerSettings
 from reduce_worker.inputs import QuarterTopics, read_firm_topics
+from reduce_worker.lineage import QuarterThemes, lineage_counts, previous_lineage
 from reduce_worker.naming import ThemeLabel, name_theme
 from reduce_worker.outputs import (
     contributions_table,
     publish,
+    read_run_companions,
+    run_companions,
     run_pair_keys,
     themes_table,
     write_pair,
 )
 from reduce_worker.procedure import procedure_counts, set_aside
 from reduce_worker.quality import ThemeView, measure, quarter_sentences
+from reduce_worker.quotes import quotes_table
 from reduce_worker.themes import Partition, Theme, contrasts, quarter_themes
 
 log = logging.getLogger("reduce_worker")
@@ -69,6 +76,8 @@ class ReduceSummary:
     procedure: dict[str, Any] = field(default_factory=dict)
     oversized_themes: list[dict[str, int]] = field(default_factory=list)
     quality: dict[str, Any] = field(default_factory=dict)
+    lineage: dict[str, Any] = field(default_factory=dict)
+    """The previous quarter and run linked to, and how many themes have each status."""
     skipped: bool = False
     """The run was reduced before: nothing was recomputed (only published again if another
     run had become current since)."""
@@ -140,9 +149,17 @@ class ReduceRun:
                 log.warning("reduce %s: no topic is shared by enough firms", self.quarter)
             themes = themes_table(found.themes, labels)
             contributions = contributions_table(found.themes, topics.rows)
+            companions = self._companions(found, topics)
             keys = run_pair_keys(self.quarter, summary.run_id)
-            summary.outputs = write_pair(self.store, keys, themes, contributions, summary.run_id)
-            summary.outputs += publish(self.store, self.plan, themes, contributions)
+            summary.outputs = write_pair(
+                self.store,
+                keys,
+                themes,
+                contributions,
+                summary.run_id,
+                run_companions(self.quarter, summary.run_id, companions),
+            )
+            summary.outputs += publish(self.store, self.plan, themes, contributions, companions)
         self._write_report()
         self._record(manifest)
         return summary
@@ -163,9 +180,25 @@ class ReduceRun:
                 self.plan,
                 self.store.read_parquet(themes_key),
                 self.store.read_parquet(contributions_key),
+                read_run_companions(self.store, self.quarter, summary.run_id),
             )
         log.info("reduce %s: run %s was reduced before", self.quarter, summary.run_id)
         return summary
+
+    def _companions(self, found: Partition, topics: QuarterTopics) -> dict[str, pa.Table]:
+        """Each theme's quotes and the lineage to the previous quarter's current run."""
+        current = QuarterThemes(
+            self.quarter,
+            [theme.theme_id for theme in found.themes],
+            [theme.members for theme in found.themes],
+            topics.unit,
+        )
+        lineage, previous_run = previous_lineage(
+            self.store, current, self.settings.lineage_min_similarity
+        )
+        self.summary.lineage = lineage_counts(self.quarter, lineage, previous_run)
+        quotes = quotes_table(found.themes, topics.rows, self.settings.theme_quotes)
+        return {"quotes": quotes, "lineage": lineage}
 
     async def _name_all(self, themes: list[Theme], topics: QuarterTopics) -> list[ThemeLabel]:
         names = topics.rows["name"].to_pylist()
@@ -231,7 +264,7 @@ class ReduceRun:
         return {
             name: getattr(self.settings, name)
             for name in ReduceWorkerSettings.model_fields
-            if name.startswith("theme_") or name == "min_theme_firms"
+            if name.startswith(("theme_", "lineage_")) or name == "min_theme_firms"
         }
 
     def _write_report(self) -> None:

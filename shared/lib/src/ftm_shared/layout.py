@@ -59,6 +59,16 @@ def theme_contributions_key(quarter: str) -> str:
     return themes_prefix(quarter) + "theme_contributions.parquet"
 
 
+def theme_quotes_key(quarter: str) -> str:
+    """Each theme's most representative sentences (`schemas.THEME_QUOTES`)."""
+    return themes_prefix(quarter) + "theme_quotes.parquet"
+
+
+def theme_lineage_key(quarter: str) -> str:
+    """The quarter's themes linked to the previous quarter's (`schemas.THEME_LINEAGE`)."""
+    return themes_prefix(quarter) + "theme_lineage.parquet"
+
+
 def exposure_prefix(quarter: str) -> str:
     return f"processed/exposure/quarter={validate_quarter(quarter)}/"
 
@@ -149,6 +159,14 @@ def run_themes_key(quarter: str, run_id: str) -> str:
 
 def run_theme_contributions_key(quarter: str, run_id: str) -> str:
     return run_prefix(quarter, run_id) + "themes/theme_contributions.parquet"
+
+
+def run_theme_quotes_key(quarter: str, run_id: str) -> str:
+    return run_prefix(quarter, run_id) + "themes/theme_quotes.parquet"
+
+
+def run_theme_lineage_key(quarter: str, run_id: str) -> str:
+    return run_prefix(quarter, run_id) + "themes/theme_lineage.parquet"
 
 
 def run_exposure_key(quarter: str, run_id: str) -> str:

@@ -75,6 +75,35 @@ THEME_CONTRIBUTIONS = pa.schema(
     ]
 )
 
+# Each theme's most representative sentences (reduce_worker.quotes): rank 1 is the first
+# representative sentence of the member topic most similar to the theme's centroid.
+THEME_QUOTES = pa.schema(
+    [
+        pa.field("theme_id", pa.string(), nullable=False),
+        pa.field("rank", pa.int32(), nullable=False),
+        *FIRM_FIELDS,
+        pa.field("topic_id", pa.int32(), nullable=False),
+        pa.field("similarity", pa.float32(), nullable=False),
+        pa.field("text", pa.string(), nullable=False),
+    ]
+)
+
+# A quarter's themes linked to the previous quarter's (reduce_worker.lineage): one row per
+# link, plus one per new theme (no previous_theme_id) and per vanished previous theme (no
+# theme_id). `status` is that of the row's theme: continuing, split, merged, new, vanished.
+LINEAGE_STATUSES = ("continuing", "split", "merged", "new", "vanished")
+THEME_LINEAGE = pa.schema(
+    [
+        pa.field("quarter", pa.string(), nullable=False),
+        pa.field("theme_id", pa.string()),
+        pa.field("previous_quarter", pa.string(), nullable=False),
+        pa.field("previous_run_id", pa.string(), nullable=False),
+        pa.field("previous_theme_id", pa.string()),
+        pa.field("similarity", pa.float32()),
+        pa.field("status", pa.string(), nullable=False),
+    ]
+)
+
 # Topic ids a sentence can have besides its firm's topics (0, 1, ...).
 PROCEDURE_TOPIC_ID = -1
 """Call procedure, set aside before the topics were fitted (the firm's topic -1 row)."""
