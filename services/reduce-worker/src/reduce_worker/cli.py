@@ -99,6 +99,11 @@ def render_summary(summary: ReduceSummary) -> str:
         lines.append(f"  quality         {describe_quality(summary.quality)}")
     if summary.lineage:
         lines.append(f"  lineage         {describe_lineage(summary.lineage)}")
+    if summary.exposure:
+        lines.append(
+            f"  exposure        {summary.exposure['rows']} (call, theme) row(s): "
+            f"{summary.exposure['calls']} call(s), {summary.exposure['themes']} theme(s)"
+        )
     if summary.llm:
         lines.append(f"  LLM             {describe_llm(summary.llm)}")
     if summary.failures:

@@ -12,8 +12,8 @@ equal holds one run's pair. They differ only while a run is between its PUTs (we
 second), or when a run died there; the next reduce repairs that.
 
 The companions of the pair (`COMPANIONS`: each theme's quotes, the lineage to the previous
-quarter) are written before it, stamped the same way, so they too are in place when the
-commit point lands.
+quarter, the firm-theme exposure panel) are written before it, stamped the same way, so they
+too are in place when the commit point lands.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ RUN_ID_METADATA = "ftm.run_id"
 COMPANIONS: dict[str, tuple[Callable[[str, str], str], Callable[[str], str]]] = {
     "quotes": (layout.run_theme_quotes_key, layout.theme_quotes_key),
     "lineage": (layout.run_theme_lineage_key, layout.theme_lineage_key),
+    "exposure": (layout.run_exposure_key, layout.exposure_key),
 }
 _TOPIC_COLUMNS = [
     n for n in schemas.THEME_CONTRIBUTIONS.names if n not in {"theme_id", "similarity"}

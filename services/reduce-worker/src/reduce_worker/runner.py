@@ -8,7 +8,9 @@ contract paths; otherwise the previous pair stays and the run's report
 written on success too: the counts of the summary, the settings used, the run id.
 
 With the pair go each theme's quotes (`quotes.py`) and the lineage to the previous quarter's
-current run (`lineage.py`; empty when that quarter has none), so reduce the quarters in order.
+current run (`lineage.py`; empty when that quarter has none), so reduce the quarters in order,
+and the firm-theme exposure panel (`exposure.py`; not for a run mapped before map wrote each
+sentence's topic).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from ftm_shared.llm.accept import AnswerRejectedError
 from ftm_shared.progress import Progress
 from ftm_shared.storage import ObjectStore
 from reduce_worker.config import ReduceWorkerSettings
+from reduce_worker.exposure import exposure_table
 from reduce_worker.inputs import QuarterTopics, read_firm_topics
 from reduce_worker.lineage import QuarterThemes, lineage_counts, previous_lineage
 from reduce_worker.naming import ThemeLabel, name_theme
@@ -77,6 +80,8 @@ class ReduceSummary:
     oversized_themes: list[dict[str, int]] = field(default_factory=list)
     quality: dict[str, Any] = field(default_factory=dict)
     lineage: dict[str, Any] = field(default_factory=dict)
+    exposure: dict[str, int] = field(default_factory=dict)
+    """The exposure panel's rows, calls and themes (empty: no panel, see the log)."""
     """The previous quarter and run linked to, and how many themes have each status."""
     skipped: bool = False
     """The run was reduced before: nothing was recomputed (only published again if another
@@ -150,6 +155,7 @@ class ReduceRun:
             themes = themes_table(found.themes, labels)
             contributions = contributions_table(found.themes, topics.rows)
             companions = self._companions(found, topics)
+            companions.update(self._exposure(contributions))
             keys = run_pair_keys(self.quarter, summary.run_id)
             summary.outputs = write_pair(
                 self.store,
@@ -199,6 +205,23 @@ class ReduceRun:
         self.summary.lineage = lineage_counts(self.quarter, lineage, previous_run)
         quotes = quotes_table(found.themes, topics.rows, self.settings.theme_quotes)
         return {"quotes": quotes, "lineage": lineage}
+
+    def _exposure(self, contributions: pa.Table) -> dict[str, pa.Table]:
+        panel = exposure_table(self.store, self.plan, contributions)
+        if panel is None:
+            log.warning(
+                "reduce %s: run %s has no sentence topics (mapped before map wrote them): "
+                "no exposure panel",
+                self.quarter,
+                self.summary.run_id,
+            )
+            return {}
+        self.summary.exposure = {
+            "rows": panel.num_rows,
+            "calls": len(panel["call_id"].unique()),
+            "themes": len(panel["theme_id"].unique()),
+        }
+        return {"exposure": panel}
 
     async def _name_all(self, themes: list[Theme], topics: QuarterTopics) -> list[ThemeLabel]:
         names = topics.rows["name"].to_pylist()
