@@ -276,6 +276,14 @@ def smoke(session: nox.Session) -> None:
 
 
 @nox.session(python=PYTHON)
+def quarters(session: nox.Session) -> None:
+    """The smoke run on 2017Q1 then 2017Q2, both exported, with the lineage between them."""
+    install_workspace(session)
+    both = ["--quarter", "2017Q1", "--quarter", "2017Q2"]
+    session.run("ftm", "smoke", *both, "--no-model-tester", *session.posargs)
+
+
+@nox.session(python=PYTHON)
 def expectations(session: nox.Session) -> None:
     """Validate a quarter's outputs with the Great Expectations suites and build the data docs."""
     install_member(session, "expectations")

@@ -64,3 +64,65 @@ def test_a_run_without_themes_still_writes_a_report(tmp_path: Path) -> None:
     page = write_report(report, tmp_path / "report.html").read_text()
 
     assert page.count("No themes.") == 3
+
+
+def test_the_report_shows_quotes_and_prevalence_over_the_quarters(tmp_path: Path) -> None:
+    themes = pd.DataFrame(
+        {
+            "theme_id": ["theme_2017Q2_001"],
+            "name": ["Store traffic"],
+            "description": ["Stores saw more visits."],
+            "n_firms": [2],
+            "n_topics": [2],
+        }
+    )
+    quotes = pd.DataFrame(
+        {
+            "theme_id": ["theme_2017Q2_001"] * 2,
+            "rank": [2, 1],
+            "firm_id": ["B", "A"],
+            "firm_name": [None, "Alpha"],
+            "earnings_call_date": ["2017-05-02", "2017-05-01"],
+            "text": ["Visits rose <again>.", "Traffic was up 4%."],
+        }
+    )
+    over_quarters = pd.DataFrame(
+        {
+            "previous_theme_id": ["theme_2017Q1_003", None, "theme_2017Q1_004"],
+            "previous_theme_name": ["Footfall", None, "Debt"],
+            "previous_share_calls": [0.5, None, 0.25],
+            "theme_id": ["theme_2017Q2_001", "theme_2017Q2_002", None],
+            "theme_name": ["Store traffic", "Tariffs", None],
+            "share_calls": [0.75, 0.4, None],
+            "status": ["continuing", "new", "vanished"],
+        }
+    )
+    report = SmokeReport(
+        quarter="2017Q1, 2017Q2",
+        passed=True,
+        checklist=[],
+        stage_seconds={},
+        stage_peak_bytes={},
+        themes=themes,
+        contributions=pd.DataFrame(),
+        quotes=quotes,
+        over_quarters=over_quarters,
+    )
+
+    page = write_report(report, tmp_path / "report.html").read_text()
+
+    assert "Theme prevalence over the quarters" in page
+    assert "Footfall → Store traffic (continuing)" in page
+    assert "— → Tariffs (new)" in page and "Debt → — (vanished)" in page
+    assert ">50%</text>" in page and ">75%</text>" in page
+    # Rank order, the firm by name or else by id, the call date, text escaped.
+    first, second = page.index("Traffic was up 4%."), page.index("Visits rose &lt;again&gt;.")
+    assert first < second
+    assert "— Alpha, 2017-05-01" in page and "— B, 2017-05-02" in page
+
+
+def test_a_single_quarter_report_has_no_prevalence_section(tmp_path: Path) -> None:
+    report = SmokeReport("2017Q1", True, [], {}, {}, pd.DataFrame(), pd.DataFrame())
+    page = write_report(report, tmp_path / "report.html").read_text()
+    assert "over the quarters" not in page
+    assert "No quotes" in page

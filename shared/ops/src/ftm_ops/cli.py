@@ -12,6 +12,7 @@ from ftm_ops import ingest as ingest_module
 from ftm_ops.cloud.cli import cloud as cloud_group
 from ftm_ops.cloud.errors import CloudError
 from ftm_ops.datasets.cli import data_group
+from ftm_ops.export import export_command
 from ftm_ops.local import cloud
 from ftm_ops.local.llm_server import LlmServerError
 from ftm_ops.local.process import ServerStartError
@@ -35,6 +36,12 @@ def _quarter(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
         return validate_quarter(value)
     except InputError as error:
         raise click.BadParameter(str(error)) from None
+
+
+def _quarters(
+    ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
+) -> tuple[str, ...]:
+    return tuple(_quarter(ctx, param, value) for value in values)
 
 
 @click.group()
@@ -206,7 +213,16 @@ def validate_command(quarter: str, run_id: str | None) -> None:
 
 
 @main.command("smoke")
-@click.option("--quarter", default="2017Q1", show_default=True, callback=_quarter)
+@click.option(
+    "--quarter",
+    "quarters",
+    multiple=True,
+    default=["2017Q1"],
+    show_default=True,
+    callback=_quarters,
+    help="Quarter to run; repeat it to run several in calendar order and export them "
+    "(lineage, prevalence over the quarters).",
+)
 @click.option(
     "--state-dir",
     type=click.Path(file_okay=False, path_type=Path),
@@ -221,11 +237,13 @@ def validate_command(quarter: str, run_id: str | None) -> None:
     help="Also train (or reuse) the demo LoRA adapter and score it against the base model.",
 )
 @click.option("--tester-limit", type=click.IntRange(min=1), default=20, show_default=True)
-def smoke_command(quarter: str, state_dir: Path, model_tester: bool, tester_limit: int) -> None:
+def smoke_command(
+    quarters: tuple[str, ...], state_dir: Path, model_tester: bool, tester_limit: int
+) -> None:
     """Run the whole pipeline on the embedded local cloud (SMOKE_FIRMS firms, default 25)."""
     from ftm_ops.smoke import SmokeOptions, run_smoke, smoke_firms
 
-    options = SmokeOptions(quarter, smoke_firms(), state_dir, model_tester, tester_limit)
+    options = SmokeOptions(quarters, smoke_firms(), state_dir, model_tester, tester_limit)
     if not run_smoke(options):
         raise click.exceptions.Exit(1)
 
@@ -234,6 +252,7 @@ main.add_command(cloud_group)
 main.add_command(data_group)
 main.add_command(runs_command)
 main.add_command(quarter_group)
+main.add_command(export_command)
 
 
 def entrypoint() -> None:

@@ -25,6 +25,8 @@ class Outputs:
     firm_topics: pd.DataFrame
     quality: dict[str, Any] = field(default_factory=dict)
     """The current run's quality measures, from its reduce report (empty without one)."""
+    quotes: pd.DataFrame = field(default_factory=pd.DataFrame)
+    lineage: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def themes_with_firms(self, limit: int) -> list[str]:
         lines = []
@@ -38,12 +40,15 @@ class Outputs:
 
 
 def copy_outputs(store: ObjectStore, quarter: str, folder: Path) -> Outputs:
-    """Copy the quarter's firm topics, themes and contributions to `folder` and load them."""
+    """Copy the quarter's firm topics, themes, contributions, quotes and lineage to `folder`
+    and load them."""
     folder.mkdir(parents=True, exist_ok=True)
     tables = {
         "firm_topics": _copy_prefix(store, layout.firm_topics_prefix(quarter), folder),
         "themes": _copy_one(store, layout.themes_key(quarter), folder),
         "contributions": _copy_one(store, layout.theme_contributions_key(quarter), folder),
+        "quotes": _copy_one(store, layout.theme_quotes_key(quarter), folder),
+        "lineage": _copy_one(store, layout.theme_lineage_key(quarter), folder),
     }
     return Outputs(folder=folder, **tables, quality=_quality(store, quarter))
 

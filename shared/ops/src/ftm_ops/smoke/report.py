@@ -1,5 +1,6 @@
 """The smoke run's HTML report: the checklist, stage times, the quality measures of the result
-(reduce's, `reduce_worker.quality`), theme sizes and a themes × firms map.
+(reduce's, `reduce_worker.quality`), theme sizes, a themes × firms map, each theme's supporting
+quotes and, with two quarters or more, theme prevalence over the quarters (`ftm export`'s).
 
 Plain HTML with inline SVG and CSS: it opens from disk in any browser, offline, and needs no
 plotting library in the workspace.
@@ -19,6 +20,7 @@ from ftm_shared.checklist import Criterion
 
 BAR_WIDTH_PX = 360
 MAX_HEATMAP_THEMES = 40
+QUOTE_CHARS = 300
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2rem; color: #1d2430; }
 table { border-collapse: collapse; margin: 1rem 0; }
@@ -40,6 +42,9 @@ class SmokeReport:
     contributions: pd.DataFrame
     notes: Sequence[str] = ()
     quality: Mapping[str, object] = field(default_factory=dict)
+    quotes: pd.DataFrame = field(default_factory=pd.DataFrame)
+    over_quarters: pd.DataFrame = field(default_factory=pd.DataFrame)
+    """`ftm_ops.export.over_quarters`: each lineage row with both sides' share of calls."""
 
 
 def write_report(report: SmokeReport, target: Path) -> Path:
@@ -60,6 +65,18 @@ def write_report(report: SmokeReport, target: Path) -> Path:
         _heatmap(report.themes, report.contributions),
         "<h2>Themes</h2>",
         _themes_table(report.themes),
+        *(
+            [
+                "<h2>Theme prevalence over the quarters</h2>",
+                "<p>Share of each quarter's calls with the theme, along the lineage "
+                "(grey: the earlier quarter, blue: the later).</p>",
+                _prevalence(report.over_quarters),
+            ]
+            if not report.over_quarters.empty
+            else []
+        ),
+        "<h2>Supporting quotes</h2>",
+        _quotes(report.themes, report.quotes),
     ]
     page = (
         "<!doctype html><html><head><meta charset='utf-8'>"
@@ -181,3 +198,50 @@ def _themes_table(themes: pd.DataFrame) -> str:
     )
     header = "<tr><th>id</th><th>name</th><th>firms</th><th>topics</th><th>description</th></tr>"
     return f"<table>{header}{rows}</table>"
+
+
+def _share_bar(share: object, y: int, x: int, colour: str) -> str:
+    if share is None or pd.isna(share):
+        return ""
+    width = BAR_WIDTH_PX * float(share)  # type: ignore[arg-type]
+    return (
+        f"<rect x='{x}' y='{y}' width='{width:.0f}' height='9' fill='{colour}'/>"
+        f"<text x='{x + width + 4:.0f}' y='{y + 8}' font-size='10'>{float(share):.0%}</text>"  # type: ignore[arg-type]
+    )
+
+
+def _prevalence(links: pd.DataFrame) -> str:
+    row_px, label_px = 30, 520
+    shapes = []
+    for index, link in enumerate(links.itertuples()):
+        y = index * row_px
+        before = "—" if pd.isna(link.previous_theme_id) else str(link.previous_theme_name)[:34]
+        after = "—" if pd.isna(link.theme_id) else str(link.theme_name)[:34]
+        label = f"{before} → {after} ({link.status})"
+        shapes.append(f"<text x='0' y='{y + 17}' font-size='12'>{escape(label)}</text>")
+        shapes.append(_share_bar(link.previous_share_calls, y + 4, label_px, "#b0b7c3"))
+        shapes.append(_share_bar(link.share_calls, y + 15, label_px, "#4c78a8"))
+    return (
+        f"<svg width='{label_px + BAR_WIDTH_PX + 60}' height='{row_px * len(links)}' "
+        f"xmlns='http://www.w3.org/2000/svg'>{''.join(shapes)}</svg>"
+    )
+
+
+def _quotes(themes: pd.DataFrame, quotes: pd.DataFrame) -> str:
+    if themes.empty or quotes.empty:
+        return "<p>No quotes (the run wrote none).</p>"
+    parts = []
+    for theme in themes.itertuples():
+        said = quotes[quotes["theme_id"] == theme.theme_id].sort_values("rank")
+        if said.empty:
+            continue
+        items = "".join(
+            f"<li>“{escape(str(q.text)[:QUOTE_CHARS])}” — "
+            f"{escape(str(q.firm_name if pd.notna(q.firm_name) else q.firm_id))}, "
+            f"{escape(str(q.earnings_call_date))}</li>"
+            for q in said.itertuples()
+        )
+        parts.append(
+            f"<h3>{escape(str(theme.theme_id))}: {escape(str(theme.name))}</h3><ul>{items}</ul>"
+        )
+    return "".join(parts)

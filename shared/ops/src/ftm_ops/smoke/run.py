@@ -3,19 +3,26 @@
 It starts its own local cloud in a state folder of its own, so it never touches a substrate
 the user started, runs each service as its own process (as Batch would), validates the outputs
 with the Great Expectations suites, and stops everything it started, also on failure or Ctrl-C.
+
+Given several quarters (`nox -s quarters`: 2017Q1 and 2017Q2) it runs them in calendar order in
+the one local cloud, so each quarter's reduce links its themes to the previous one's, names
+each quarter's stages and criteria by their quarter, and exports them all (`ftm export`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import click
 import pandas as pd
 
-from ftm_ops import ingest
+from ftm_ops import export, ingest
 from ftm_ops.local import cloud
 from ftm_ops.local.llm_server import LocalLlmSettings
 from ftm_ops.quarter.local import run_quarter
@@ -38,21 +45,31 @@ from ftm_shared.config import (
 from ftm_shared.storage import ObjectStore
 
 THEMES_SHOWN = 5
+T = TypeVar("T")
 
 
 @dataclass
 class SmokeOptions:
-    quarter: str
+    quarters: tuple[str, ...]
+    """In calendar order (the lineage links each to the one before)."""
     firms: int | None
     state: Path
     model_tester: bool = True
     tester_limit: int = 20
 
+    def __post_init__(self) -> None:
+        self.quarters = tuple(sorted(set(self.quarters)))
+
+    @property
+    def several(self) -> bool:
+        return len(self.quarters) > 1
+
 
 @dataclass
 class SmokeResult:
     criteria: list[Criterion] = field(default_factory=list)
-    outputs: Outputs | None = None
+    outputs: dict[str, Outputs] = field(default_factory=dict)
+    exported: export.Exported | None = None
     data_docs: Path | None = None
     notes: list[str] = field(default_factory=list)
 
@@ -70,17 +87,24 @@ def run_smoke(options: SmokeOptions) -> bool:
             _pipeline(options, stages, result)
         finally:
             stages.run("local down", lambda: click.echo(f"stopped: {down(options.state)}"))
+    outputs = list(result.outputs.values())
     report = write_report(
         SmokeReport(
-            quarter=options.quarter,
+            quarter=", ".join(options.quarters),
             passed=result.passed,
             checklist=result.criteria,
             stage_seconds=stages.seconds,
             stage_peak_bytes=dict(memory.peak_by_stage),
-            themes=result.outputs.themes if result.outputs else _empty(),
-            contributions=result.outputs.contributions if result.outputs else _empty(),
+            themes=_stacked([o.themes for o in outputs]),
+            contributions=_stacked([o.contributions for o in outputs]),
             notes=result.notes,
-            quality=result.outputs.quality if result.outputs else {},
+            quality=outputs[-1].quality if outputs else {},
+            quotes=_stacked([o.quotes for o in outputs]),
+            over_quarters=(
+                export.over_quarters(result.exported.tables).to_pandas()
+                if result.exported
+                else _empty()
+            ),
         ),
         options.state / "report.html",
     )
@@ -89,31 +113,18 @@ def run_smoke(options: SmokeOptions) -> bool:
 
 
 def _pipeline(options: SmokeOptions, stages: StageLog, result: SmokeResult) -> None:
-    quarter = options.quarter
     stages.run("local up", lambda: _local_up(options.state))
     settings = load_settings(FtmSettings)
     store = ObjectStore.from_settings(settings)
-    ingested = stages.run("ingest", lambda: _ingest(store, options))
-    # At least two shards, so that every smoke run exercises the fan-out, both in flight
-    # with as many requests as the local LLM server has slots (its "fleet").
-    slots = read_settings(LocalLlmSettings).llm_parallel
-    os.environ.setdefault("MAP_SHARD_FIRMS", str(max(1, math.ceil(ingested.n_firms / 2))))
-    os.environ.setdefault("VLLM_CONCURRENCY_PER_INSTANCE", str(slots))
-    os.environ.setdefault("LLM_MAX_CONCURRENT", str(max(1, slots // 2)))
-    done = run_quarter(store, settings.s3_bucket, quarter, timed=stages.run)
-    result.notes += [*done.notes, f"run {done.run_id} (`ftm runs --quarter {quarter}`)"]
     os.environ.setdefault("FTM_GX_DIR", str(options.state.resolve() / "gx"))
-    checklist = stages.run(
-        "validate", lambda: expectations_checklist(settings, quarter, done.run_id)
-    )
-    result.data_docs = checklist.data_docs
-    result.outputs = stages.run(
-        "copy outputs", lambda: copy_outputs(store, quarter, options.state / "outputs")
-    )
-    result.criteria = pipeline_criteria(
-        ingested, done.ran.get("map"), done.ran.get("reduce"), result.outputs
-    )
-    result.criteria += checklist.criteria
+    for quarter in options.quarters:
+        _quarter(options, quarter, stages, result, settings, store)
+    if options.several:
+        target = options.state / "export"
+        result.exported = stages.run(
+            "export", lambda: export.export(store, options.quarters, target, "parquet")
+        )
+        click.echo("\n".join(export.render(result.exported)))
     if options.model_tester:
         demo = stages.run(
             "model-tester",
@@ -124,10 +135,46 @@ def _pipeline(options: SmokeOptions, stages: StageLog, result: SmokeResult) -> N
         result.notes.append("model-tester demo skipped (--no-model-tester)")
 
 
-def _ingest(store: ObjectStore, options: SmokeOptions) -> ingest.IngestResult:
+def _quarter(
+    options: SmokeOptions,
+    quarter: str,
+    stages: StageLog,
+    result: SmokeResult,
+    settings: FtmSettings,
+    store: ObjectStore,
+) -> None:
+    """One quarter's stages; with several quarters, its stages, criteria and outputs folder
+    carry its name."""
+    prefix = f"{quarter} " if options.several else ""
+
+    def timed(name: str, action: Callable[[], T]) -> T:
+        return stages.run(prefix + name, action)
+
+    ingested = timed("ingest", lambda: _ingest(store, options, quarter))
+    # At least two shards, so that every smoke run exercises the fan-out, both in flight
+    # with as many requests as the local LLM server has slots (its "fleet").
+    slots = read_settings(LocalLlmSettings).llm_parallel
+    os.environ.setdefault("MAP_SHARD_FIRMS", str(max(1, math.ceil(ingested.n_firms / 2))))
+    os.environ.setdefault("VLLM_CONCURRENCY_PER_INSTANCE", str(slots))
+    os.environ.setdefault("LLM_MAX_CONCURRENT", str(max(1, slots // 2)))
+    done = run_quarter(store, settings.s3_bucket, quarter, timed=timed)
+    result.notes += [*done.notes, f"run {done.run_id} (`ftm runs --quarter {quarter}`)"]
+    checklist = timed("validate", lambda: expectations_checklist(settings, quarter, done.run_id))
+    result.data_docs = checklist.data_docs
+    folder = options.state / "outputs" / (quarter if options.several else "")
+    outputs = timed("copy outputs", lambda: copy_outputs(store, quarter, folder))
+    result.outputs[quarter] = outputs
+    criteria = pipeline_criteria(ingested, done.ran.get("map"), done.ran.get("reduce"), outputs)
+    result.criteria += [
+        dataclasses.replace(criterion, name=prefix + criterion.name)
+        for criterion in [*criteria, *checklist.criteria]
+    ]
+
+
+def _ingest(store: ObjectStore, options: SmokeOptions, quarter: str) -> ingest.IngestResult:
     source = data.earnings_call_file()
     click.echo(f"data: {data.data_location().describe()}")
-    done = ingest.ingest(source, options.quarter, store, firms=options.firms)
+    done = ingest.ingest(source, quarter, store, firms=options.firms)
     click.echo(f"{done.n_rows:,} rows, {done.n_firms} firms from {source.name} -> {done.uri}")
     return done
 
@@ -155,9 +202,11 @@ def _print_summary(result: SmokeResult, stages: StageLog, memory: PeakMemory, re
     for note in result.notes:
         click.echo(f"  note: {note}")
     click.secho("\nOutputs", bold=True)
-    if result.outputs is not None:
-        click.echo(f"  copied from the bucket to {result.outputs.folder}")
-        click.echo("\n".join(result.outputs.themes_with_firms(THEMES_SHOWN)) or "  no themes")
+    for outputs in result.outputs.values():
+        click.echo(f"  copied from the bucket to {outputs.folder}")
+        click.echo("\n".join(outputs.themes_with_firms(THEMES_SHOWN)) or "  no themes")
+    if result.exported is not None:
+        click.echo(f"  export:    {next(iter(result.exported.files.values())).parent}")
     if result.data_docs is not None:
         click.echo(f"  data docs: {result.data_docs}")
     click.echo(f"  report:    {report.resolve()}")
@@ -171,3 +220,8 @@ def _print_summary(result: SmokeResult, stages: StageLog, memory: PeakMemory, re
 
 def _empty() -> pd.DataFrame:
     return pd.DataFrame()
+
+
+def _stacked(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    shown = [frame for frame in frames if not frame.empty]
+    return pd.concat(shown, ignore_index=True) if shown else _empty()

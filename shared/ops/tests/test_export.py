@@ -1,0 +1,186 @@
+"""`ftm export`: two hand-built quarters in the moto bucket, written as Parquet and CSV with
+the documented columns, prevalence counted by hand, a missing panel said."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import polars as pl
+import pyarrow as pa
+import pytest
+from click.testing import CliRunner
+
+from ftm_ops.cli import main
+from ftm_ops.export import COLUMNS, ExportError, collect, over_quarters, parse_quarters
+from ftm_shared import layout, runs, schemas
+from ftm_shared.storage import ObjectStore
+
+pytestmark = pytest.mark.integration
+
+README = Path(__file__).parents[3] / "README.md"
+DAY = {"2017Q1": dt.date(2017, 2, 1), "2017Q2": dt.date(2017, 5, 1)}
+
+
+def firm(firm_id: str, quarter: str) -> dict[str, object]:
+    return {
+        "firm_id": firm_id,
+        "firm_name": f"{firm_id} Inc.",
+        "permno": 10000 + int(firm_id[1:]),
+        "gvkey": f"00{firm_id[1:]}",
+        "earnings_call_date": DAY[quarter],
+    }
+
+
+def put_quarter(
+    store: ObjectStore,
+    quarter: str,
+    firms: list[str],
+    themes: dict[str, list[str]],
+    *,
+    lineage: list[tuple[str | None, str | None, float | None, str]] | None = None,
+    exposure: dict[tuple[str, str], float] | None = None,
+) -> str:
+    """A reduced run of `quarter` whose theme t has one topic of each firm in themes[t]."""
+    run_id = f"run-{quarter}"
+    calls = pa.Table.from_pylist([firm(f, quarter) for f in firms])
+    store.write_parquet(layout.published_firm_topics_key(quarter), calls)
+    store.write_parquet(
+        layout.run_themes_key(quarter, run_id),
+        pa.Table.from_pylist(
+            [
+                {"theme_id": t, "name": f"Name of {t}", "description": f"About {t}.",
+                 "n_firms": len(members), "n_topics": len(members), "keywords": [t, "growth"]}
+                for t, members in themes.items()
+            ],
+            schema=schemas.THEMES,
+        ),
+    )  # fmt: skip
+    members = [(t, f, n) for t, fs in themes.items() for n, f in enumerate(fs)]
+    store.write_parquet(
+        layout.run_theme_contributions_key(quarter, run_id),
+        pa.Table.from_pylist(
+            [{"theme_id": t, **firm(f, quarter), "topic_id": n, "similarity": 0.9}
+             for t, f, n in members],
+            schema=schemas.THEME_CONTRIBUTIONS,
+        ),
+    )  # fmt: skip
+    store.write_parquet(
+        layout.run_theme_quotes_key(quarter, run_id),
+        pa.Table.from_pylist(
+            [{"theme_id": t, "rank": 1, **firm(fs[0], quarter), "topic_id": 0,
+              "similarity": 0.9, "text": f"{fs[0]} said something about {t}."}
+             for t, fs in themes.items()],
+            schema=schemas.THEME_QUOTES,
+        ),
+    )  # fmt: skip
+    if lineage is not None:
+        store.write_parquet(
+            layout.run_theme_lineage_key(quarter, run_id),
+            pa.Table.from_pylist(
+                [{"quarter": quarter, "theme_id": now, "previous_quarter": "2017Q1",
+                  "previous_run_id": "run-2017Q1", "previous_theme_id": before,
+                  "similarity": similarity, "status": status}
+                 for before, now, similarity, status in lineage],
+                schema=schemas.THEME_LINEAGE,
+            ),
+        )  # fmt: skip
+    if exposure is not None:
+        store.write_parquet(
+            layout.run_exposure_key(quarter, run_id),
+            pa.Table.from_pylist(
+                [{**firm(f, quarter), "call_id": f"{f}-{quarter}", "quarter": quarter,
+                  "theme_id": t, "exposure": share, "n_sentences": 10, "risk_exposure": 0.1,
+                  "sentiment": 0.0}
+                 for (f, t), share in exposure.items()],
+                schema=schemas.FIRM_THEME_EXPOSURE,
+            ),
+        )  # fmt: skip
+    runs.set_current(store, quarter, run_id)
+    return run_id
+
+
+@pytest.fixture
+def two_quarters(store: ObjectStore) -> ObjectStore:
+    put_quarter(store, "2017Q1", ["F1", "F2", "F3", "F4"], {"t1": ["F1", "F2", "F3"],
+                "t2": ["F3", "F4"]})  # fmt: skip
+    put_quarter(
+        store,
+        "2017Q2",
+        ["F1", "F2", "F3", "F4", "F5"],
+        {"u1": ["F1", "F2"], "u2": ["F4", "F5"]},
+        lineage=[("t1", "u1", 0.8, "continuing"), (None, "u2", None, "new"),
+                 ("t2", None, None, "vanished")],
+        exposure={("F1", "u1"): 0.3, ("F2", "u1"): 0.2, ("F4", "u2"): 0.5},
+    )  # fmt: skip
+    return store
+
+
+def test_prevalence_lineage_and_what_is_missing(two_quarters: ObjectStore) -> None:
+    exported = collect(two_quarters, ["2017Q1", "2017Q2"])
+    prevalence = {
+        row["theme_id"]: (row["n_calls"], row["share_calls"], row["share_firms"],
+                          row["mean_exposure"])
+        for row in exported.tables["prevalence"].iter_rows(named=True)
+    }  # fmt: skip
+    assert prevalence == {
+        "t1": (3, 0.75, 0.75, None),
+        "t2": (2, 0.5, 0.5, None),
+        "u1": (2, 0.4, 0.4, pytest.approx(0.1)),
+        "u2": (2, 0.4, 0.4, pytest.approx(0.1)),
+    }
+    assert exported.notes == [
+        "2017Q1: no exposure panel in run run-2017Q1 (reduced before reduce wrote it)",
+        "2017Q1: no lineage in run run-2017Q1 (reduced before reduce wrote it)",
+    ]
+    links = over_quarters(exported.tables).select(
+        "previous_theme_name", "previous_share_calls", "theme_name", "share_calls", "status"
+    )
+    assert links.rows() == [
+        ("Name of t1", 0.75, "Name of u1", 0.4, "continuing"),
+        (None, None, "Name of u2", 0.4, "new"),
+        ("Name of t2", 0.5, None, None, "vanished"),
+    ]
+
+
+@pytest.mark.parametrize("file_format", ["parquet", "csv"])
+def test_the_command_writes_every_table_with_its_documented_columns(
+    two_quarters: ObjectStore, tmp_path: Path, file_format: str
+) -> None:
+    target = tmp_path / "export"
+    result = CliRunner().invoke(
+        main,
+        ["export", "--quarters", "2017Q2,2017Q1", "--to", str(target), "--format", file_format],
+    )
+    assert result.exit_code == 0, result.output
+    assert "export of 2017Q1, 2017Q2" in result.output
+    assert "'Name of t1' 75.0% -> u1 'Name of u1' 40.0%  (continuing, similarity 0.80)" in (
+        result.output
+    )
+    read = pl.read_parquet if file_format == "parquet" else pl.read_csv
+    for name, columns in COLUMNS.items():
+        table = read(target / f"{name}.{file_format}")
+        assert table.columns == columns, name
+        assert table.height > 0, name
+    themes = read(target / f"themes.{file_format}")
+    keywords = themes["keywords"].to_list()[0]
+    assert keywords == (["t1", "growth"] if file_format == "parquet" else "t1; growth")
+    exposure = read(target / f"exposure.{file_format}")
+    assert exposure["permno"].to_list() == [10001, 10002, 10004]
+
+
+def test_every_exported_column_is_in_the_readme_data_dictionary() -> None:
+    text = README.read_text(encoding="utf-8")
+    section = text[text.index("### Exported tables") :]
+    section = section[: section.index("\n## ")]
+    documented = set(re.findall(r"^\| `([a-z_]+)` \|", section, flags=re.MULTILINE))
+    for name, columns in COLUMNS.items():
+        assert f"`{name}.parquet`" in section, name
+        assert set(columns) <= documented, (name, sorted(set(columns) - documented))
+
+
+def test_a_quarter_without_a_run_is_named(store: ObjectStore) -> None:
+    with pytest.raises(ExportError, match="quarter 2016Q4 has no reduced run"):
+        collect(store, ["2016Q4"])
+    assert parse_quarters(" 2017Q2, 2017Q1,2017Q2") == ["2017Q1", "2017Q2"]
