@@ -25,7 +25,7 @@ SMOKE_TIMEOUT_S = 600
 # Ctrl-C is never ignored, so the run under test gets the default back before it starts.
 WITH_DEFAULT_SIGINT = (
     "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
-    "os.execv(sys.executable, [sys.executable, '-m', 'ftm_shared', *sys.argv[1:]])"
+    "os.execv(sys.executable, [sys.executable, '-m', 'ftm_ops', *sys.argv[1:]])"
 )
 
 
