@@ -3,6 +3,7 @@ and vanish by construction."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +14,7 @@ from ftm_ops.testing import mapped_run
 from ftm_shared import layout, runs, schemas
 from ftm_shared.storage import ObjectStore
 from reduce_worker.clustering import unit_rows
+from reduce_worker.config import ReduceWorkerSettings
 from reduce_worker.lineage import (
     QuarterThemes,
     best_links,
@@ -21,6 +23,9 @@ from reduce_worker.lineage import (
     previous_lineage,
     previous_quarter,
 )
+from reduce_worker.naming import ThemeLabel
+from reduce_worker.runner import ReduceRun
+from reduce_worker.themes import Theme
 
 from .conftest import topic_row
 
@@ -161,3 +166,51 @@ def test_the_previous_quarter_is_read_from_its_current_run(tmp_path: Path) -> No
         ("theme_2017Q1_002", "theme_2017Q2_001"): "continuing",
         ("theme_2017Q1_001", None): "vanished",
     }
+
+
+def test_reducing_two_quarters_in_order_links_the_second_to_the_first(
+    tmp_path: Path,
+    real_firm_topics: pa.Table,
+    settings: ReduceWorkerSettings,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The same real firm topics as 2017Q1 and 2017Q2: every theme continues, at similarity 1
+    (naming stubbed: this is about what reduce writes around it)."""
+
+    async def named(self: ReduceRun, themes: list[Theme], _topics: object) -> list[ThemeLabel]:
+        return [ThemeLabel(name=f"Theme {t.theme_id}", description="x" * 20) for t in themes]
+
+    monkeypatch.setattr(ReduceRun, "_name_all", named)
+    monkeypatch.setattr(settings, "theme_distance_threshold", 0.5)
+    store = ObjectStore(str(tmp_path))
+    summaries = {}
+    for quarter in ("2017Q1", "2017Q2"):
+        rows = real_firm_topics.set_column(
+            0, "quarter", pa.array([quarter] * real_firm_topics.num_rows)
+        )
+        mapped_run(store, quarter, [rows], run_id=f"run-{quarter}")
+        summaries[quarter] = asyncio.run(ReduceRun(settings, quarter, store).run())
+
+    assert summaries["2017Q1"].lineage == {}  # no 2016Q4 run
+    assert store.read_parquet(layout.theme_lineage_key("2017Q1")).num_rows == 0
+    themes = summaries["2017Q2"].themes
+    assert themes > 1
+    assert summaries["2017Q2"].lineage == {
+        "previous_quarter": "2017Q1",
+        "previous_run_id": "run-2017Q1",
+        "links": themes,
+        **dict.fromkeys(schemas.LINEAGE_STATUSES, 0),
+        "continuing": themes,
+    }
+    lineage = store.read_parquet(layout.theme_lineage_key("2017Q2")).to_pylist()
+    assert all(
+        row["previous_theme_id"] == row["theme_id"].replace("2017Q2", "2017Q1")
+        and row["similarity"] == pytest.approx(1.0, abs=1e-5)
+        for row in lineage
+    )
+    quotes = store.read_parquet(layout.theme_quotes_key("2017Q2"))
+    assert quotes.num_rows > 0
+    assert max(quotes["rank"].to_pylist()) <= settings.theme_quotes
+    report = store.read_json(layout.run_reduce_report_key("2017Q2", "run-2017Q2"))
+    assert report["lineage"]["continuing"] == themes
+    assert report["settings"]["lineage_min_similarity"] == settings.lineage_min_similarity
