@@ -104,7 +104,7 @@ def put_quarter(
 @pytest.fixture
 def two_quarters(store: ObjectStore) -> ObjectStore:
     put_quarter(store, "2017Q1", ["F1", "F2", "F3", "F4"], {"t1": ["F1", "F2", "F3"],
-                "t2": ["F3", "F4"]})  # fmt: skip
+                "t2": ["F3", "F4"]}, lineage=[])  # fmt: skip
     put_quarter(
         store,
         "2017Q2",
@@ -132,7 +132,7 @@ def test_prevalence_lineage_and_what_is_missing(two_quarters: ObjectStore) -> No
     }
     assert exported.notes == [
         "2017Q1: no exposure panel in run run-2017Q1 (reduced before reduce wrote it)",
-        "2017Q1: no lineage in run run-2017Q1 (reduced before reduce wrote it)",
+        "2017Q1: no lineage (no run of the quarter before when reduced)",
     ]
     links = over_quarters(exported.tables).select(
         "previous_theme_name", "previous_share_calls", "theme_name", "share_calls", "status"
@@ -184,3 +184,13 @@ def test_a_quarter_without_a_run_is_named(store: ObjectStore) -> None:
     with pytest.raises(ExportError, match="quarter 2016Q4 has no reduced run"):
         collect(store, ["2016Q4"])
     assert parse_quarters(" 2017Q2, 2017Q1,2017Q2") == ["2017Q1", "2017Q2"]
+
+
+def test_a_table_no_quarter_has_is_written_empty_with_its_columns(
+    store: ObjectStore, tmp_path: Path
+) -> None:
+    put_quarter(store, "2017Q1", ["F1", "F2"], {"t1": ["F1", "F2"]})
+    exported = collect(store, ["2017Q1"])
+    for name in ("exposure", "lineage"):
+        assert exported.tables[name].height == 0
+        assert exported.tables[name].columns == COLUMNS[name]

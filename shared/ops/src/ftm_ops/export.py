@@ -115,7 +115,9 @@ def _read(store: ObjectStore, key: str) -> pl.DataFrame | None:
 
 def _conform(frames: Sequence[pl.DataFrame], name: str) -> pl.DataFrame:
     """The frames stacked, with exactly `COLUMNS[name]` in order (an absent one null)."""
-    stacked = pl.concat(frames, how="diagonal_relaxed") if frames else pl.DataFrame()
+    if not frames:
+        return pl.DataFrame(schema=dict.fromkeys(COLUMNS[name], pl.String))
+    stacked = pl.concat(frames, how="diagonal_relaxed")
     missing = [pl.lit(None, dtype=pl.String).alias(c) for c in COLUMNS[name] if c not in stacked]
     return stacked.with_columns(missing).select(COLUMNS[name])
 
@@ -145,6 +147,8 @@ def _quarter_tables(store: ObjectStore, quarter: str, notes: list[str]) -> dict[
         frame = _read(store, key(quarter, run_id))
         if frame is None:
             notes.append(f"{quarter}: no {what} in run {run_id} (reduced before reduce wrote it)")
+        elif name == "lineage" and frame.height == 0:
+            notes.append(f"{quarter}: no lineage (no run of the quarter before when reduced)")
         else:
             tables[name] = frame.with_columns(quarter=pl.lit(quarter))
     return tables
