@@ -32,6 +32,7 @@ class Outputs:
     topics: pd.DataFrame
     themes: pd.DataFrame
     contributions: pd.DataFrame
+    exposure: pd.DataFrame
     skip: set[str] = field(default_factory=set)
     """Data sets left out of the bucket."""
 
@@ -49,6 +50,11 @@ class Outputs:
             store.write_parquet(
                 layout.run_theme_contributions_key(quarter, plan.run_id),
                 _table(self.contributions, schemas.THEME_CONTRIBUTIONS),
+            )
+        if "exposure" not in self.skip:
+            store.write_parquet(
+                layout.run_exposure_key(quarter, plan.run_id),
+                _table(self.exposure, schemas.FIRM_THEME_EXPOSURE),
             )
 
 
@@ -96,6 +102,28 @@ def build_themes(topics: pd.DataFrame, quarter: str) -> tuple[pd.DataFrame, pd.D
     return pd.DataFrame(themes), pd.DataFrame(contributions)
 
 
+def build_exposure(
+    raw: pa.Table, topics: pd.DataFrame, contributions: pd.DataFrame
+) -> pd.DataFrame:
+    """A panel that fits the themes: each firm's call is exposed to a theme in proportion to
+    its topics there (out of its topics plus one, so a call's total stays below 1)."""
+    calls = raw.select(["firm_id", "call_id"]).to_pandas().drop_duplicates("firm_id")
+    per_firm = topics.groupby("firm_id").size()
+    firm_fields = ["firm_id", "permno", "gvkey", "earnings_call_date"]
+    panel = (
+        contributions.groupby(["firm_id", "theme_id"])
+        .agg(n_topics=("topic_id", "size"), **{c: (c, "first") for c in firm_fields[1:]})
+        .reset_index()
+        .merge(calls, on="firm_id")
+    )
+    panel["quarter"] = QUARTER
+    panel["exposure"] = panel["n_topics"] / (panel["firm_id"].map(per_firm) + 1)
+    panel["n_sentences"] = panel["n_topics"] * 3
+    panel["risk_exposure"] = panel["exposure"] / 4
+    panel["sentiment"] = 0.01
+    return panel[schemas.FIRM_THEME_EXPOSURE.names]
+
+
 @pytest.fixture(scope="session")
 def good_outputs(
     data_dir: Path, real_firm_topics: pa.Table, tmp_path_factory: pytest.TempPathFactory
@@ -107,7 +135,7 @@ def good_outputs(
     raw = folder.read_parquet(done.key)
     topics = real_firm_topics.to_pandas()
     themes, contributions = build_themes(topics, QUARTER)
-    return Outputs(raw, topics, themes, contributions)
+    return Outputs(raw, topics, themes, contributions, build_exposure(raw, topics, contributions))
 
 
 @pytest.fixture

@@ -28,7 +28,13 @@ def test_good_outputs_pass_and_write_data_docs(
     assert "✓ Theme counts match contributions (n_topics, n_firms)" in text
     assert checklist.data_docs is not None and checklist.data_docs.name == "index.html"
     page = checklist.data_docs.read_text()
-    for suite in ("raw_transcripts", "firm_topics", "themes", "theme_contributions"):
+    for suite in (
+        "raw_transcripts",
+        "firm_topics",
+        "themes",
+        "theme_contributions",
+        "firm_theme_exposure",
+    ):
         assert suite in page
 
 
@@ -61,7 +67,7 @@ def _duplicate_topic(o: Outputs) -> str:
 
 def _malformed_theme_id(o: Outputs) -> str:
     old = o.themes.loc[1, "theme_id"]
-    for frame in (o.themes, o.contributions):
+    for frame in (o.themes, o.contributions, o.exposure):
         frame.loc[frame["theme_id"] == old, "theme_id"] = "theme_2017-1_2"
     return "theme_2017-1_2"
 
@@ -75,6 +81,7 @@ def _theme_counts_off(o: Outputs) -> str:
 def _unknown_theme(o: Outputs) -> str:
     gone = o.themes.loc[0, "theme_id"]
     o.themes = o.themes.drop(index=0).reset_index(drop=True)
+    o.exposure = o.exposure[o.exposure["theme_id"] != gone].reset_index(drop=True)
     return gone
 
 
@@ -88,6 +95,24 @@ def _duplicate_contribution(o: Outputs) -> str:
 def _contributions_without_permno(o: Outputs) -> str:
     o.contributions = o.contributions.drop(columns=["permno"])
     return "missing columns: permno"
+
+
+def _exposure_over_one(o: Outputs) -> str:
+    calls = o.exposure["call_id"].value_counts()
+    call = calls.index[0]
+    assert calls.iloc[0] >= 2
+    o.exposure.loc[o.exposure["call_id"] == call, "exposure"] = 0.6
+    return f"call {call} {o.exposure.loc[o.exposure['call_id'] == call, 'theme_id'].iloc[0]}"
+
+
+def _risk_above_exposure(o: Outputs) -> str:
+    o.exposure.loc[2, "risk_exposure"] = o.exposure.loc[2, "exposure"] + 0.1
+    return f"call {o.exposure.loc[2, 'call_id']} {o.exposure.loc[2, 'theme_id']}"
+
+
+def _exposure_to_unknown_theme(o: Outputs) -> str:
+    o.exposure.loc[0, "theme_id"] = "theme_2017Q1_999"
+    return f"call {o.exposure.loc[0, 'call_id']} theme_2017Q1_999"
 
 
 def _topic(o: Outputs, index: int) -> str:
@@ -106,6 +131,12 @@ def _topic(o: Outputs, index: int) -> str:
         (_unknown_theme, "Every contribution's theme exists"),
         (_duplicate_contribution, "One contribution per (firm, topic)"),
         (_contributions_without_permno, "Contributions carry permno, gvkey, earnings_call_date"),
+        (_exposure_over_one, "Each call's total exposure at most 1"),
+        (
+            _risk_above_exposure,
+            "Exposure shares in [0, 1], risk within exposure, sentiment in [-1, 1]",
+        ),
+        (_exposure_to_unknown_theme, "Every exposure theme is a theme of the quarter"),
     ],
     ids=lambda value: value.__name__.strip("_") if callable(value) else None,
 )
@@ -147,7 +178,7 @@ def test_a_missing_data_set_is_a_failed_criterion(
 def test_nothing_in_the_bucket_fails_every_data_set_without_a_crash(
     checklist_for: Callable[..., Checklist], outputs: Outputs
 ) -> None:
-    outputs.skip = {"raw", "topics", "themes", "contributions"}
+    outputs.skip = {"raw", "topics", "themes", "contributions", "exposure"}
 
     checklist = checklist_for(outputs)
 
@@ -156,6 +187,7 @@ def test_nothing_in_the_bucket_fails_every_data_set_without_a_crash(
         "Firm-topics found",
         "Themes found",
         "Theme contributions found",
+        "Exposure panel found",
     ]
     assert not checklist.passed
     assert checklist.data_docs is None

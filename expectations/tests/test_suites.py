@@ -5,7 +5,13 @@ import sys
 
 import pytest
 
-from ftm_expectations.suites import all_suites, firm_topics, raw_transcripts, theme_contributions
+from ftm_expectations.suites import (
+    all_suites,
+    exposure,
+    firm_topics,
+    raw_transcripts,
+    theme_contributions,
+)
 from ftm_expectations.suites import themes as themes_suite
 from ftm_shared import schemas
 
@@ -18,6 +24,7 @@ def test_the_suites_name_every_column_of_the_contracts() -> None:
     assert list(themes_suite.COLUMNS) == schemas.THEMES.names
     contributions = {**theme_contributions.COLUMNS, **theme_contributions.IDENTIFIERS}
     assert set(contributions) == set(schemas.THEME_CONTRIBUTIONS.names)
+    assert list(exposure.COLUMNS) == schemas.FIRM_THEME_EXPOSURE.names
 
 
 def test_every_expectation_survives_into_its_saved_suite() -> None:

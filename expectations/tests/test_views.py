@@ -4,7 +4,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ftm_expectations.views import contributions_view, firm_topics_view, themes_view
+from ftm_expectations.views import (
+    contributions_view,
+    exposure_view,
+    firm_topics_view,
+    themes_view,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -72,3 +77,18 @@ def test_contributions_know_whether_their_theme_and_topic_exist() -> None:
     assert {"theme_exists", "topic_exists"}.isdisjoint(
         contributions_view(contributions, None, None)
     )
+
+
+def test_the_exposure_panel_knows_each_call_s_total_and_whether_its_theme_exists() -> None:
+    exposure = pd.DataFrame(
+        {
+            "call_id": ["c1", "c1", "c2"],
+            "theme_id": ["theme_2017Q1_001", "theme_2017Q1_002", "theme_2017Q1_009"],
+            "exposure": [0.3, 0.2, 0.9],
+        }
+    )
+    themes = pd.DataFrame({"theme_id": ["theme_2017Q1_001", "theme_2017Q1_002"]})
+    view = exposure_view(exposure, themes)
+    assert view["call_total_exposure"].tolist() == pytest.approx([0.5, 0.5, 0.9])
+    assert view["theme_exists"].tolist() == [True, True, False]
+    assert "theme_exists" not in exposure_view(exposure, None).columns

@@ -1,8 +1,8 @@
-"""The four data sets the suites validate, read from the bucket the way the services write them.
+"""The data sets the suites validate, read from the bucket the way the services write them.
 
 The outputs are one run's (`ftm_shared.runs`): the run named, else the quarter's current run
 (the last one reduced), else its newest run whose map finished. Firm topics are the parts that
-run's shards list; themes and contributions the pair under the run.
+run's shards list; themes, contributions and the exposure panel the objects under the run.
 """
 
 from __future__ import annotations
@@ -132,4 +132,11 @@ THEME_CONTRIBUTIONS = DataSet(
     _object_reader(layout.run_theme_contributions_key),
     _run_object(layout.run_theme_contributions_key),
 )
-ALL = (RAW_TRANSCRIPTS, FIRM_TOPICS, THEMES, THEME_CONTRIBUTIONS)
+FIRM_THEME_EXPOSURE = DataSet(
+    "firm_theme_exposure",
+    "Exposure panel",
+    ("call_id", "theme_id"),
+    _object_reader(layout.run_exposure_key),
+    _run_object(layout.run_exposure_key),
+)
+ALL = (RAW_TRANSCRIPTS, FIRM_TOPICS, THEMES, THEME_CONTRIBUTIONS, FIRM_THEME_EXPOSURE)

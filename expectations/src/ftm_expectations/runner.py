@@ -38,6 +38,7 @@ def derive_views(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     topics = frames.get(datasets.FIRM_TOPICS.name)
     themes = frames.get(datasets.THEMES.name)
     contributions = frames.get(datasets.THEME_CONTRIBUTIONS.name)
+    exposure = frames.get(datasets.FIRM_THEME_EXPOSURE.name)
     derived = dict(frames)
     if topics is not None:
         derived[datasets.FIRM_TOPICS.name] = views.firm_topics_view(topics)
@@ -47,6 +48,8 @@ def derive_views(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
         derived[datasets.THEME_CONTRIBUTIONS.name] = views.contributions_view(
             contributions, themes, topics
         )
+    if exposure is not None:
+        derived[datasets.FIRM_THEME_EXPOSURE.name] = views.exposure_view(exposure, themes)
     return derived
 
 

@@ -11,7 +11,9 @@ is validated as a *view*: its own columns plus a few derived ones computed here 
 - themes: `contribution_rows` and `contribution_firms`, counted in the contributions, so
   `expect_column_pair_values_to_be_equal` compares them with `n_topics` and `n_firms`;
 - contributions: `theme_exists` and `topic_exists` (its theme is in themes, its (firm, topic)
-  in firm-topics).
+  in firm-topics);
+- exposure panel: `call_total_exposure` (the sum of the call's exposures, at most 1) and
+  `theme_exists` (its theme is one of the quarter's themes).
 
 The alternatives were worse: custom expectation classes (more code, and a plugin the data docs
 must import), or SQL over DuckDB (another engine just for three comparisons). A view keeps the
@@ -78,4 +80,13 @@ def contributions_view(
         known = topics[pair].drop_duplicates()
         found = view[pair].merge(known, how="left", on=pair, indicator=True)["_merge"]
         view["topic_exists"] = (found == "both").to_numpy()
+    return view
+
+
+def exposure_view(exposure: pd.DataFrame, themes: pd.DataFrame | None) -> pd.DataFrame:
+    view = exposure.copy()
+    if {"call_id", "exposure"} <= set(view.columns):
+        view["call_total_exposure"] = view.groupby("call_id")["exposure"].transform("sum")
+    if themes is not None and "theme_id" in themes.columns and "theme_id" in view.columns:
+        view["theme_exists"] = view["theme_id"].isin(set(themes["theme_id"]))
     return view

@@ -14,6 +14,7 @@ from ftm_expectations.suites.spec import Rule, Suite
 def all_suites(quarter: str) -> list[Suite]:
     quiet_great_expectations()  # before the suite modules' first great_expectations import
     from ftm_expectations.suites import (
+        exposure,
         firm_topics,
         raw_transcripts,
         theme_contributions,
@@ -25,6 +26,7 @@ def all_suites(quarter: str) -> list[Suite]:
         firm_topics.suite(quarter),
         themes.suite(quarter),
         theme_contributions.suite(quarter),
+        exposure.suite(quarter),
     ]
 
 
