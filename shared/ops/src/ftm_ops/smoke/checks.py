@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from ftm_ops.export import Exported
 from ftm_ops.ingest import IngestResult
 from ftm_ops.quarter.processes import ServiceRun
 from ftm_ops.smoke.outputs import Outputs
 from ftm_shared.checklist import Criterion
 
 DEMO = "model-tester demo (base vs adapter)"
+EXPORTED = "Export tables with rows"
 
 
 def pipeline_criteria(
@@ -32,7 +34,22 @@ def pipeline_criteria(
             themes > 0,
             detail=f"{themes} themes from {len(topics)} firm topics",
         ),
+        Criterion(
+            "Exposure panel written",
+            not outputs.exposure.empty or themes == 0,
+            detail=_exposure_detail(outputs),
+        ),
     ]
+
+
+def _exposure_detail(outputs: Outputs) -> str:
+    panel = outputs.exposure
+    if panel.empty:
+        return "no (call, theme) rows"
+    return (
+        f"{len(panel)} (call, theme) rows over {panel['call_id'].nunique()} calls, "
+        f"{panel['theme_id'].nunique()} themes"
+    )
 
 
 def demo_criterion(demo: ServiceRun) -> Criterion:
@@ -40,3 +57,16 @@ def demo_criterion(demo: ServiceRun) -> Criterion:
     if demo.ok and summary:
         return Criterion(DEMO, True, detail=summary.removeprefix("summary: "))
     return Criterion(DEMO, False, detail=f"model-tester exit {demo.exit_code}")
+
+
+def export_criterion(exported: Exported) -> Criterion:
+    """Several quarters: every exported table has rows (the notes say what a quarter lacks)."""
+    rows = {name: table.height for name, table in exported.tables.items()}
+    empty = [name for name, count in rows.items() if count == 0]
+    detail = ", ".join(f"{name} {count}" for name, count in rows.items())
+    return Criterion.counted(
+        EXPORTED,
+        len(rows) - len(empty),
+        len(rows),
+        detail + (f"; empty: {', '.join(empty)}" if empty else ""),
+    )

@@ -27,6 +27,7 @@ class Outputs:
     """The current run's quality measures, from its reduce report (empty without one)."""
     quotes: pd.DataFrame = field(default_factory=pd.DataFrame)
     lineage: pd.DataFrame = field(default_factory=pd.DataFrame)
+    exposure: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def themes_with_firms(self, limit: int) -> list[str]:
         lines = []
@@ -40,8 +41,8 @@ class Outputs:
 
 
 def copy_outputs(store: ObjectStore, quarter: str, folder: Path) -> Outputs:
-    """Copy the quarter's firm topics, themes, contributions, quotes and lineage to `folder`
-    and load them."""
+    """Copy the quarter's firm topics, themes, contributions, quotes, lineage and exposure
+    panel to `folder` and load them."""
     folder.mkdir(parents=True, exist_ok=True)
     tables = {
         "firm_topics": _copy_prefix(store, layout.firm_topics_prefix(quarter), folder),
@@ -49,6 +50,7 @@ def copy_outputs(store: ObjectStore, quarter: str, folder: Path) -> Outputs:
         "contributions": _copy_one(store, layout.theme_contributions_key(quarter), folder),
         "quotes": _copy_one(store, layout.theme_quotes_key(quarter), folder),
         "lineage": _copy_one(store, layout.theme_lineage_key(quarter), folder),
+        "exposure": _copy_one(store, layout.exposure_key(quarter), folder),
     }
     return Outputs(folder=folder, **tables, quality=_quality(store, quarter))
 
