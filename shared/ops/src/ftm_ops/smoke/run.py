@@ -27,7 +27,7 @@ from ftm_ops.local import cloud
 from ftm_ops.local.llm_server import LocalLlmSettings
 from ftm_ops.quarter.local import run_quarter
 from ftm_ops.quarter.processes import run_service
-from ftm_ops.smoke.checks import demo_criterion, pipeline_criteria
+from ftm_ops.smoke.checks import EXPORTED, demo_criterion, export_criterion, pipeline_criteria
 from ftm_ops.smoke.memory import PeakMemory, gib
 from ftm_ops.smoke.outputs import Outputs, copy_outputs
 from ftm_ops.smoke.report import SmokeReport, write_report
@@ -120,11 +120,7 @@ def _pipeline(options: SmokeOptions, stages: StageLog, result: SmokeResult) -> N
     for quarter in options.quarters:
         _quarter(options, quarter, stages, result, settings, store)
     if options.several:
-        target = options.state / "export"
-        result.exported = stages.run(
-            "export", lambda: export.export(store, options.quarters, target, "parquet")
-        )
-        click.echo("\n".join(export.render(result.exported)))
+        _export(options, stages, result, store)
     if options.model_tester:
         demo = stages.run(
             "model-tester",
@@ -133,6 +129,23 @@ def _pipeline(options: SmokeOptions, stages: StageLog, result: SmokeResult) -> N
         result.criteria.append(demo_criterion(demo))
     else:
         result.notes.append("model-tester demo skipped (--no-model-tester)")
+
+
+def _export(
+    options: SmokeOptions, stages: StageLog, result: SmokeResult, store: ObjectStore
+) -> None:
+    target = options.state / "export"
+    try:
+        exported = stages.run(
+            "export", lambda: export.export(store, options.quarters, target, "parquet")
+        )
+    except export.ExportError as error:
+        result.criteria.append(Criterion(EXPORTED, False, detail=str(error)))
+        return
+    click.echo("\n".join(export.render(exported)))
+    result.exported = exported
+    result.notes += exported.notes
+    result.criteria.append(export_criterion(exported))
 
 
 def _quarter(
