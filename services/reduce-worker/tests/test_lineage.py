@@ -214,3 +214,23 @@ def test_reducing_two_quarters_in_order_links_the_second_to_the_first(
     report = store.read_json(layout.run_reduce_report_key("2017Q2", "run-2017Q2"))
     assert report["lineage"]["continuing"] == themes
     assert report["settings"]["lineage_min_similarity"] == settings.lineage_min_similarity
+
+
+def test_a_broken_previous_quarter_leaves_the_themes_published_unlinked(
+    tmp_path: Path,
+    real_firm_topics: pa.Table,
+    settings: ReduceWorkerSettings,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    async def named(self: ReduceRun, themes: list[Theme], _topics: object) -> list[ThemeLabel]:
+        return [ThemeLabel(name=f"Theme {t.theme_id}", description="x" * 20) for t in themes]
+
+    monkeypatch.setattr(ReduceRun, "_name_all", named)
+    store = ObjectStore(str(tmp_path))
+    runs.set_current(store, "2016Q4", "gone")  # its run's files are not there
+    mapped_run(store, "2017Q1", [real_firm_topics], run_id="run-2017Q1")
+    summary = asyncio.run(ReduceRun(settings, "2017Q1", store).run())
+    assert not summary.failures
+    assert "error" in summary.lineage
+    assert store.read_parquet(layout.theme_lineage_key("2017Q1")).num_rows == 0
+    assert runs.current_run(store, "2017Q1") == "run-2017Q1"

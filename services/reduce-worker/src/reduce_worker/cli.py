@@ -66,7 +66,10 @@ def describe_quality(quality: dict[str, Any]) -> str:
 
 
 def describe_lineage(lineage: dict[str, Any]) -> str:
-    """Themes per status against the previous quarter's run (`lineage.lineage_counts`)."""
+    """Themes per status against the previous quarter's run (`lineage.lineage_counts`), or
+    why they were not linked."""
+    if "error" in lineage:
+        return f"not linked to the previous quarter: {lineage['error'][:200]}"
     counts = ", ".join(f"{lineage[status]} {status}" for status in schemas.LINEAGE_STATUSES)
     return (
         f"vs {lineage['previous_quarter']} run {lineage['previous_run_id']}: {counts} "

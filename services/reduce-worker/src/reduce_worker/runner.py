@@ -23,11 +23,12 @@ from typing import Any
 
 import pyarrow as pa
 
-from ftm_shared import layout, runs
+from ftm_shared import layout, runs, schemas
+from ftm_shared.errors import InputError
 from ftm_shared.llm import LlmClient, LlmConfigurationError, LlmError
 from ftm_shared.llm.accept import AnswerRejectedError
 from ftm_shared.progress import Progress
-from ftm_shared.storage import ObjectStore
+from ftm_shared.storage import ObjectNotFoundError, ObjectStore
 from reduce_worker.config import ReduceWorkerSettings
 from reduce_worker.exposure import exposure_table
 from reduce_worker.inputs import QuarterTopics, read_firm_topics
@@ -199,10 +200,19 @@ class ReduceRun:
             [theme.members for theme in found.themes],
             topics.unit,
         )
-        lineage, previous_run = previous_lineage(
-            self.store, current, self.settings.lineage_min_similarity
-        )
-        self.summary.lineage = lineage_counts(self.quarter, lineage, previous_run)
+        try:
+            lineage, previous_run = previous_lineage(
+                self.store, current, self.settings.lineage_min_similarity
+            )
+            self.summary.lineage = lineage_counts(self.quarter, lineage, previous_run)
+        except (InputError, ObjectNotFoundError) as error:
+            # The previous quarter's outputs are not this run's to fix, and this run's themes
+            # are named by now: publish them unlinked, and say why.
+            log.error(
+                "reduce %s: themes not linked to the previous quarter: %s", self.quarter, error
+            )
+            lineage = schemas.THEME_LINEAGE.empty_table()
+            self.summary.lineage = {"error": f"{type(error).__name__}: {error}"}
         quotes = quotes_table(found.themes, topics.rows, self.settings.theme_quotes)
         return {"quotes": quotes, "lineage": lineage}
 
