@@ -29,6 +29,8 @@ MEMBERS = {
 }
 SERVICES = [path.split("/", 1)[1] for path in MEMBERS if path.startswith("services/")]
 PYTHON = "3.11"
+# Whole-quarter runs take ~15 minutes here: their own session, run by the GitHub workflow.
+QUARTER_TESTS = "tests/quarter"
 TORCH_CPU_INDEX = "https://download.pytorch.org/whl/cpu"
 
 
@@ -156,7 +158,14 @@ def tests(session: nox.Session, member: str) -> None:
 def tests_e2e(session: nox.Session) -> None:
     """Run the cross-service tests in tests/ (the smoke run on a small sample)."""
     install_workspace(session)
-    session.run("pytest", "tests", *session.posargs)
+    session.run("pytest", "tests", "--ignore", QUARTER_TESTS, *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def tests_quarter(session: nox.Session) -> None:
+    """Run whole quarters: kill and resume, re-runs, the failure policy (slow; not in make test)."""
+    install_workspace(session)
+    session.run("pytest", QUARTER_TESTS, *session.posargs)
 
 
 @nox.session(python=PYTHON)

@@ -1,5 +1,5 @@
 """`map-worker run` end to end (real MAEC data, the moto server, the real local LLM server),
-and the runner's pieces. Killing and resuming a run is tested in tests/test_quarter_runs.py."""
+and the runner's pieces. Killing and resuming a run is tested in tests/quarter/test_quarter_runs.py."""
 
 from __future__ import annotations
 
@@ -108,6 +108,15 @@ def test_output_matches_the_contract(
     assert totals["procedural"] == procedure.n_docs.sum()
     assert totals["documents"] >= len(rows)
     assert {"startup", "embed", "topics", "naming"} <= set(totals["stage_seconds"])
+    # Each sentence the topic model saw, with its topic, beside each part.
+    sentence_keys = runs.run_sentence_parts(store, plan)
+    sentences = pa.concat_tables(
+        [store.read_contract(k, schemas.SENTENCE_TOPICS, "sentence-topics") for k in sentence_keys]
+    ).to_pandas()
+    assert len(sentences) == totals["documents"]
+    assert not sentences.duplicated(["call_id", "para_idx", "sentence_idx"]).any()
+    counted = sentences[sentences.topic_id != -2].groupby(["firm_id", "topic_id"]).size()
+    assert counted.to_dict() == rows.set_index(["firm_id", "topic_id"]).n_docs.to_dict()
     assert totals["llm"]["requests"] >= len(named)
     manifest = runs.read_manifest(store, "2017Q1", plan.run_id)
     assert manifest["state"] == runs.MAPPED
