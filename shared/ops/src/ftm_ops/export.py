@@ -21,11 +21,14 @@ import click
 import polars as pl
 
 from ftm_shared import layout, runs, schemas
+from ftm_shared.aws import wait_for_bucket
 from ftm_shared.config import FtmSettings, load_settings
 from ftm_shared.errors import InputError
 from ftm_shared.storage import ObjectStore
 
 FORMATS = ("parquet", "csv")
+# An unreachable bucket is said once, not as a traceback.
+BUCKET_READY_TIMEOUT_S = 10.0
 # Joins a list column (theme keywords) into one CSV cell.
 CSV_LIST_SEPARATOR = "; "
 
@@ -329,14 +332,17 @@ def _link(row: dict[str, object]) -> str:
     type=click.Path(file_okay=False, path_type=Path),
     help="Folder to write the tables into (created; earlier files of the same names replaced).",
 )
-@click.option("--format", "file_format", type=click.Choice(FORMATS), default="parquet")
+@click.option(
+    "--format", "file_format", type=click.Choice(FORMATS), default="parquet", show_default=True
+)
 def export_command(quarters_text: str, folder: Path, file_format: str) -> None:
     """Write the exposure panel, themes, lineage, quotes and theme prevalence of QUARTERS."""
-    store = ObjectStore.from_settings(load_settings(FtmSettings))
     try:
         quarters = parse_quarters(quarters_text)
     except InputError as error:
         raise click.BadParameter(str(error), param_hint="--quarters") from None
-    exported = export(store, quarters, folder, file_format)
+    settings = load_settings(FtmSettings)
+    wait_for_bucket(settings, timeout_s=BUCKET_READY_TIMEOUT_S)
+    exported = export(ObjectStore.from_settings(settings), quarters, folder, file_format)
     click.echo(f"export of {', '.join(quarters)} -> {folder}")
     click.echo("\n".join(render(exported)))
