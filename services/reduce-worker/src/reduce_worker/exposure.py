@@ -171,9 +171,12 @@ def quarter_calls(store: ObjectStore, quarter: str) -> pl.DataFrame:
     """One row per call of the quarter's raw transcripts: its firm, its earliest date, and the
     firm's permno and gvkey (from the transcripts, else from the firm-metadata table)."""
     keys = store.parquet_keys(layout.raw_transcripts_prefix(quarter))
-    raw = pl.concat(
-        [pl.DataFrame(store.read_parquet(key).select(_CALL_FIELDS)) for key in keys],
-        how="vertical_relaxed",
+    tables = [
+        store.read_contract(key, schemas.RAW_TRANSCRIPTS, "raw-transcripts").select(_CALL_FIELDS)
+        for key in keys
+    ]
+    raw = pl.DataFrame(
+        pa.concat_tables(tables or [schemas.RAW_TRANSCRIPTS.empty_table().select(_CALL_FIELDS)])
     )
     calls = raw.group_by("call_id").agg(
         pl.col("firm_id").first(),
