@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from ftm_ops.ingest import IngestError, ingest
@@ -215,4 +216,23 @@ def test_the_command_says_one_line_and_exits_2(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert done.stderr.strip() == (
         "error: --column 'text': write it as NAME=COLUMN, e.g. text=body"
+    )
+
+
+def test_parquet_rows_are_named_from_0(tmp_path: Path, bucket: ObjectStore) -> None:
+    path = tmp_path / "bad.parquet"
+    pd.DataFrame(
+        {
+            "call_id": ["c1", "c1", "c1"],
+            "firm_id": ["F"] * 3,
+            "quarter": ["2017Q1"] * 3,
+            "para_idx": [0.0, 1.0, 1.5],
+            "text": ["a", "b", "c"],
+        }
+    ).to_parquet(path)
+    _refused(
+        path,
+        bucket,
+        r"bad\.parquet: column 'para_idx' holds values that are not whole numbers >= 0 \(1\.5\) "
+        r"in row\(s\) 2",
     )
