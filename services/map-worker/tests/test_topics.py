@@ -12,7 +12,7 @@ from map_worker.documents import clean
 from map_worker.embed import embed
 from map_worker.keywords import STOP_WORDS
 from map_worker.procedure import PROTOTYPES
-from map_worker.topics import PROCEDURE_TOPIC_ID, call_topics, firm_topics
+from map_worker.topics import PROCEDURE_TOPIC_ID, call_topics, firm_topics, sentence_topic_ids
 
 TUNING = TopicTuning()
 
@@ -97,3 +97,8 @@ def test_call_procedure_is_set_aside_as_topic_minus_one_and_kept_whole(data_dir:
     content = " ".join(doc for t in topics[:-1] for doc in t.representative_docs).lower()
     assert "forward looking" not in content and "listen-only" not in content
     assert set(procedure.keywords) >= {"Q&A hand-off", "safe harbour", "webcast or replay"}
+    # Every sentence's topic, as map writes it: members index the texts the call gave.
+    ids = sentence_topic_ids(topics, len(texts))
+    assert all(ids.count(t.topic_id) == t.n_docs for t in topics)
+    assert [texts[i] for i in procedure.members] == procedure.representative_docs
+    assert all(t.representative_docs[0] in [texts[i] for i in t.members] for t in topics)
