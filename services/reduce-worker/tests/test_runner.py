@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import re
 from functools import partial
 
@@ -158,3 +159,71 @@ def test_a_theme_that_cannot_be_named_fails_the_run_and_keeps_the_old_outputs(
     assert report["status"] == "failed"
     assert runs.read_manifest(store, "2017Q1", plan.run_id)["state"] == runs.REDUCE_FAILED
     assert report["failures"][0]["message"] == "the answer copies the prompt's example"
+
+
+def put_sentences(store: ObjectStore, plan: Plan, rows: pa.Table) -> dict[str, int]:
+    """Sentence topics for the fixture's shards, as map writes them beside each part: each
+    firm's topics' `n_docs` sentences, and one sentence in no topic (-2); return each firm's
+    substantive sentence count."""
+    substantive: dict[str, int] = {}
+    place = itertools.count()  # a firm may span both shards: its sentences' places differ
+    for shard in plan.shards:
+        progress = ShardProgress.load(store, "2017Q1", plan.run_id, shard.shard)
+        part = store.read_parquet(progress.parts[0]).to_pylist()
+        sentences: list[dict[str, object]] = []
+        for topic in [
+            *part,
+            *({"firm_id": t["firm_id"], "topic_id": -2, "n_docs": 1} for t in part),
+        ]:
+            for n in range(topic["n_docs"]):
+                sentences.append(
+                    {
+                        "firm_id": topic["firm_id"],
+                        "call_id": f"{topic['firm_id']}-call",
+                        "quarter": "2017Q1",
+                        "para_idx": next(place),
+                        "sentence_idx": 0,
+                        "topic_id": topic["topic_id"],
+                        "text": f"Sentence {n} of topic {topic['topic_id']} about pricing.",
+                    }
+                )
+                if topic["topic_id"] != -1:
+                    substantive[topic["firm_id"]] = substantive.get(topic["firm_id"], 0) + 1
+        table = pa.Table.from_pylist(sentences, schema=schemas.SENTENCE_TOPICS)
+        store.write_parquet(progress.sentence_part_key(0), table)
+    return substantive
+
+
+def test_the_exposure_panel_is_written_and_published_with_the_themes(
+    pipeline_env: LocalCloud,
+    store: ObjectStore,
+    real_firm_topics: pa.Table,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    plan = put_fixture(store, real_firm_topics)
+    substantive = put_sentences(store, plan, real_firm_topics)
+
+    async def named(client, topics, keywords, per_prompt, contrast=()):  # type: ignore[no-untyped-def]
+        return ThemeLabel(name="A fine theme", description="Firms said similar things.")
+
+    monkeypatch.setattr(runner, "name_theme", named)
+    settings = load_settings(ReduceWorkerSettings, theme_distance_threshold=0.5)
+    summary = asyncio.run(ReduceRun(settings, "2017Q1", store).run())
+    assert not summary.failures
+    panel = store.read_parquet(layout.exposure_key("2017Q1"))
+    assert panel.schema.metadata[RUN_ID_METADATA.encode()] == plan.run_id.encode()
+    assert store.read_parquet(layout.run_exposure_key("2017Q1", plan.run_id)).equals(panel)
+    assert panel.schema.equals(schemas.FIRM_THEME_EXPOSURE, check_metadata=False)
+    assert summary.exposure["rows"] == panel.num_rows > 0
+    rows = panel.to_pandas()
+    contributions = store.read_parquet(layout.theme_contributions_key("2017Q1")).to_pandas()
+    assert set(rows.theme_id) <= set(contributions.theme_id)
+    topics = real_firm_topics.to_pandas().set_index(["firm_id", "topic_id"])
+    for row in rows.itertuples():
+        members = contributions[
+            (contributions.firm_id == row.firm_id) & (contributions.theme_id == row.theme_id)
+        ]
+        expected = sum(topics.loc[(row.firm_id, t), "n_docs"] for t in members.topic_id)
+        assert row.n_sentences == expected
+        assert row.exposure == pytest.approx(expected / substantive[row.firm_id])
+    assert rows.groupby("call_id").exposure.sum().max() < 1  # each call has a -2 sentence
