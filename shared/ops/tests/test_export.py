@@ -13,7 +13,8 @@ import pytest
 from click.testing import CliRunner
 
 from ftm_ops.cli import main
-from ftm_ops.export import COLUMNS, ExportError, collect, over_quarters, parse_quarters
+from ftm_ops.export import COLUMNS, ExportError, collect, over_quarters
+from ftm_ops.export_command import parse_quarters
 from ftm_shared import layout, runs, schemas
 from ftm_shared.storage import ObjectStore
 

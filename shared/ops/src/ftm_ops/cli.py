@@ -12,7 +12,7 @@ from ftm_ops import ingest as ingest_module
 from ftm_ops.cloud.cli import cloud as cloud_group
 from ftm_ops.cloud.errors import CloudError
 from ftm_ops.datasets.cli import data_group
-from ftm_ops.export import export_command
+from ftm_ops.export_command import export_command
 from ftm_ops.local import cloud
 from ftm_ops.local.llm_server import LlmServerError
 from ftm_ops.local.process import ServerStartError

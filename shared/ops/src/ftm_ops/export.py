@@ -1,4 +1,7 @@
-"""`ftm export`: the research tables of some quarters in one folder, ready to merge.
+"""The research tables of some quarters in one folder, ready to merge (`ftm export`,
+`ftm_ops.export_command`).
+
+The tables of some quarters in one folder, ready to merge.
 
 Each quarter is read from its current run (`runs.current_run`), every table from that run's
 own keys, so one export never mixes two runs of a quarter. The tables and their columns are
@@ -17,18 +20,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import click
 import polars as pl
 
 from ftm_shared import layout, runs, schemas
-from ftm_shared.aws import wait_for_bucket
-from ftm_shared.config import FtmSettings, load_settings
 from ftm_shared.errors import InputError
 from ftm_shared.storage import ObjectStore
 
-FORMATS = ("parquet", "csv")
-# An unreachable bucket is said once, not as a traceback.
-BUCKET_READY_TIMEOUT_S = 10.0
 # Joins a list column (theme keywords) into one CSV cell.
 CSV_LIST_SEPARATOR = "; "
 
@@ -98,14 +95,6 @@ class Exported:
     notes: list[str] = field(default_factory=list)
     """What is missing (a quarter without a panel, lineage or quotes) and why."""
     files: dict[str, Path] = field(default_factory=dict)
-
-
-def parse_quarters(value: str) -> list[str]:
-    """`2017Q1,2017Q2` -> both, validated, in calendar order, each once."""
-    quarters = sorted({layout.validate_quarter(q.strip()) for q in value.split(",") if q.strip()})
-    if not quarters:
-        raise InputError("give at least one quarter, e.g. 2017Q1,2017Q2")
-    return quarters
 
 
 def _read(store: ObjectStore, key: str) -> pl.DataFrame | None:
@@ -316,33 +305,3 @@ def _link(row: dict[str, object]) -> str:
     similarity = row["similarity"]
     linked = "" if similarity is None else f", similarity {similarity:.2f}"
     return f"{side('previous_')} -> {side('')}  ({row['status']}{linked})"
-
-
-@click.command("export")
-@click.option(
-    "--quarters",
-    "quarters_text",
-    required=True,
-    help="Comma-separated quarters, e.g. 2017Q1,2017Q2 (each read from its current run).",
-)
-@click.option(
-    "--to",
-    "folder",
-    required=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Folder to write the tables into (created; earlier files of the same names replaced).",
-)
-@click.option(
-    "--format", "file_format", type=click.Choice(FORMATS), default="parquet", show_default=True
-)
-def export_command(quarters_text: str, folder: Path, file_format: str) -> None:
-    """Write the exposure panel, themes, lineage, quotes and theme prevalence of QUARTERS."""
-    try:
-        quarters = parse_quarters(quarters_text)
-    except InputError as error:
-        raise click.BadParameter(str(error), param_hint="--quarters") from None
-    settings = load_settings(FtmSettings)
-    wait_for_bucket(settings, timeout_s=BUCKET_READY_TIMEOUT_S)
-    exported = export(ObjectStore.from_settings(settings), quarters, folder, file_format)
-    click.echo(f"export of {', '.join(quarters)} -> {folder}")
-    click.echo("\n".join(render(exported)))

@@ -1,0 +1,60 @@
+"""`ftm export`: the command. The tables are built in `ftm_ops.export`, imported only when
+the command runs: polars is loaded by that alone, so every other `ftm` command exits without
+it (polars and pyarrow loaded together abort now and then at interpreter exit, polars issue
+24169, which turned a clean `error:` exit 2 into -6)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ftm_shared import layout
+from ftm_shared.aws import wait_for_bucket
+from ftm_shared.config import FtmSettings, load_settings
+from ftm_shared.errors import InputError
+from ftm_shared.storage import ObjectStore
+
+FORMATS = ("parquet", "csv")
+# An unreachable bucket is said once, not as a traceback.
+BUCKET_READY_TIMEOUT_S = 10.0
+
+
+def parse_quarters(value: str) -> list[str]:
+    """`2017Q1,2017Q2` -> both, validated, in calendar order, each once."""
+    quarters = sorted({layout.validate_quarter(q.strip()) for q in value.split(",") if q.strip()})
+    if not quarters:
+        raise InputError("give at least one quarter, e.g. 2017Q1,2017Q2")
+    return quarters
+
+
+@click.command("export")
+@click.option(
+    "--quarters",
+    "quarters_text",
+    required=True,
+    help="Comma-separated quarters, e.g. 2017Q1,2017Q2 (each read from its current run).",
+)
+@click.option(
+    "--to",
+    "folder",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder to write the tables into (created; earlier files of the same names replaced).",
+)
+@click.option(
+    "--format", "file_format", type=click.Choice(FORMATS), default="parquet", show_default=True
+)
+def export_command(quarters_text: str, folder: Path, file_format: str) -> None:
+    """Write the exposure panel, themes, lineage, quotes and theme prevalence of QUARTERS."""
+    try:
+        quarters = parse_quarters(quarters_text)
+    except InputError as error:
+        raise click.BadParameter(str(error), param_hint="--quarters") from None
+    settings = load_settings(FtmSettings)
+    wait_for_bucket(settings, timeout_s=BUCKET_READY_TIMEOUT_S)
+    from ftm_ops.export import export, render
+
+    exported = export(ObjectStore.from_settings(settings), quarters, folder, file_format)
+    click.echo(f"export of {', '.join(quarters)} -> {folder}")
+    click.echo("\n".join(render(exported)))
