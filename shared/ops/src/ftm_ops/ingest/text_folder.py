@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ftm_ops.ingest import checks
+import ftm_ops.ingest.checks as checks
 from ftm_ops.ingest.columns import apply_mapping
 from ftm_ops.ingest.csv_file import read_csv
 from ftm_ops.ingest.source import IngestError, Source, not_utf8

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pandas as pd
+
 from ftm_ops.export import Exported
 from ftm_ops.ingest import IngestResult
 from ftm_ops.quarter.processes import ServiceRun
@@ -9,6 +11,9 @@ from ftm_ops.smoke.outputs import Outputs
 from ftm_shared.checklist import Criterion
 
 DEMO = "model-tester demo (base vs adapter)"
+# The share of topics the small local model must name itself (the rest fall back to their
+# keywords in the smoke run): about 1 topic in 50 falls back here.
+MIN_LLM_NAMED_SHARE = 0.9
 EXPORTED = "Export tables with rows"
 
 
@@ -24,6 +29,7 @@ def pipeline_criteria(
     map_detail = "not run" if mapped is None else f"map-worker exit {mapped.exit_code}"
     return [
         Criterion.counted("Firms mapped", mapped_firms, ingested.n_firms, map_detail),
+        llm_named_criterion(topics),
         Criterion(
             "Reduce finished",
             reduced is not None and reduced.ok,
@@ -40,6 +46,18 @@ def pipeline_criteria(
             detail=_exposure_detail(outputs),
         ),
     ]
+
+
+def llm_named_criterion(topics: pd.DataFrame) -> Criterion:
+    content = topics[topics["topic_id"] >= 0] if not topics.empty else topics
+    named = int((content["naming_method"] == "llm").sum()) if not content.empty else 0
+    share = named / len(content) if len(content) else 0.0
+    return Criterion(
+        "Topics named by the LLM",
+        share >= MIN_LLM_NAMED_SHARE,
+        detail=f"{named}/{len(content)} ({share:.0%}; at least {MIN_LLM_NAMED_SHARE:.0%}), "
+        "the rest by their keywords",
+    )
 
 
 def _exposure_detail(outputs: Outputs) -> str:
