@@ -30,10 +30,13 @@ import asyncio
 import hashlib
 import json
 import math
+import os
 import random
+import tempfile
 import time
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +45,8 @@ import pandas as pd
 import pyarrow as pa
 
 from ftm_ops.ingest import merge_firm_metadata, source_firm_metadata, to_contract
+from ftm_ops.local.llm_server import env_for, start_llm
+from ftm_ops.local.process import stop_process
 from ftm_shared.data import earnings_call_file
 from ftm_shared.models import cache_dir
 from ftm_shared.text import split_sentences
@@ -336,6 +341,20 @@ def _cell(value: object) -> str:
     return f"{value:.3f}" if isinstance(value, float) else str(value)
 
 
+@contextmanager
+def llm_for_names(names: bool) -> Iterator[None]:
+    """The LLM_BASE_URL given, else a local server of our own for the run (only with names)."""
+    if not names or os.environ.get("LLM_BASE_URL"):
+        yield
+        return
+    record = start_llm(Path(tempfile.mkdtemp(prefix="ftm-quality-")))
+    try:
+        os.environ.update(env_for(record.url))
+        yield
+    finally:
+        stop_process(record.pid)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quarters", nargs="+", default=["2017Q1", "2017Q2"])
@@ -347,12 +366,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     warnings.filterwarnings("ignore", category=FutureWarning)
     report: dict[str, Any] = {"firms": args.firms, "seed": args.seed, "quarters": {}}
     failed = False
-    for quarter in args.quarters:
-        result = quarter_run(quarter, n, args.seed, args.names)
-        result["verdicts"] = verdicts(result)
-        report["quarters"][quarter] = result
-        print(render(quarter, result))
-        failed |= any(mark is False for mark in result["verdicts"].values())
+    with llm_for_names(args.names):
+        for quarter in args.quarters:
+            result = quarter_run(quarter, n, args.seed, args.names)
+            result["verdicts"] = verdicts(result)
+            report["quarters"][quarter] = result
+            print(render(quarter, result))
+            failed |= any(mark is False for mark in result["verdicts"].values())
     OUT.mkdir(parents=True, exist_ok=True)
     target = OUT / f"quality-{time.strftime('%Y%m%dT%H%M%S')}.json"
     target.write_text(json.dumps(report, indent=2, default=str), encoding="utf-8")
