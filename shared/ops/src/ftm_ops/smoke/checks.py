@@ -12,8 +12,10 @@ from ftm_shared.checklist import Criterion
 
 DEMO = "model-tester demo (base vs adapter)"
 # The share of topics the small local model must name itself (the rest fall back to their
-# keywords in the smoke run): about 1 topic in 50 falls back here.
-MIN_LLM_NAMED_SHARE = 0.9
+# keywords in the smoke run): it gave no acceptable name to 5 of 70 topics of 25 firms
+# (`nox -s quality -- --names`), so 80% leaves room for chance and still catches a broken
+# prompt or name check.
+MIN_LLM_NAMED_SHARE = 0.8
 EXPORTED = "Export tables with rows"
 
 
