@@ -74,3 +74,15 @@ def test_a_group_of_near_duplicates_stays_whole_and_is_reported() -> None:
     )  # fmt: skip
     assert len(set(split[:30].tolist())) == 1 and len(kept) == 1
     assert (kept[0].topics, kept[0].limit) == (30, 6)
+
+
+def test_ten_topics_of_ninety_four_are_over_ten_percent() -> None:
+    rng = np.random.default_rng(2)
+    same = unit_rows(np.ones((10, 8)) + rng.normal(scale=1e-4, size=(10, 8)))
+    unit = np.vstack([same, unit_rows(rng.normal(size=(84, 8)))])
+    labels = np.concatenate([np.zeros(10, dtype=np.int64), np.arange(1, 85)])
+    _, kept = split_oversized(
+        unit, labels, max_share=0.1, max_distance=0.7, step=0.1, floor=0.2,
+        micro_clusters=2000, seed=0,
+    )  # fmt: skip
+    assert [(group.topics, group.limit) for group in kept] == [(10, 9)]
