@@ -159,6 +159,21 @@ def test_bad_outputs_fail_exactly_their_criterion(
     assert not checklist.passed
 
 
+def test_a_run_allowed_the_keyword_fallback_is_held_to_a_share_of_llm_names(
+    checklist_for: Callable[..., Checklist], outputs: Outputs
+) -> None:
+    outputs.plan_settings = {"keyword_fallback": True}
+    named = _keyword_fallback(outputs)
+
+    checklist = checklist_for(outputs)
+
+    assert checklist.passed, checklist.render()
+    rule = "Naming method is llm (keyword fallback allowed, at least 80%)"
+    assert f"✓ {rule}: 64/65 (1 row: {named})" in checklist.render()
+    outputs.topics.loc[:20, "naming_method"] = "keyword_fallback"
+    assert [c.name for c in checklist_for(outputs).failed] == [rule]
+
+
 def test_a_missing_data_set_is_a_failed_criterion(
     checklist_for: Callable[..., Checklist], outputs: Outputs
 ) -> None:

@@ -13,6 +13,7 @@ import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pyarrow as pa
@@ -147,6 +148,7 @@ def mapped_run(
     quarter: str,
     parts: list[pa.Table],
     run_id: str = "20260101T000000Z-test0000",
+    settings: dict[str, Any] | None = None,
 ) -> Plan:
     """A run whose map finished with `parts` as its output (one shard per part), as the stages
     after map find it: its plan, each shard's progress listing its part, the manifest `mapped`."""
@@ -160,7 +162,7 @@ def mapped_run(
         fingerprint=run_id,
         created_at=f"{run_id[:4]}-{run_id[4:6]}-{run_id[6:8]}T{run_id[9:11]}:00:00+00:00",
         shards=shards,
-        settings={},
+        settings=settings or {},
         concurrency={"shards_in_flight": 1},
         tolerated_failure_pct=5.0,
     )

@@ -172,7 +172,7 @@ def _quarter(
     os.environ.setdefault("LLM_MAX_CONCURRENT", str(max(1, slots // 2)))
     # The 270M CPU model now and then gives no acceptable name in all its asks; a real run
     # (vLLM) fails that firm, the smoke run names the topic by its keywords, marked
-    # `keyword_fallback`, and its "Topics named by the LLM" criterion counts them.
+    # `keyword_fallback`; the firm-topics suite then holds the run to a share of LLM names.
     os.environ.setdefault("NAMING_KEYWORD_FALLBACK", "true")
     done = run_quarter(store, settings.s3_bucket, quarter, timed=timed)
     result.notes += [*done.notes, f"run {done.run_id} (`ftm runs --quarter {quarter}`)"]
