@@ -196,11 +196,13 @@ def small_quarter(
     long, short = rows[words >= 8], rows[words < 5]
     chosen = sorted(set(long.groupby("firm_id").size().loc[lambda n: n >= sentences].index))
     chosen = chosen[:firms]
+    own = [long.loc[lambda r, f=firm: r["firm_id"] == f].head(sentences) for firm in chosen]
+    # A failing firm keeps its own call's rows (ids, dates, paragraphs: nothing ingest refuses)
+    # with short sentences in place of its text.
+    short_texts = short["text"].head(sentences).to_numpy()
     parts = [
-        short.head(sentences).assign(firm_id=firm)
-        if i < failing
-        else long.loc[lambda r, f=firm: r["firm_id"] == f].head(sentences)
-        for i, firm in enumerate(chosen)
+        rows.assign(text=short_texts[: len(rows)]) if i < failing else rows
+        for i, rows in enumerate(own)
     ]
     path = folder / "small_quarter.parquet"
     pd.concat(parts).to_parquet(path, index=False)
