@@ -2,8 +2,9 @@
 server, checked there, and a destroy.
 
 Needs the terraform binary (TERRAFORM_BIN, default `terraform`) and a local provider
-directory (TERRAFORM_PLUGIN_DIR, else one found on disk the way `ftm cloud deploy` finds it);
-without them the tests skip and say which is missing. They run on copies of the modules and
+directory (TERRAFORM_PLUGIN_DIR, else terraform's implied mirror directories, as `ftm cloud
+deploy` looks); without them the tests skip and say which is missing, or fail where
+FTM_REQUIRE_TERRAFORM=1 (CI). They run on copies of the modules and
 stacks in a temporary folder, so no `.terraform/`, lock or state file lands in the repository.
 
 Every resource of both stacks is created in moto. Where moto differs from AWS the copy, or
@@ -30,7 +31,7 @@ from ftm_ops.cloud.settings import DeploySettings, SmokeSettings
 from ftm_ops.cloud.terraform import STACKS, find_plugin_dir, stack_variables
 from ftm_ops.local.cloud import MOTO_CREDENTIALS, LocalCloud
 from ftm_ops.local.process import LOOPBACK, free_port, http_ok, start_server, stop_process
-from ftm_shared.config import FtmSettings, load_settings
+from ftm_shared.config import FtmSettings, load_settings, local_paths
 from ftm_shared.llm import LlmSettings
 from model_tester.config import ModelTesterSettings
 
@@ -103,15 +104,16 @@ def base_env() -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def toolchain() -> Toolchain:
+    missing = pytest.fail if local_paths().ftm_require_terraform else pytest.skip
     terraform = shutil.which(os.environ.get("TERRAFORM_BIN", "terraform"))
     if terraform is None:
-        pytest.skip("no terraform binary on PATH (TERRAFORM_BIN): cannot run the real provider")
+        missing("no terraform binary on PATH (TERRAFORM_BIN): cannot run the real provider")
     configured = os.environ.get("TERRAFORM_PLUGIN_DIR")
     plugin_dir = find_plugin_dir(Path(configured) if configured else None)
     if plugin_dir is None:
-        pytest.skip(
-            "no local AWS provider directory (TERRAFORM_PLUGIN_DIR, or the usual plugin "
-            "locations): providers cannot be downloaded here"
+        missing(
+            "no local AWS provider directory (TERRAFORM_PLUGIN_DIR, or terraform's implied "
+            "mirror directories): providers cannot be downloaded here"
         )
     return Toolchain(terraform, plugin_dir)
 

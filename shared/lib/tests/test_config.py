@@ -70,12 +70,14 @@ def test_local_paths_come_from_the_environment(
     monkeypatch.setenv("FTM_CACHE_DIR", str(clean_env / "cache"))
     monkeypatch.setenv("FTM_DATA_DIR", "")  # empty: unset, as in a shell script
     monkeypatch.setenv("FTM_REQUIRE_DATA", "1")
+    monkeypatch.setenv("FTM_REQUIRE_TERRAFORM", "false")
     paths = local_paths()
     assert paths.ftm_state_dir == clean_env
     assert env_file_path() == clean_env / "local.env"
     assert cache_dir() == clean_env / "cache"
     assert paths.ftm_data_dir is None
     assert paths.ftm_require_data is True
+    assert paths.ftm_require_terraform is False
 
 
 @pytest.mark.unit

@@ -52,6 +52,11 @@ class LocalPaths(BaseSettings):
     ftm_require_data: bool = Field(
         False, description="Tests that need the data sets fail instead of skipping (CI)"
     )
+    ftm_require_terraform: bool = Field(
+        False,
+        description="Tests that need terraform and a local AWS provider fail instead of "
+        "skipping (CI)",
+    )
 
 
 def local_paths() -> LocalPaths:

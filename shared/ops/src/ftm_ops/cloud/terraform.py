@@ -65,17 +65,16 @@ def stack_variables(
     }
 
 
-# Where a local copy of the AWS provider may live (`-plugin-dir` layout:
-# <dir>/registry.terraform.io/hashicorp/aws/<version>/<os>_<arch>/): terraform's own implied
-# mirror directories, then a provider directory one level under /opt (how offline machines,
-# CI's included, are provisioned).
+# Where a local copy of the AWS provider may live without being configured (`-plugin-dir`
+# layout: <dir>/registry.terraform.io/hashicorp/aws/<version>/<os>_<arch>/): terraform's own
+# implied mirror directories. Anywhere else is named by TERRAFORM_PLUGIN_DIR (`.ci/run` finds
+# it on the machine it runs on).
 PLUGIN_DIR_CANDIDATES = (
     "~/.terraform.d/plugins",
     "${XDG_DATA_HOME}/terraform/plugins",
     "~/.local/share/terraform/plugins",
     "/usr/local/share/terraform/plugins",
     "/usr/share/terraform/plugins",
-    "/opt/*",
 )
 AWS_PROVIDER = Path("registry.terraform.io", "hashicorp", "aws")
 
@@ -97,13 +96,12 @@ def find_plugin_dir(
     candidate that holds the AWS provider for this platform, else None (use the registry)."""
     if configured is not None:
         return configured
-    for pattern in candidates:
-        expanded = Path(os.path.expandvars(pattern)).expanduser()
-        if "$" in str(expanded) or not expanded.is_absolute():
+    for candidate in candidates:
+        directory = Path(os.path.expandvars(candidate)).expanduser()
+        if "$" in str(directory) or not directory.is_absolute():
             continue  # an unset variable
-        for directory in sorted(Path(expanded.anchor).glob(str(expanded.relative_to("/")))):
-            if directory.is_dir() and holds_aws_provider(directory):
-                return directory
+        if directory.is_dir() and holds_aws_provider(directory):
+            return directory
     return None
 
 
