@@ -155,13 +155,35 @@ def defaults(settings: type[ReduceWorkerSettings]) -> dict[str, Any]:
     }
 
 
-def quarter_run(quarter: str, n: int | None, seed: int, names: bool) -> dict[str, Any]:
-    started = time.perf_counter()
+def quarter_source(quarter: str) -> tuple[pd.DataFrame, pa.Table, QuarterWords]:
+    """The provided file's rows of the quarter, as ingest's contract, and its words (what
+    map's keywords are weighed against)."""
     path = earnings_call_file()
     frame = pd.read_parquet(path)
     frame = frame[frame["quarter"] == quarter]
     table = to_contract(path, frame, merge_firm_metadata(source_firm_metadata(frame)))
-    words: QuarterWords = quarter_words(table)
+    return frame, table, quarter_words(table)
+
+
+def ftm_topic_rows(
+    firm: FirmDocuments,
+    vectors: np.ndarray,
+    tuning: TopicTuning,
+    prototypes: np.ndarray,
+    words: QuarterWords,
+) -> list[dict[str, Any]]:
+    """The firm's topics as map-worker finds them (procedure row included)."""
+    return [
+        row(firm, topic)
+        for topic in call_topics(
+            firm.texts, firm.speakers, vectors, tuning, prototypes=prototypes, quarter=words
+        )
+    ]
+
+
+def quarter_run(quarter: str, n: int | None, seed: int, names: bool) -> dict[str, Any]:
+    started = time.perf_counter()
+    frame, table, words = quarter_source(quarter)
     sentences = [clean(s) for text in table["text"].to_pylist() for s in split_sentences(text)]
     chosen = sample_firms(frame, n, seed)
     tuning = TopicTuning()
@@ -174,10 +196,7 @@ def quarter_run(quarter: str, n: int | None, seed: int, names: bool) -> dict[str
     crashed = 0
     for done, firm in enumerate(firms, start=1):
         vectors = cached_embeddings(firm, quarter)
-        for topic in call_topics(
-            firm.texts, firm.speakers, vectors, tuning, prototypes=prototypes, quarter=words
-        ):
-            ftm_rows.append(row(firm, topic))
+        ftm_rows += ftm_topic_rows(firm, vectors, tuning, prototypes, words)
         try:
             base_rows += [row(firm, t) for t in baseline_topics(firm.texts, vectors, 42)]
         except Exception:

@@ -75,6 +75,15 @@ def best_links(similarity: np.ndarray, min_similarity: float) -> list[tuple[int,
     return sorted((p, c) for p, c in pairs if similarity[p, c] >= min_similarity)
 
 
+def theme_similarity(previous: QuarterThemes, current: QuarterThemes) -> np.ndarray:
+    """Cosine similarity of every previous theme (rows) to every current theme (columns), in
+    the two quarters' one space (module doc)."""
+    space = without_common_direction(np.vstack([previous.unit, current.unit]))
+    before = theme_centroids(space[: len(previous.unit)], previous.members)
+    now = theme_centroids(space[len(previous.unit) :], current.members)
+    return before @ now.T
+
+
 def lineage_table(
     current: QuarterThemes,
     previous: QuarterThemes,
@@ -82,10 +91,7 @@ def lineage_table(
     min_similarity: float,
 ) -> pa.Table:
     """The links between the two quarters' themes and every theme's status (module doc)."""
-    space = without_common_direction(np.vstack([previous.unit, current.unit]))
-    before = theme_centroids(space[: len(previous.unit)], previous.members)
-    now = theme_centroids(space[len(previous.unit) :], current.members)
-    similarity = before @ now.T
+    similarity = theme_similarity(previous, current)
     links = best_links(similarity, min_similarity)
     predecessors: dict[int, list[int]] = defaultdict(list)
     successors: dict[int, list[int]] = defaultdict(list)
