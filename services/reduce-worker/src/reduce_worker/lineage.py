@@ -81,7 +81,7 @@ def theme_similarity(previous: QuarterThemes, current: QuarterThemes) -> np.ndar
     space = without_common_direction(np.vstack([previous.unit, current.unit]))
     before = theme_centroids(space[: len(previous.unit)], previous.members)
     now = theme_centroids(space[len(previous.unit) :], current.members)
-    return before @ now.T
+    return np.asarray(before @ now.T, dtype=np.float64)
 
 
 def lineage_table(
