@@ -32,9 +32,11 @@ reduce_worker = partial(run_module, "reduce_worker")
 THRESHOLD = "0.5"
 
 
-def put_fixture(store: ObjectStore, rows: pa.Table) -> Plan:
+def put_fixture(
+    store: ObjectStore, rows: pa.Table, settings: dict[str, object] | None = None
+) -> Plan:
     """A mapped run of the real firm topics, in two shards."""
-    return mapped_run(store, "2017Q1", [rows.slice(0, 30), rows.slice(30)])
+    return mapped_run(store, "2017Q1", [rows.slice(0, 30), rows.slice(30)], settings=settings)
 
 
 def test_themes_of_real_firm_topics_fit_the_contract(
@@ -159,6 +161,38 @@ def test_a_theme_that_cannot_be_named_fails_the_run_and_keeps_the_old_outputs(
     assert report["status"] == "failed"
     assert runs.read_manifest(store, "2017Q1", plan.run_id)["state"] == runs.REDUCE_FAILED
     assert report["failures"][0]["message"] == "the answer copies the prompt's example"
+
+
+def test_a_run_that_allowed_the_fallback_names_that_theme_after_its_central_topic(
+    pipeline_env: LocalCloud,
+    store: ObjectStore,
+    real_firm_topics: pa.Table,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    plan = put_fixture(store, real_firm_topics, {"keyword_fallback": True})
+    settings = load_settings(ReduceWorkerSettings, theme_distance_threshold=0.5)
+    topics = runner.read_firm_topics(store, plan)
+    first = runner.find_themes(topics, settings, "2017Q1").themes[0]
+
+    async def fail_the_first(client, topics, keywords, per_prompt, contrast=()):  # type: ignore[no-untyped-def]
+        if list(keywords) == first.keywords:
+            raise AnswerRejectedError("the name is a sentence (9 words), not a short name")
+        return ThemeLabel(name="A fine theme", description="Firms said similar things.")
+
+    monkeypatch.setattr(runner, "name_theme", fail_the_first)
+    summary = asyncio.run(ReduceRun(settings, "2017Q1", store).run())
+
+    assert not summary.failures
+    assert summary.fallbacks == [first.theme_id]
+    themes = store.read_parquet(layout.themes_key("2017Q1")).to_pylist()
+    by_method = {t["theme_id"]: t for t in themes if t["naming_method"] == "topic_fallback"}
+    assert list(by_method) == [first.theme_id]
+    central_topic = topics.rows["name"][int(first.members[0])].as_py()
+    assert by_method[first.theme_id]["name"] == central_topic
+    assert "no LLM name" in by_method[first.theme_id]["description"]
+    assert {t["naming_method"] for t in themes} == {"llm", "topic_fallback"}
+    report = store.read_json(layout.run_reduce_report_key("2017Q1", plan.run_id))
+    assert report["status"] == "ok" and report["fallbacks"] == [first.theme_id]
 
 
 def put_sentences(store: ObjectStore, plan: Plan, rows: pa.Table) -> dict[str, int]:

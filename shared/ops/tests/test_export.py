@@ -52,6 +52,7 @@ def put_quarter(
         pa.Table.from_pylist(
             [
                 {"theme_id": t, "name": f"Name of {t}", "description": f"About {t}.",
+                 "naming_method": "llm",
                  "n_firms": len(members), "n_topics": len(members), "keywords": [t, "growth"]}
                 for t, members in themes.items()
             ],

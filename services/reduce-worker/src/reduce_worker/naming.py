@@ -5,8 +5,10 @@ stays short), its keywords, and the most central topics of the nearest other the
 what sets this theme apart (as Anthropic's Clio names its clusters): so that generic names
 ("Quarterly results", "Growth") do not recur across themes. An answer that is a fragment,
 generic, a nearby theme's topic, or states a number or name none of the theme's topics shown
-gives (`accept_theme`) is asked again. There is no fallback name: a theme the LLM cannot name
-fails the run, and nothing is written.
+gives (`accept_theme`) is asked again. A theme the LLM cannot name fails the run, and nothing
+is written; only a run whose plan allowed the keyword fallback (NAMING_KEYWORD_FALLBACK: the
+smoke run's small CPU model) names it after its most central topic instead (`fallback_label`),
+marked `topic_fallback` in the themes' `naming_method`.
 """
 
 from __future__ import annotations
@@ -29,6 +31,24 @@ class ThemeLabel(BaseModel):
     # The length limits are in the schema the server decodes against: no rambling to max_tokens.
     name: str = Field(min_length=3, max_length=60)
     description: str = Field(min_length=20, max_length=240)
+
+
+LLM_METHOD = "llm"
+FALLBACK_METHOD = "topic_fallback"
+FALLBACK_KEYWORDS = 8
+
+
+def fallback_label(
+    central: Sequence[tuple[str, str]], keywords: Sequence[str], n_topics: int, n_firms: int
+) -> ThemeLabel:
+    """A theme the LLM could not name, named after its most central topic (whose name map
+    wrote, and checked, for one firm) and described by its keywords, saying so."""
+    listed = ", ".join(keywords[:FALLBACK_KEYWORDS]) or "no keywords"
+    return ThemeLabel.model_construct(
+        name=central[0][0].strip(),
+        description=f"{n_topics} topics of {n_firms} firms about {listed} (no LLM name: "
+        "named after its most central topic).",
+    )
 
 
 # Gemma 3 270M is a base model: worked examples steer it better than instructions, two keep it

@@ -18,7 +18,7 @@ too are in place when the commit point lands.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 
 import numpy as np
 import pyarrow as pa
@@ -26,7 +26,7 @@ import pyarrow as pa
 from ftm_shared import layout, runs, schemas
 from ftm_shared.plan import Plan
 from ftm_shared.storage import ObjectStore
-from reduce_worker.naming import ThemeLabel
+from reduce_worker.naming import FALLBACK_METHOD, LLM_METHOD, ThemeLabel
 from reduce_worker.themes import Theme
 
 RUN_ID_METADATA = "ftm.run_id"
@@ -41,13 +41,17 @@ _TOPIC_COLUMNS = [
 ]
 
 
-def themes_table(themes: Sequence[Theme], labels: Sequence[ThemeLabel]) -> pa.Table:
+def themes_table(
+    themes: Sequence[Theme], labels: Sequence[ThemeLabel], fallbacks: Collection[str] = ()
+) -> pa.Table:
+    """One row per theme; `fallbacks` are the ids of themes named by `fallback_label`."""
     return pa.Table.from_pylist(
         [
             {
                 "theme_id": theme.theme_id,
                 "name": label.name,
                 "description": label.description,
+                "naming_method": FALLBACK_METHOD if theme.theme_id in fallbacks else LLM_METHOD,
                 "n_firms": theme.n_firms,
                 "n_topics": theme.n_topics,
                 "keywords": theme.keywords,

@@ -33,7 +33,7 @@ from reduce_worker.config import ReduceWorkerSettings
 from reduce_worker.exposure import exposure_table
 from reduce_worker.inputs import QuarterTopics, read_firm_topics
 from reduce_worker.lineage import QuarterThemes, lineage_counts, previous_lineage
-from reduce_worker.naming import ThemeLabel, name_theme
+from reduce_worker.naming import ThemeLabel, fallback_label, name_theme
 from reduce_worker.outputs import (
     contributions_table,
     publish,
@@ -75,6 +75,8 @@ class ReduceSummary:
     naming_s: float = 0.0
     llm: dict[str, Any] = field(default_factory=dict)
     failures: list[ThemeFailure] = field(default_factory=list)
+    fallbacks: list[str] = field(default_factory=list)
+    """Themes named after their most central topic (the run allowed the fallback)."""
     outputs: list[str] = field(default_factory=list)
     report_uri: str = ""
     procedure: dict[str, Any] = field(default_factory=dict)
@@ -111,6 +113,8 @@ class ReduceRun:
         self.settings, self.quarter, self.store = settings, quarter, store
         self.plan = runs.reducible_run(store, quarter, run_id)
         self.summary = ReduceSummary(quarter, self.plan.run_id)
+        # One switch for the run: map planned it (NAMING_KEYWORD_FALLBACK), reduce follows.
+        self.keyword_fallback = bool(self.plan.settings.get("keyword_fallback", False))
 
     async def run(self) -> ReduceSummary:
         manifest = runs.read_manifest(self.store, self.quarter, self.plan.run_id)
@@ -153,7 +157,7 @@ class ReduceRun:
         if not summary.failures:
             if not found.themes:
                 log.warning("reduce %s: no topic is shared by enough firms", self.quarter)
-            themes = themes_table(found.themes, labels)
+            themes = themes_table(found.themes, labels, summary.fallbacks)
             contributions = contributions_table(found.themes, topics.rows)
             companions = self._companions(found, topics)
             companions.update(self._exposure(contributions))
@@ -250,6 +254,19 @@ class ReduceRun:
             except LlmConfigurationError:
                 raise
             except (LlmError, AnswerRejectedError) as error:
+                if self.keyword_fallback:
+                    log.warning(
+                        "theme %s named after its most central topic (fallback allowed): %s: %s",
+                        theme.theme_id,
+                        type(error).__name__,
+                        error,
+                    )
+                    labels[theme.theme_id] = fallback_label(
+                        central, theme.keywords, theme.n_topics, theme.n_firms
+                    )
+                    self.summary.fallbacks.append(theme.theme_id)
+                    progress.advance(note=f"{theme.theme_id} fallback name")
+                    return
                 log.error("theme %s not named: %s: %s", theme.theme_id, type(error).__name__, error)
                 self.summary.failures.append(
                     ThemeFailure(
@@ -273,6 +290,7 @@ class ReduceRun:
                     task.cancel()
                 self.summary.llm = client.stats.as_dict()
         self.summary.failures.sort(key=lambda failure: failure.theme_id)
+        self.summary.fallbacks.sort()
         return [labels[theme.theme_id] for theme in themes if theme.theme_id in labels]
 
     def _quality(

@@ -37,6 +37,7 @@ COLUMNS: dict[str, list[str]] = {
         "theme_id",
         "name",
         "description",
+        "naming_method",
         "keywords",
         "n_firms",
         "n_topics",
