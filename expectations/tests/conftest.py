@@ -1,7 +1,8 @@
 """Realistic outputs for one quarter: real MAEC paragraphs, a real map-worker run on 12 MAEC
 firms (ftm_ops.testing's `real_firm_topics`, 11 firms mapped, 65 topics) and themes grouped
-from those topics' centroids the way reduce-worker groups them (nearest seed by cosine), then
-written to a moto bucket."""
+from those topics' centroids the way reduce-worker groups them (nearest seed by cosine), their
+quotes picked from the topics' representative sentences as reduce picks them, and a lineage to
+2016Q4 with every status, then written to a moto bucket."""
 
 from __future__ import annotations
 
@@ -25,6 +26,8 @@ from ftm_shared.storage import ObjectStore
 
 QUARTER = "2017Q1"
 N_THEMES = 6
+N_QUOTES = 5
+PREVIOUS = ("2016Q4", "20251201T000000Z-prev0000")
 
 
 @dataclass
@@ -34,6 +37,8 @@ class Outputs:
     themes: pd.DataFrame
     contributions: pd.DataFrame
     exposure: pd.DataFrame
+    quotes: pd.DataFrame
+    lineage: pd.DataFrame
     skip: set[str] = field(default_factory=set)
     """Data sets left out of the bucket."""
     plan_settings: dict[str, Any] = field(default_factory=dict)
@@ -54,11 +59,14 @@ class Outputs:
                 layout.run_theme_contributions_key(quarter, plan.run_id),
                 _table(self.contributions, schemas.THEME_CONTRIBUTIONS),
             )
-        if "exposure" not in self.skip:
-            store.write_parquet(
-                layout.run_exposure_key(quarter, plan.run_id),
-                _table(self.exposure, schemas.FIRM_THEME_EXPOSURE),
-            )
+        companions = [
+            ("exposure", layout.run_exposure_key, self.exposure, schemas.FIRM_THEME_EXPOSURE),
+            ("quotes", layout.run_theme_quotes_key, self.quotes, schemas.THEME_QUOTES),
+            ("lineage", layout.run_theme_lineage_key, self.lineage, schemas.THEME_LINEAGE),
+        ]
+        for name, key, frame, schema in companions:
+            if name not in self.skip:
+                store.write_parquet(key(quarter, plan.run_id), _table(frame, schema))
 
 
 def _table(frame: pd.DataFrame, schema: pa.Schema) -> pa.Table:
@@ -87,6 +95,7 @@ def build_themes(topics: pd.DataFrame, quarter: str) -> tuple[pd.DataFrame, pd.D
                 "theme_id": theme_id,
                 "name": topics.loc[seeds[seed], "name"],
                 "description": "Firms discuss " + "; ".join(members["name"].head(3)),
+                "naming_method": "llm",
                 "n_firms": members["firm_id"].nunique(),
                 "n_topics": len(members),
                 "keywords": list(keywords.index[:8]),
@@ -127,6 +136,57 @@ def build_exposure(
     return panel[schemas.FIRM_THEME_EXPOSURE.names]
 
 
+def build_quotes(topics: pd.DataFrame, contributions: pd.DataFrame) -> pd.DataFrame:
+    """Each theme's quotes as reduce_worker.quotes picks them: member topics most similar
+    first, every topic's best representative sentence, then every topic's second, and so on,
+    a sentence (case and spacing aside) once."""
+    docs = topics.set_index(["firm_id", "topic_id"])["representative_docs"]
+    central = contributions.sort_values("similarity", ascending=False, kind="stable")
+    quotes = []
+    for _, members in central.groupby("theme_id", sort=True):
+        seen: set[str] = set()
+        sentences = [list(docs[(m.firm_id, m.topic_id)]) for m in members.itertuples()]
+        for depth in range(max(map(len, sentences))):
+            for member, said in zip(members.to_dict("records"), sentences, strict=True):
+                words = " ".join(said[depth].lower().split()) if depth < len(said) else ""
+                if words and words not in seen and len(seen) < N_QUOTES:
+                    seen.add(words)
+                    quotes.append({**member, "rank": len(seen), "text": said[depth].strip()})
+    return pd.DataFrame(quotes)[schemas.THEME_QUOTES.names]
+
+
+def build_lineage(themes: pd.DataFrame, quarter: str) -> pd.DataFrame:
+    """A lineage to 2016Q4 with every status: theme 1 continues 2016Q4's first, themes 2 and
+    3 split from its second, theme 4 merges its third and fourth, the rest are new, and its
+    fifth has vanished."""
+    ids = themes["theme_id"].tolist()
+    assert len(ids) >= 5, "too few themes for every lineage status"
+    before = [f"theme_{PREVIOUS[0]}_{n:03d}" for n in range(1, 6)]
+    links = [
+        (ids[0], before[0], 0.81, "continuing"),
+        (ids[1], before[1], 0.66, "split"),
+        (ids[2], before[1], 0.58, "split"),
+        (ids[3], before[2], 0.61, "merged"),
+        (ids[3], before[3], 0.52, "merged"),
+        *((theme, None, None, "new") for theme in ids[4:]),
+        (None, before[4], None, "vanished"),
+    ]
+    return pd.DataFrame(
+        [
+            {
+                "quarter": quarter,
+                "theme_id": theme,
+                "previous_quarter": PREVIOUS[0],
+                "previous_run_id": PREVIOUS[1],
+                "previous_theme_id": previous,
+                "similarity": similarity,
+                "status": status,
+            }
+            for theme, previous, similarity, status in links
+        ]
+    )
+
+
 @pytest.fixture(scope="session")
 def good_outputs(
     data_dir: Path, real_firm_topics: pa.Table, tmp_path_factory: pytest.TempPathFactory
@@ -138,7 +198,15 @@ def good_outputs(
     raw = folder.read_parquet(done.key)
     topics = real_firm_topics.to_pandas()
     themes, contributions = build_themes(topics, QUARTER)
-    return Outputs(raw, topics, themes, contributions, build_exposure(raw, topics, contributions))
+    return Outputs(
+        raw,
+        topics,
+        themes,
+        contributions,
+        build_exposure(raw, topics, contributions),
+        build_quotes(topics, contributions),
+        build_lineage(themes, QUARTER),
+    )
 
 
 @pytest.fixture

@@ -14,6 +14,10 @@ from ftm_expectations.checklist import Checklist
 # conftest's Outputs (test modules cannot import conftest by name)
 Outputs = Any
 pytestmark = pytest.mark.integration
+LINEAGE_FITS_STATUS = (
+    "Lineage rows fit their status (no theme only when vanished, no previous theme only when "
+    "new, similarity in [-1, 1] on links only)"
+)
 
 
 def test_good_outputs_pass_and_write_data_docs(
@@ -34,8 +38,12 @@ def test_good_outputs_pass_and_write_data_docs(
         "themes",
         "theme_contributions",
         "firm_theme_exposure",
+        "theme_quotes",
+        "theme_lineage",
     ):
         assert suite in page
+    assert "✓ Every quote is verbatim in its firm's raw transcripts" in text
+    assert "✓ Lineage rows fit their status" in text
 
 
 def _empty_summary(o: Outputs) -> str:
@@ -67,7 +75,7 @@ def _duplicate_topic(o: Outputs) -> str:
 
 def _malformed_theme_id(o: Outputs) -> str:
     old = o.themes.loc[1, "theme_id"]
-    for frame in (o.themes, o.contributions, o.exposure):
+    for frame in (o.themes, o.contributions, o.exposure, o.quotes, o.lineage):
         frame.loc[frame["theme_id"] == old, "theme_id"] = "theme_2017-1_2"
     return "theme_2017-1_2"
 
@@ -81,8 +89,10 @@ def _theme_counts_off(o: Outputs) -> str:
 def _unknown_theme(o: Outputs) -> str:
     gone = o.themes.loc[0, "theme_id"]
     o.themes = o.themes.drop(index=0).reset_index(drop=True)
-    o.exposure = o.exposure[o.exposure["theme_id"] != gone].reset_index(drop=True)
-    return gone
+    for name in ("exposure", "quotes", "lineage"):
+        frame = getattr(o, name)
+        setattr(o, name, frame[frame["theme_id"] != gone].reset_index(drop=True))
+    return str(gone)
 
 
 def _duplicate_contribution(o: Outputs) -> str:
@@ -115,6 +125,91 @@ def _exposure_to_unknown_theme(o: Outputs) -> str:
     return f"call {o.exposure.loc[0, 'call_id']} theme_2017Q1_999"
 
 
+def _quote(o: Outputs, index: int) -> str:
+    return f"{o.quotes.loc[index, 'theme_id']} quote {o.quotes.loc[index, 'rank']}"
+
+
+def _quote_from_a_topic_outside_its_theme(o: Outputs) -> str:
+    # The same firm's topic in another theme: still the firm's words, not the theme's.
+    pairs = o.contributions[["theme_id", "firm_id", "topic_id"]]
+    for index, quote in o.quotes.iterrows():
+        elsewhere = pairs[
+            (pairs["firm_id"] == quote["firm_id"]) & (pairs["theme_id"] != quote["theme_id"])
+        ]
+        if len(elsewhere):
+            o.quotes.loc[index, "topic_id"] = elsewhere["topic_id"].iloc[0]
+            return _quote(o, index)
+    raise AssertionError("no firm has topics in two themes")
+
+
+def _quote_not_said(o: Outputs) -> str:
+    o.quotes.loc[1, "text"] = "We expect record revenue from teleportation next year."
+    return _quote(o, 1)
+
+
+def _sentence_quoted_twice(o: Outputs) -> str:
+    # Rank 2 repeats rank 1's sentence, spacing aside (also its firm and topic: still true).
+    first = o.quotes.loc[0]
+    assert o.quotes.loc[1, "theme_id"] == first["theme_id"]
+    for column in ("firm_id", "firm_name", "permno", "gvkey", "earnings_call_date", "topic_id"):
+        o.quotes.loc[1, column] = first[column]
+    o.quotes.loc[1, "text"] = " " + first["text"].replace(" ", "  ") + " "
+    return _quote(o, 1)
+
+
+def _rank_repeated(o: Outputs) -> str:
+    o.quotes.loc[1, "rank"] = o.quotes.loc[0, "rank"]
+    return _quote(o, 1)
+
+
+def _theme_without_quotes(o: Outputs) -> str:
+    theme = o.themes.loc[2, "theme_id"]
+    o.quotes = o.quotes[o.quotes["theme_id"] != theme].reset_index(drop=True)
+    return str(theme)
+
+
+def _quote_of_an_unknown_theme(o: Outputs) -> str:
+    # A theme's last quote, so that the ranks left and its own still run 1..n.
+    last = o.quotes.index[o.quotes["theme_id"] == o.quotes.loc[0, "theme_id"]][-1]
+    o.quotes.loc[last, ["theme_id", "rank"]] = ["theme_2017Q1_999", 1]
+    return "theme_2017Q1_999 quote 1"
+
+
+def _vanished_row_with_a_theme(o: Outputs) -> str:
+    vanished = o.lineage.index[o.lineage["status"] == "vanished"][0]
+    o.lineage.loc[vanished, "theme_id"] = o.themes.loc[0, "theme_id"]
+    return f"{o.themes.loc[0, 'theme_id']} from {o.lineage.loc[vanished, 'previous_theme_id']}"
+
+
+def _new_row_with_a_similarity(o: Outputs) -> str:
+    new = o.lineage.index[o.lineage["status"] == "new"][0]
+    o.lineage.loc[new, "similarity"] = 0.5
+    return f"{o.lineage.loc[new, 'theme_id']} from none (status='new', similarity=0.5)"
+
+
+def _lineage_skips_a_quarter(o: Outputs) -> str:
+    o.lineage["previous_quarter"] = "2016Q3"
+    return "previous_quarter='2016Q3'"
+
+
+def _lineage_to_an_unknown_theme(o: Outputs) -> str:
+    # The second row of a merged theme: the theme keeps its other row.
+    merged = o.lineage.index[o.lineage["status"] == "merged"][1]
+    o.lineage.loc[merged, "theme_id"] = "theme_2017Q1_999"
+    return f"theme_2017Q1_999 from {o.lineage.loc[merged, 'previous_theme_id']}"
+
+
+def _theme_missing_from_the_lineage(o: Outputs) -> str:
+    theme = o.themes["theme_id"].iloc[-1]
+    o.lineage = o.lineage[o.lineage["theme_id"] != theme].reset_index(drop=True)
+    return str(theme)
+
+
+def _lineage_row_repeated(o: Outputs) -> str:
+    o.lineage = pd.concat([o.lineage, o.lineage.iloc[[0]]], ignore_index=True)
+    return f"{o.lineage.loc[0, 'theme_id']} from {o.lineage.loc[0, 'previous_theme_id']}"
+
+
 def _topic(o: Outputs, index: int) -> str:
     return f"firm {o.topics.loc[index, 'firm_id']} topic {o.topics.loc[index, 'topic_id']}"
 
@@ -137,6 +232,27 @@ def _topic(o: Outputs, index: int) -> str:
             "Exposure shares in [0, 1], risk within exposure, sentiment in [-1, 1]",
         ),
         (_exposure_to_unknown_theme, "Every exposure theme is a theme of the quarter"),
+        (
+            _quote_from_a_topic_outside_its_theme,
+            "Every quote is from a member topic of its theme (in the contributions)",
+        ),
+        (_quote_not_said, "Every quote is verbatim in its firm's raw transcripts"),
+        (_sentence_quoted_twice, "No sentence quoted twice for a theme (case and spacing aside)"),
+        (_rank_repeated, "Quote ranks 1..n, one quote per (theme, rank)"),
+        (_theme_without_quotes, "Every theme has a quote"),
+        (_quote_of_an_unknown_theme, "Every quote's theme is a theme of the quarter"),
+        (_vanished_row_with_a_theme, LINEAGE_FITS_STATUS),
+        (_new_row_with_a_similarity, LINEAGE_FITS_STATUS),
+        (
+            _lineage_skips_a_quarter,
+            "Lineage quarters are 2017Q1 and the one before (2016Q4), status known",
+        ),
+        (_lineage_to_an_unknown_theme, "Every lineage theme is a theme of the quarter"),
+        (
+            _theme_missing_from_the_lineage,
+            "Every theme is in the lineage (when the previous quarter has a run)",
+        ),
+        (_lineage_row_repeated, "One lineage row per (theme, previous theme)"),
     ],
     ids=lambda value: value.__name__.strip("_") if callable(value) else None,
 )
@@ -174,6 +290,20 @@ def test_a_run_allowed_the_keyword_fallback_is_held_to_a_share_of_llm_names(
     assert [c.name for c in checklist_for(outputs).failed] == [rule]
 
 
+def test_an_empty_lineage_passes_when_the_previous_quarter_had_no_run(
+    checklist_for: Callable[..., Checklist], outputs: Outputs
+) -> None:
+    outputs.lineage = outputs.lineage.iloc[0:0]
+
+    checklist = checklist_for(outputs)
+
+    assert checklist.passed, checklist.render()
+    text = checklist.render()
+    assert "✓ Theme lineage columns and types" in text
+    assert f"✓ {LINEAGE_FITS_STATUS}: 0/0" in text
+    assert "✓ Every theme is in the lineage (when the previous quarter has a run): 6/6" in text
+
+
 def test_a_missing_data_set_is_a_failed_criterion(
     checklist_for: Callable[..., Checklist], outputs: Outputs
 ) -> None:
@@ -193,7 +323,7 @@ def test_a_missing_data_set_is_a_failed_criterion(
 def test_nothing_in_the_bucket_fails_every_data_set_without_a_crash(
     checklist_for: Callable[..., Checklist], outputs: Outputs
 ) -> None:
-    outputs.skip = {"raw", "topics", "themes", "contributions", "exposure"}
+    outputs.skip = {"raw", "topics", "themes", "contributions", "exposure", "quotes", "lineage"}
 
     checklist = checklist_for(outputs)
 
@@ -203,6 +333,8 @@ def test_nothing_in_the_bucket_fails_every_data_set_without_a_crash(
         "Themes found",
         "Theme contributions found",
         "Exposure panel found",
+        "Theme quotes found",
+        "Theme lineage found",
     ]
     assert not checklist.passed
     assert checklist.data_docs is None

@@ -9,6 +9,8 @@ from ftm_expectations.suites import (
     all_suites,
     exposure,
     firm_topics,
+    lineage,
+    quotes,
     raw_transcripts,
     theme_contributions,
 )
@@ -25,6 +27,15 @@ def test_the_suites_name_every_column_of_the_contracts() -> None:
     contributions = {**theme_contributions.COLUMNS, **theme_contributions.IDENTIFIERS}
     assert set(contributions) == set(schemas.THEME_CONTRIBUTIONS.names)
     assert list(exposure.COLUMNS) == schemas.FIRM_THEME_EXPOSURE.names
+    assert list(quotes.COLUMNS) == schemas.THEME_QUOTES.names
+    assert list(lineage.COLUMNS) == schemas.THEME_LINEAGE.names
+
+
+@pytest.mark.parametrize(
+    ("quarter", "before"), [("2017Q2", "2017Q1"), ("2017Q1", "2016Q4"), ("2000Q4", "2000Q3")]
+)
+def test_the_lineage_links_to_the_calendar_quarter_before(quarter: str, before: str) -> None:
+    assert lineage.previous_quarter(quarter) == before
 
 
 def test_every_expectation_survives_into_its_saved_suite() -> None:

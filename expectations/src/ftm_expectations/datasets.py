@@ -2,7 +2,8 @@
 
 The outputs are one run's (`ftm_shared.runs`): the run named, else the quarter's current run
 (the last one reduced), else its newest run whose map finished. Firm topics are the parts that
-run's shards list; themes, contributions and the exposure panel the objects under the run.
+run's shards list; themes, contributions, quotes, lineage and the exposure panel the objects
+under the run.
 """
 
 from __future__ import annotations
@@ -20,7 +21,14 @@ from ftm_shared.plan import Plan
 from ftm_shared.storage import CorruptObjectError, ObjectNotFoundError, ObjectStore
 
 # How a row is named in a failure message: "firm AAP topic 2", "theme_2017Q1_003".
-_ID_WORDS = {"call_id": "call", "para_idx": "para", "firm_id": "firm", "topic_id": "topic"}
+_ID_WORDS = {
+    "call_id": "call",
+    "para_idx": "para",
+    "firm_id": "firm",
+    "topic_id": "topic",
+    "rank": "quote",
+    "previous_theme_id": "from",
+}
 
 
 @dataclass(frozen=True)
@@ -49,6 +57,8 @@ class DataSet:
         parts = []
         for column in self.id_columns:
             value = row.get(column)
+            # A null id (a lineage row's missing side) reads "none", not pandas' "nan".
+            value = "none" if pd.api.types.is_scalar(value) and pd.isna(value) else value
             word = _ID_WORDS.get(column)
             parts.append(f"{word} {value}" if word else str(value))
         return " ".join(parts)
@@ -139,4 +149,27 @@ FIRM_THEME_EXPOSURE = DataSet(
     _object_reader(layout.run_exposure_key),
     _run_object(layout.run_exposure_key),
 )
-ALL = (RAW_TRANSCRIPTS, FIRM_TOPICS, THEMES, THEME_CONTRIBUTIONS, FIRM_THEME_EXPOSURE)
+THEME_QUOTES = DataSet(
+    "theme_quotes",
+    "Theme quotes",
+    ("theme_id", "rank"),
+    _object_reader(layout.run_theme_quotes_key),
+    _run_object(layout.run_theme_quotes_key),
+)
+# A vanished theme's row has no theme_id, a new one's no previous_theme_id: both name the row.
+THEME_LINEAGE = DataSet(
+    "theme_lineage",
+    "Theme lineage",
+    ("theme_id", "previous_theme_id"),
+    _object_reader(layout.run_theme_lineage_key),
+    _run_object(layout.run_theme_lineage_key),
+)
+ALL = (
+    RAW_TRANSCRIPTS,
+    FIRM_TOPICS,
+    THEMES,
+    THEME_CONTRIBUTIONS,
+    FIRM_THEME_EXPOSURE,
+    THEME_QUOTES,
+    THEME_LINEAGE,
+)

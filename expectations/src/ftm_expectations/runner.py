@@ -39,17 +39,24 @@ def derive_views(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     themes = frames.get(datasets.THEMES.name)
     contributions = frames.get(datasets.THEME_CONTRIBUTIONS.name)
     exposure = frames.get(datasets.FIRM_THEME_EXPOSURE.name)
+    quotes = frames.get(datasets.THEME_QUOTES.name)
+    lineage = frames.get(datasets.THEME_LINEAGE.name)
     derived = dict(frames)
     if topics is not None:
         derived[datasets.FIRM_TOPICS.name] = views.firm_topics_view(topics)
     if themes is not None:
-        derived[datasets.THEMES.name] = views.themes_view(themes, contributions)
+        derived[datasets.THEMES.name] = views.themes_view(themes, contributions, quotes, lineage)
     if contributions is not None:
         derived[datasets.THEME_CONTRIBUTIONS.name] = views.contributions_view(
             contributions, themes, topics
         )
     if exposure is not None:
         derived[datasets.FIRM_THEME_EXPOSURE.name] = views.exposure_view(exposure, themes)
+    if quotes is not None:
+        raw = frames.get(datasets.RAW_TRANSCRIPTS.name)
+        derived[datasets.THEME_QUOTES.name] = views.quotes_view(quotes, themes, contributions, raw)
+    if lineage is not None:
+        derived[datasets.THEME_LINEAGE.name] = views.lineage_view(lineage, themes)
     return derived
 
 

@@ -16,6 +16,8 @@ def all_suites(quarter: str, *, keyword_fallback: bool = False) -> list[Suite]:
     from ftm_expectations.suites import (
         exposure,
         firm_topics,
+        lineage,
+        quotes,
         raw_transcripts,
         theme_contributions,
         themes,
@@ -27,6 +29,8 @@ def all_suites(quarter: str, *, keyword_fallback: bool = False) -> list[Suite]:
         themes.suite(quarter),
         theme_contributions.suite(quarter),
         exposure.suite(quarter),
+        quotes.suite(quarter),
+        lineage.suite(quarter),
     ]
 
 

@@ -1,8 +1,12 @@
-"""Themes (`processed/themes/quarter={q}/themes.parquet`): reduce-worker's cross-firm themes."""
+"""Themes (`processed/themes/quarter={q}/themes.parquet`): reduce-worker's cross-firm themes.
+
+Reduce quotes every theme (each member topic has representative sentences, never blank) and,
+when the previous quarter has a run, gives every theme a lineage row (a link or `new`).
+"""
 
 from __future__ import annotations
 
-from ftm_expectations.datasets import THEME_CONTRIBUTIONS, THEMES
+from ftm_expectations.datasets import THEME_CONTRIBUTIONS, THEME_LINEAGE, THEME_QUOTES, THEMES
 from ftm_expectations.suites.spec import (
     Rule,
     Suite,
@@ -57,6 +61,16 @@ def suite(quarter: str) -> Suite:
                 ],
                 show=("n_topics", "contribution_rows", "n_firms", "contribution_firms"),
                 needs=(THEME_CONTRIBUTIONS,),
+            ),
+            Rule(
+                "Every theme has a quote",
+                [expect.ExpectColumnValuesToBeBetween(column="quote_rows", min_value=1)],
+                needs=(THEME_QUOTES,),
+            ),
+            Rule(
+                "Every theme is in the lineage (when the previous quarter has a run)",
+                [expect.ExpectColumnValuesToBeBetween(column="lineage_rows", min_value=1)],
+                needs=(THEME_LINEAGE,),
             ),
         ],
     )
