@@ -67,9 +67,9 @@ class ReduceWorkerSettings(LlmSettings, FtmSettings):
         description="Representative sentences kept per theme as its supporting quotes "
         "(THEME_QUOTES)",
     )
-    # Why 0.5: README "Themes across quarters" (the measurement behind it).
+    # Why 0.75: README "Research outputs", its "Why 0.75" paragraph (the measurement).
     lineage_min_similarity: float = Field(
-        0.5,
+        0.75,
         ge=-1,
         le=1,
         description="Cosine similarity of two quarters' theme centroids (without their pooled "
