@@ -63,6 +63,15 @@ def _keyword_fallback(o: Outputs) -> str:
     return _topic(o, 5) + " (naming_method='keyword_fallback')"
 
 
+def _theme_fallback(o: Outputs) -> str:
+    # What reduce-worker writes when it is allowed to fall back (naming.fallback_label).
+    o.themes.loc[3, ["description", "naming_method"]] = [
+        "5 topics of 4 firms about growth (no LLM name: named after its most central topic).",
+        "topic_fallback",
+    ]
+    return f"{o.themes.loc[3, 'theme_id']} (naming_method='topic_fallback')"
+
+
 def _summary_is_keywords(o: Outputs) -> str:
     o.topics.loc[7, "summary"] = o.topics.loc[7, "representation"].replace("_", " ").title()
     return _topic(o, 7)
@@ -220,6 +229,7 @@ def _topic(o: Outputs, index: int) -> str:
         (_empty_summary, "Summary populated"),
         (_keyword_fallback, "Naming method is llm"),
         (_summary_is_keywords, "Summary differs from keywords"),
+        (_theme_fallback, "Theme naming method is llm"),
         (_duplicate_topic, "One firm-topic row per (firm, topic)"),
         (_malformed_theme_id, "Theme ids unique and like theme_2017Q1_NNN"),
         (_theme_counts_off, "Theme counts match contributions (n_topics, n_firms)"),
@@ -287,6 +297,21 @@ def test_a_run_allowed_the_keyword_fallback_is_held_to_a_share_of_llm_names(
     rule = "Naming method is llm (keyword fallback allowed, at least 80%)"
     assert f"✓ {rule}: 64/65 (1 row: {named})" in checklist.render()
     outputs.topics.loc[:20, "naming_method"] = "keyword_fallback"
+    assert [c.name for c in checklist_for(outputs).failed] == [rule]
+
+
+def test_a_run_allowed_the_fallback_holds_theme_names_to_the_same_share(
+    checklist_for: Callable[..., Checklist], outputs: Outputs
+) -> None:
+    outputs.plan_settings = {"keyword_fallback": True}
+    named = _theme_fallback(outputs)
+
+    checklist = checklist_for(outputs)
+
+    assert checklist.passed, checklist.render()
+    rule = "Theme naming method is llm (keyword fallback allowed, at least 80%)"
+    assert f"✓ {rule}: 5/6 (1 row: {named})" in checklist.render()
+    outputs.themes.loc[:1, "naming_method"] = "topic_fallback"
     assert [c.name for c in checklist_for(outputs).failed] == [rule]
 
 

@@ -31,13 +31,6 @@ def test_the_suites_name_every_column_of_the_contracts() -> None:
     assert list(lineage.COLUMNS) == schemas.THEME_LINEAGE.names
 
 
-@pytest.mark.parametrize(
-    ("quarter", "before"), [("2017Q2", "2017Q1"), ("2017Q1", "2016Q4"), ("2000Q4", "2000Q3")]
-)
-def test_the_lineage_links_to_the_calendar_quarter_before(quarter: str, before: str) -> None:
-    assert lineage.previous_quarter(quarter) == before
-
-
 def test_every_expectation_survives_into_its_saved_suite() -> None:
     # A Great Expectations suite drops an expectation equal to one it holds: two rules sharing
     # one would silently lose it.

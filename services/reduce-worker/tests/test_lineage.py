@@ -21,7 +21,6 @@ from reduce_worker.lineage import (
     lineage_counts,
     lineage_table,
     previous_lineage,
-    previous_quarter,
 )
 from reduce_worker.naming import ThemeLabel
 from reduce_worker.runner import ReduceRun
@@ -121,13 +120,6 @@ def test_links_are_best_matches_only() -> None:
     # (0, 1) is above the threshold but neither theme's best match: not a link.
     assert best_links(similarity, 0.5) == [(0, 0), (1, 1)]
     assert best_links(np.zeros((0, 3)), 0.5) == []
-
-
-@pytest.mark.parametrize(
-    ("current", "previous"), [("2017Q2", "2017Q1"), ("2017Q1", "2016Q4"), ("2020Q4", "2020Q3")]
-)
-def test_previous_quarter(current: str, previous: str) -> None:
-    assert previous_quarter(current) == previous
 
 
 def test_the_previous_quarter_is_read_from_its_current_run(tmp_path: Path) -> None:

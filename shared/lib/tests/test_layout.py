@@ -20,6 +20,14 @@ def test_invalid_quarters_are_refused(quarter: str) -> None:
 
 
 @pytest.mark.unit
+@pytest.mark.parametrize(
+    ("quarter", "before"), [("2017Q2", "2017Q1"), ("2017Q1", "2016Q4"), ("2000Q4", "2000Q3")]
+)
+def test_the_previous_quarter_is_the_calendar_quarter_before(quarter: str, before: str) -> None:
+    assert layout.previous_quarter(quarter) == before
+
+
+@pytest.mark.unit
 @pytest.mark.parametrize("firm_id", ["a/b", "..", "x..y", "/abs", "", ".hidden"])
 def test_unsafe_segments_are_refused(firm_id: str) -> None:
     with pytest.raises(InputError, match="cannot be used in an object key"):

@@ -26,7 +26,7 @@ def all_suites(quarter: str, *, keyword_fallback: bool = False) -> list[Suite]:
     return [
         raw_transcripts.suite(quarter),
         firm_topics.suite(quarter, keyword_fallback=keyword_fallback),
-        themes.suite(quarter),
+        themes.suite(quarter, keyword_fallback=keyword_fallback),
         theme_contributions.suite(quarter),
         exposure.suite(quarter),
         quotes.suite(quarter),

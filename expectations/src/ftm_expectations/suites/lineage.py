@@ -14,20 +14,12 @@ COLUMNS = contract_columns(schemas.THEME_LINEAGE)
 SIMILARITY_TOLERANCE = 1e-6
 
 
-def previous_quarter(quarter: str) -> str:
-    """The calendar quarter before `quarter` (2017Q1 -> 2016Q4), as reduce links to."""
-    match = layout.QUARTER_PATTERN.match(layout.validate_quarter(quarter))
-    assert match is not None  # validate_quarter raised otherwise
-    year, number = int(match["year"]), int(match["quarter"])
-    return f"{year - 1}Q4" if number == 1 else f"{year}Q{number - 1}"
-
-
 def suite(quarter: str) -> Suite:
     import great_expectations as gx
 
     expect = gx.expectations
     data_set = THEME_LINEAGE
-    before = previous_quarter(quarter)
+    before = layout.previous_quarter(quarter)
     fits = ("theme_id_fits_status", "previous_theme_id_fits_status", "similarity_fits_status")
     return Suite(
         data_set,

@@ -127,3 +127,29 @@ def non_empty_lists(*columns: str) -> list[Expectation]:
         gx.expectations.ExpectColumnValueLengthsToBeBetween(column=column, min_value=1)
         for column in columns
     ]
+
+
+# The 270M CPU model gave no acceptable name to 5 of 70 topics of 25 firms (`nox -s quality
+# -- --names`) and to 1 of 16 themes of the smoke run: 80% leaves room for chance and still
+# catches a broken prompt or name check.
+MIN_LLM_NAMED_WITH_FALLBACK = 0.8
+
+
+def naming_rule(label: str, named: list[str], keyword_fallback: bool) -> Rule:
+    """Every row named by the LLM (`naming_method` in `named`); where the run allowed the
+    fallback (its plan's `keyword_fallback`: NAMING_KEYWORD_FALLBACK, the smoke run), at least
+    `MIN_LLM_NAMED_WITH_FALLBACK` of the rows, the rest counted and named in the checklist."""
+    import great_expectations as gx
+
+    in_set = gx.expectations.ExpectColumnValuesToBeInSet
+    if not keyword_fallback:
+        return Rule(
+            label, [*not_null("naming_method"), in_set(column="naming_method", value_set=named)]
+        )
+    return Rule(
+        f"{label} (keyword fallback allowed, at least {MIN_LLM_NAMED_WITH_FALLBACK:.0%})",
+        [
+            *not_null("naming_method"),
+            in_set(column="naming_method", value_set=named, mostly=MIN_LLM_NAMED_WITH_FALLBACK),
+        ],
+    )

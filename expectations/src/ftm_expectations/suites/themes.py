@@ -1,5 +1,7 @@
 """Themes (`processed/themes/quarter={q}/themes.parquet`): reduce-worker's cross-firm themes.
 
+Every theme is named by the LLM (`naming_method` `llm`); a run whose plan allowed the fallback
+(the smoke run) is held to a share, each `topic_fallback` theme named in the checklist.
 Reduce quotes every theme (each member topic has representative sentences, never blank) and,
 when the previous quarter has a run, gives every theme a lineage row (a link or `new`).
 """
@@ -12,6 +14,7 @@ from ftm_expectations.suites.spec import (
     Suite,
     columns_and_types,
     contract_columns,
+    naming_rule,
     non_empty_lists,
     not_blank,
     not_null,
@@ -21,7 +24,7 @@ from ftm_shared import schemas
 COLUMNS = contract_columns(schemas.THEMES)
 
 
-def suite(quarter: str) -> Suite:
+def suite(quarter: str, *, keyword_fallback: bool = False) -> Suite:
     import great_expectations as gx
 
     expect = gx.expectations
@@ -49,6 +52,7 @@ def suite(quarter: str) -> Suite:
                     *non_empty_lists("keywords"),
                 ],
             ),
+            naming_rule("Theme naming method is llm", ["llm"], keyword_fallback),
             Rule(
                 "Theme counts match contributions (n_topics, n_firms)",
                 [

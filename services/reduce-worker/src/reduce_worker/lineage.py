@@ -50,13 +50,6 @@ class QuarterThemes:
     unit: np.ndarray
 
 
-def previous_quarter(quarter: str) -> str:
-    match = layout.QUARTER_PATTERN.match(layout.validate_quarter(quarter))
-    assert match is not None  # validate_quarter raised otherwise
-    year, number = int(match["year"]), int(match["quarter"])
-    return f"{year - 1}Q4" if number == 1 else f"{year}Q{number - 1}"
-
-
 def theme_centroids(space: np.ndarray, members: Sequence[np.ndarray]) -> np.ndarray:
     """One unit vector per theme: the normalised mean of its members' rows of `space`."""
     if not members:
@@ -158,7 +151,7 @@ def previous_lineage(
 ) -> tuple[pa.Table, str | None]:
     """The lineage against the previous quarter's current run, and that run's id; an empty
     table and None when the previous quarter has no current run."""
-    quarter = previous_quarter(current.quarter)
+    quarter = layout.previous_quarter(current.quarter)
     run_id = runs.current_run(store, quarter)
     if run_id is None:
         return schemas.THEME_LINEAGE.empty_table(), None
@@ -185,7 +178,7 @@ def lineage_counts(
         for status in schemas.LINEAGE_STATUSES
     }
     return {
-        "previous_quarter": previous_quarter(quarter),
+        "previous_quarter": layout.previous_quarter(quarter),
         "previous_run_id": previous_run_id,
         "links": sum(row["similarity"] is not None for row in rows),
         **counted,

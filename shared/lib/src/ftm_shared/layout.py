@@ -19,6 +19,14 @@ def validate_quarter(quarter: str) -> str:
     return quarter
 
 
+def previous_quarter(quarter: str) -> str:
+    """The calendar quarter before `quarter` (2017Q1 -> 2016Q4): what lineage links to."""
+    match = QUARTER_PATTERN.match(validate_quarter(quarter))
+    assert match is not None  # validate_quarter raised otherwise
+    year, number = int(match["year"]), int(match["quarter"])
+    return f"{year - 1}Q4" if number == 1 else f"{year}Q{number - 1}"
+
+
 def safe_segment(value: str, what: str) -> str:
     """Reject a value that would escape its folder when used inside a key (`/`, `..`)."""
     if not _SAFE_SEGMENT.match(value) or ".." in value:
