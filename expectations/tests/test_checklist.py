@@ -285,33 +285,39 @@ def test_bad_outputs_fail_exactly_their_criterion(
     assert not checklist.passed
 
 
+def _more_topic_fallbacks(o: Outputs) -> None:
+    o.topics.loc[:20, "naming_method"] = "keyword_fallback"
+
+
+def _more_theme_fallbacks(o: Outputs) -> None:
+    o.themes.loc[:1, "naming_method"] = "topic_fallback"
+
+
+@pytest.mark.parametrize(
+    ("fall_back", "rule", "share", "fall_back_more"),
+    [
+        (_keyword_fallback, "Naming method is llm", "64/65", _more_topic_fallbacks),
+        (_theme_fallback, "Theme naming method is llm", "5/6", _more_theme_fallbacks),
+    ],
+    ids=["firm topics", "themes"],
+)
 def test_a_run_allowed_the_keyword_fallback_is_held_to_a_share_of_llm_names(
-    checklist_for: Callable[..., Checklist], outputs: Outputs
+    checklist_for: Callable[..., Checklist],
+    outputs: Outputs,
+    fall_back: Callable[[Outputs], str],
+    rule: str,
+    share: str,
+    fall_back_more: Callable[[Outputs], None],
 ) -> None:
     outputs.plan_settings = {"keyword_fallback": True}
-    named = _keyword_fallback(outputs)
+    named = fall_back(outputs)
 
     checklist = checklist_for(outputs)
 
     assert checklist.passed, checklist.render()
-    rule = "Naming method is llm (keyword fallback allowed, at least 80%)"
-    assert f"✓ {rule}: 64/65 (1 row: {named})" in checklist.render()
-    outputs.topics.loc[:20, "naming_method"] = "keyword_fallback"
-    assert [c.name for c in checklist_for(outputs).failed] == [rule]
-
-
-def test_a_run_allowed_the_fallback_holds_theme_names_to_the_same_share(
-    checklist_for: Callable[..., Checklist], outputs: Outputs
-) -> None:
-    outputs.plan_settings = {"keyword_fallback": True}
-    named = _theme_fallback(outputs)
-
-    checklist = checklist_for(outputs)
-
-    assert checklist.passed, checklist.render()
-    rule = "Theme naming method is llm (keyword fallback allowed, at least 80%)"
-    assert f"✓ {rule}: 5/6 (1 row: {named})" in checklist.render()
-    outputs.themes.loc[:1, "naming_method"] = "topic_fallback"
+    rule = f"{rule} (keyword fallback allowed, at least 80%)"
+    assert f"✓ {rule}: {share} (1 row: {named})" in checklist.render()
+    fall_back_more(outputs)
     assert [c.name for c in checklist_for(outputs).failed] == [rule]
 
 
