@@ -76,10 +76,15 @@ def test_topic_sizes_and_counts_follow_the_tuning(firm_sentences: dict[str, list
     assert one.n_docs == len(texts)
 
 
+# In the full set and in the bundled sample alike (the sample holds 4 of the 44 calls), with a
+# safe-harbour statement and an Operator hand-off.
+PROCEDURE_CALL_FIRM = "spire_inc"
+
+
 def test_call_procedure_is_set_aside_as_topic_minus_one_and_kept_whole(data_dir: Path) -> None:
     """An Earnings-21 call: the Operator by role, disclaimers and thanks by wording or meaning."""
     frame = pd.read_parquet(data_dir / "earnings_calls" / "earnings21_turns.parquet")
-    call = frame[frame.firm_id == sorted(frame.firm_id.unique())[0]].sort_values("para_idx")
+    call = frame[frame.firm_id == PROCEDURE_CALL_FIRM].sort_values("para_idx")
     texts, speakers = [], []
     for text, speaker in zip(call.text, call.speaker, strict=True):
         for sentence in split_sentences(text):
