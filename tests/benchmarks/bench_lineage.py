@@ -8,9 +8,10 @@ Runtime on 2 busy cores, all 92 firms: 15 minutes the first time (embedding), 2.
 the embeddings are cached.
 
 The panel: the firms with calls in both quarters of the provided file (92), or a seeded sample
-of them (`--firms`, `--seed`). Each quarter is what `bench_quality.py` measures ftm on, with its
-functions: the firms' sentences as map-worker keeps them, embedded with the bundled MiniLM
-(cached under FTM_CACHE_DIR/quality, shared with that benchmark), map-worker's topics
+of them (`--firms`, `--seed`). Each quarter is what `bench_quality.py` measures ftm on, with the
+functions both import (`ftm_quarter.py`): the firms' sentences as map-worker keeps them,
+embedded with the bundled MiniLM (cached under FTM_CACHE_DIR/quality, shared with that
+benchmark), map-worker's topics
 (`call_topics`: call procedure set aside, keywords weighed against the whole quarter) and
 reduce-worker's themes (`quarter_themes`, default settings). The two quarters' themes are then
 compared exactly as reduce does (`lineage.theme_similarity`, `lineage.best_links`).
@@ -40,7 +41,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-from bench_quality import (
+from ftm_quarter import (
     cached_embeddings,
     ftm_themes,
     ftm_topic_rows,

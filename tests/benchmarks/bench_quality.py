@@ -27,11 +27,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import hashlib
 import json
 import math
 import os
-import random
 import tempfile
 import time
 import warnings
@@ -43,56 +41,29 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+from ftm_quarter import (
+    cached_embeddings,
+    ftm_themes,
+    ftm_topic_rows,
+    quarter_source,
+    row,
+    sample_firms,
+)
 
-from ftm_ops.ingest import merge_firm_metadata, source_firm_metadata, to_contract
 from ftm_ops.local.llm_server import env_for, start_llm
 from ftm_ops.local.process import stop_process
-from ftm_shared.data import earnings_call_file
-from ftm_shared.models import cache_dir
 from ftm_shared.text import split_sentences
 from map_worker.config import TopicTuning
-from map_worker.documents import FirmDocuments, clean, group_by_firm, quarter_words
+from map_worker.documents import clean, group_by_firm
 from map_worker.embed import embed
-from map_worker.keywords import QuarterWords
 from map_worker.procedure import PROTOTYPES
-from map_worker.topics import Topic, call_topics
+from map_worker.topics import Topic
 from reduce_worker.clustering import MIN_SPLIT_TOPICS, cluster_topics, unit_rows
-from reduce_worker.config import ReduceWorkerSettings
 from reduce_worker.quality import ThemeView, measure
-from reduce_worker.themes import Partition, Theme, partition, quarter_themes
+from reduce_worker.themes import Partition, Theme, partition
 
 OUT = Path(".ftm/bench")
 BASELINE_DISTANCE = 0.5  # reduce's threshold before this benchmark, on raw centroids
-
-
-def sample_firms(frame: pd.DataFrame, n: int | None, seed: int) -> list[str]:
-    firms = sorted(frame["firm_id"].unique())
-    return firms if n is None or n >= len(firms) else sorted(random.Random(seed).sample(firms, n))
-
-
-def cached_embeddings(firm: FirmDocuments, quarter: str) -> np.ndarray:
-    digest = hashlib.sha256("\n".join(firm.texts).encode()).hexdigest()[:16]
-    path = cache_dir() / "quality" / quarter / f"{firm.firm_id}-{digest}.npy"
-    if path.is_file():
-        return np.asarray(np.load(path), dtype=np.float32)
-    vectors = embed(firm.texts)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    np.save(path, vectors)
-    return np.asarray(vectors, dtype=np.float32)
-
-
-def row(firm: FirmDocuments, topic: Topic, name: str | None = None) -> dict[str, Any]:
-    return {
-        "firm_id": firm.firm_id,
-        "topic_id": topic.topic_id,
-        "keywords": topic.keywords,
-        "representative_docs": topic.representative_docs,
-        "n_docs": topic.n_docs,
-        "name": name,
-        "summary": None,
-        "naming_method": "procedure" if topic.topic_id < 0 else None,
-        "centroid": topic.centroid,
-    }
 
 
 def baseline_topics(texts: list[str], vectors: np.ndarray, seed: int) -> list[Topic]:
@@ -123,14 +94,6 @@ def baseline_topics(texts: list[str], vectors: np.ndarray, seed: int) -> list[To
     return topics
 
 
-def ftm_themes(content: pd.DataFrame, quarter: str) -> Partition:
-    unit = unit_rows(np.stack(content["centroid"].to_numpy()))
-    settings = ReduceWorkerSettings.model_construct(**defaults(ReduceWorkerSettings))
-    return quarter_themes(
-        unit, content["firm_id"].to_numpy(), list(content["keywords"]), settings, quarter
-    )
-
-
 def baseline_themes(content: pd.DataFrame, quarter: str) -> Partition:
     unit = unit_rows(np.stack(content["centroid"].to_numpy()))
     labels = cluster_topics(unit, BASELINE_DISTANCE, 2000, 42)
@@ -144,41 +107,6 @@ def baseline_themes(content: pd.DataFrame, quarter: str) -> Partition:
         min_firms=2,
         n_keywords=10,
     )
-
-
-def defaults(settings: type[ReduceWorkerSettings]) -> dict[str, Any]:
-    """The settings' defaults, without reading the environment (no bucket needed here)."""
-    return {
-        name: field.default
-        for name, field in settings.model_fields.items()
-        if field.default is not None
-    }
-
-
-def quarter_source(quarter: str) -> tuple[pd.DataFrame, pa.Table, QuarterWords]:
-    """The provided file's rows of the quarter, as ingest's contract, and its words (what
-    map's keywords are weighed against)."""
-    path = earnings_call_file()
-    frame = pd.read_parquet(path)
-    frame = frame[frame["quarter"] == quarter]
-    table = to_contract(path, frame, merge_firm_metadata(source_firm_metadata(frame)))
-    return frame, table, quarter_words(table)
-
-
-def ftm_topic_rows(
-    firm: FirmDocuments,
-    vectors: np.ndarray,
-    tuning: TopicTuning,
-    prototypes: np.ndarray,
-    words: QuarterWords,
-) -> list[dict[str, Any]]:
-    """The firm's topics as map-worker finds them (procedure row included)."""
-    return [
-        row(firm, topic)
-        for topic in call_topics(
-            firm.texts, firm.speakers, vectors, tuning, prototypes=prototypes, quarter=words
-        )
-    ]
 
 
 def quarter_run(quarter: str, n: int | None, seed: int, names: bool) -> dict[str, Any]:
