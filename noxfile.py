@@ -6,11 +6,15 @@ import os
 import shutil
 import signal
 import subprocess
-import tomllib
+import sys
 from pathlib import Path
 
 import nox
 from nox.virtualenv import find_uv
+
+# Helpers that are not sessions live in tools/ (nox puts only its own folder on sys.path).
+sys.path.insert(0, str(Path(__file__).parent / "tools"))
+from nox_torch import install_torch, torch_requirement
 
 nox.needs_version = ">=2025.5.1"
 nox.options.default_venv_backend = "uv"
@@ -31,7 +35,6 @@ SERVICES = [path.split("/", 1)[1] for path in MEMBERS if path.startswith("servic
 PYTHON = "3.11"
 # Whole-quarter runs take ~15 minutes here: their own session, run by the GitHub workflow.
 QUARTER_TESTS = "tests/quarter"
-TORCH_CPU_INDEX = "https://download.pytorch.org/whl/cpu"
 
 
 def uv_bin() -> str:
@@ -39,32 +42,6 @@ def uv_bin() -> str:
     if not found:
         raise RuntimeError("uv is needed: `python -m pip install uv` (make does it for you)")
     return str(path)
-
-
-def torch_requirement(member: str) -> str | None:
-    """The member's own torch pin, if it declares one (the lock never holds torch)."""
-    pyproject = tomllib.loads((ROOT / member / "pyproject.toml").read_text())
-    for requirement in pyproject["project"].get("dependencies", []):
-        if requirement.replace(" ", "").startswith("torch=="):
-            return str(requirement).replace(" ", "")
-    return None
-
-
-def torch_source_args() -> list[str]:
-    """Where torch comes from: a local wheel folder, else the CPU index, else PyPI (CUDA).
-
-    A machine with pip find-links (PIP_FIND_LINKS) has its wheel there; a machine without an
-    NVIDIA driver gets the CPU build (no multi-GB CUDA download); a GPU machine gets PyPI's
-    default build. FTM_TORCH_INDEX_URL overrides the choice.
-    """
-    if os.environ.get("FTM_TORCH_INDEX_URL"):
-        return ["--index-url", os.environ["FTM_TORCH_INDEX_URL"]]
-    find_links = [p for p in os.environ.get("PIP_FIND_LINKS", "").split() if p]
-    if find_links:
-        return [arg for link in find_links for arg in ("--find-links", link)]
-    if shutil.which("nvidia-smi") is None:
-        return ["--index-url", TORCH_CPU_INDEX]
-    return []
 
 
 def sync(session: nox.Session, *args: str) -> None:
@@ -90,59 +67,21 @@ def sync(session: nox.Session, *args: str) -> None:
     session.run_install(*command, env=env, external=True)
 
 
-def install_torch(session: nox.Session, member: str, requirement: str) -> None:
-    """Install the pinned torch with the lock's versions of its dependencies as constraints."""
-    constraints = Path(session.create_tmp()) / "constraints.txt"
-    exported = subprocess.run(
-        [
-            uv_bin(),
-            "export",
-            "--frozen",
-            "--package",
-            MEMBERS[member],
-            "--no-hashes",
-            "--no-emit-workspace",
-            "--no-header",
-            "--no-annotate",
-            "--prune",
-            "torch",
-        ],
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    constraints.write_text(exported)
-    # --no-config: the workspace's override (which keeps torch out of the lock) must not
-    # apply to this one install.
-    session.run_install(
-        uv_bin(),
-        "pip",
-        "install",
-        "--no-config",
-        "--python",
-        session.virtualenv.location,
-        requirement,
-        "-c",
-        str(constraints),
-        *torch_source_args(),
-        external=True,
-    )
-
-
 def install_member(session: nox.Session, member: str) -> None:
     sync(session, "--package", MEMBERS[member])
-    requirement = torch_requirement(member)
+    requirement = torch_requirement(ROOT / member)
     if requirement:
-        install_torch(session, member, requirement)
+        install_torch(
+            session, uv=uv_bin(), root=ROOT, package=MEMBERS[member], requirement=requirement
+        )
 
 
 def install_workspace(session: nox.Session) -> None:
     sync(session, "--all-packages")
-    for member in MEMBERS:
-        requirement = torch_requirement(member)
+    for member, package in MEMBERS.items():
+        requirement = torch_requirement(ROOT / member)
         if requirement:
-            install_torch(session, member, requirement)
+            install_torch(session, uv=uv_bin(), root=ROOT, package=package, requirement=requirement)
             break
 
 
@@ -222,32 +161,35 @@ def cloud_smoke(session: nox.Session) -> None:
     run_to_the_end(session, "ftm", "cloud", "smoke", *session.posargs)
 
 
-@nox.session(python=PYTHON)
-def bench_llm(session: nox.Session) -> None:
-    """Benchmark the LLM client against a plain saturating load on the same server."""
-    install_workspace(session)
-    session.run("python", "tests/benchmarks/bench_llm_client.py", *session.posargs)
-
-
-@nox.session(python=PYTHON)
-def bench_map(session: nox.Session) -> None:
-    """Benchmark map-worker against a naive per-firm loop on 32 MAEC firms."""
-    install_workspace(session)
-    session.run("python", "tests/benchmarks/bench_map.py", *session.posargs)
-
-
-@nox.session(python=PYTHON)
-def bench_decode(session: nox.Session) -> None:
-    """Measure what batched decoding could gain over one sequence on this CPU's local LLM."""
-    install_workspace(session)
-    session.run("python", "tests/benchmarks/batch_decode_ceiling.py", *session.posargs)
+# `nox -s bench -- NAME ARGS...`: which benchmark in tests/benchmarks/, then its own arguments.
+BENCHMARKS = {
+    # A quarter's map as 1 shard vs k here; projected hours and GPU cost for 3,500 firms.
+    "quarter": "bench_quarter.py",
+    # map-worker against a naive per-firm loop on 32 MAEC firms.
+    "map": "bench_map.py",
+    # The LLM client against a plain saturating load on the same server.
+    "llm": "bench_llm_client.py",
+    # What batched decoding could gain over one sequence on this CPU's local LLM.
+    "decode": "batch_decode_ceiling.py",
+    # Reduce clustering time at 5k, 20k and 50k topic rows (reduce-worker alone installed).
+    "reduce": "bench_reduce.py",
+}
+DEFAULT_BENCHMARK = "quarter"
 
 
 @nox.session(python=PYTHON)
 def bench(session: nox.Session) -> None:
-    """A quarter's map as 1 shard vs k here; projected hours and GPU cost for 3,500 firms."""
-    install_workspace(session)
-    session.run("python", "tests/benchmarks/bench_quarter.py", *session.posargs)
+    """Benchmark one part: quarter (default), map, llm, decode, reduce (-- map --firms 8)."""
+    name, args = DEFAULT_BENCHMARK, list(session.posargs)
+    if args and not args[0].startswith("-"):
+        name, args = args[0], args[1:]
+    if name not in BENCHMARKS:
+        session.error(f"no benchmark {name!r}: choose one of {', '.join(BENCHMARKS)}")
+    if name == "reduce":
+        sync(session, "--package", MEMBERS["services/reduce-worker"], "--no-dev")
+    else:
+        install_workspace(session)
+    session.run("python", f"tests/benchmarks/{BENCHMARKS[name]}", *args)
 
 
 @nox.session(python=PYTHON)
@@ -255,13 +197,6 @@ def quality(session: nox.Session) -> None:
     """Theme quality (NPMI, diversity, theme spread, procedure, names) vs the BERTopic baseline."""
     install_workspace(session)
     session.run("python", "tests/benchmarks/bench_quality.py", *session.posargs)
-
-
-@nox.session(python=PYTHON)
-def bench_reduce(session: nox.Session) -> None:
-    """Benchmark reduce clustering time at 5k, 20k and 50k topic rows."""
-    sync(session, "--package", MEMBERS["services/reduce-worker"], "--no-dev")
-    session.run("python", "tests/benchmarks/bench_reduce.py", *session.posargs)
 
 
 @nox.session(python=PYTHON)
@@ -307,6 +242,7 @@ def lint(session: nox.Session) -> None:
     install_workspace(session)
     sources = [
         "noxfile.py",
+        "tools",
         "shared",
         "services",
         "terraform/tests",

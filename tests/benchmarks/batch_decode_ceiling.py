@@ -1,7 +1,7 @@
 """How much a batching LLM server could gain on this CPU: llama.cpp's `llama-batched-bench`
 decoding B sequences together vs one, on the local Gemma 3 270M.
 
-    uvx nox -s bench_decode            # B = 1, 2, 4, 8, 16; `-- --batches 1,8` for fewer
+    uvx nox -s bench -- decode        # B = 1, 2, 4, 8, 16; `-- decode --batches 1,8` for fewer
 
 The benchmark is built with the local server (`ftm_ops.local.llama_build`), from the same
 llama.cpp sources, so it measures the ceiling of the server that serves us.

@@ -1,7 +1,7 @@
 """LLM client throughput vs a plain saturating load: same server, same prompts, one run.
 
-    uvx nox -s bench_llm            # starts a local llama.cpp server unless LLM_BASE_URL is set
-    LLM_PARALLEL=16 uvx nox -s bench_llm    # the local server with 16 slots
+    uvx nox -s bench -- llm         # starts a local llama.cpp server unless LLM_BASE_URL is set
+    LLM_PARALLEL=16 uvx nox -s bench -- llm    # the local server with 16 slots
 
 Targets: the client (LLM_MAX_CONCURRENT=10) reaches >= 90% of the saturating throughput with
 zero schema failures; the local server's saturating rate is >= 2x that of the llama-cpp-python

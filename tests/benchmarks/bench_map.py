@@ -1,14 +1,14 @@
 """map-worker against a naive per-firm loop on the same MAEC firms: one run, ratios printed.
 
-    uvx nox -s bench_map                  # 32 firms of 2017Q1; `-- --firms 8` for a quick run
+    uvx nox -s bench -- map               # 32 firms of 2017Q1; `-- map --firms 8` for a quick run
 
 It starts its own local cloud (moto + the LLM server) in a temporary state folder, ingests the
 first N firms of the quarter, times raw `SentenceTransformer.encode` on the sentences map keeps,
 then runs the naive loop (naive_map.py) and `map-worker run`, each as a process of its own
 against the same server. Targets: map >= 1.5x faster end to end, and map's embedding stage at
 >= 80% of the raw encode throughput. It also prints how close map's naming stage comes to the
-ceiling of batched decoding (bench_decode at the server's LLM_PARALLEL). The results also go
-to .ftm/bench/map-<time>.json.
+ceiling of batched decoding (`nox -s bench -- decode` at the server's LLM_PARALLEL). The
+results also go to .ftm/bench/map-<time>.json.
 """
 
 from __future__ import annotations

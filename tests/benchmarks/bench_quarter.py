@@ -1,6 +1,6 @@
 """A quarter's map stage as 1 shard vs k shards here, and what 3,500 firms cost on AWS.
 
-    uvx nox -s bench                         # 8 MAEC firms, 1 vs 2 shards
+    uvx nox -s bench                         # 8 MAEC firms, 1 vs 2 shards (`-- quarter`)
     uvx nox -s bench -- --firms 12 --shards 3
 
 It starts its own local cloud (moto + the LLM server), ingests the first N firms, warms the

@@ -1,6 +1,6 @@
 """Reduce clustering time (everything between reading and naming) at 5k, 20k and 50k topics.
 
-    uvx nox -s bench_reduce                      # -- --sizes 5000 50000 to choose the sizes
+    uvx nox -s bench -- reduce                   # `--sizes 5000 50000` to choose the sizes
 
 Target: 50,000 topic rows in <= 60 s on the 2-core development machine, LLM time excluded.
 The rows are real-looking: every synthetic topic is a noisy copy of a real map-worker centroid
