@@ -15,7 +15,7 @@ Up to `micro_clusters` topics, linkage runs on the topics themselves. Above that
    mostly single topics and pairs, exactly; a large one goes through 1-3 again.
 
 Memory stays O(m^2 + n*d) and time about O(n*m*d) plus O(l^2*d) for the l lonely topics:
-50,000 topics take seconds, not the 10 GB a full matrix would (`nox -s bench_reduce`).
+50,000 topics take seconds, not the 10 GB a full matrix would (`nox -s bench -- reduce`).
 """
 
 from __future__ import annotations
