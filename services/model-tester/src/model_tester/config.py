@@ -15,6 +15,8 @@ EMBEDDED_BASE_MODEL = "embedded:gemma-3-270m"
 
 
 class ModelTesterSettings(FtmSettings):
+    """model-tester's settings: the common ones, the base model, generation, the remote box."""
+
     s3_prefix: str = Field(
         "medical-extraction",
         description="Model family under models/ in the bucket (S3_PREFIX)",
@@ -35,7 +37,8 @@ class ModelTesterSettings(FtmSettings):
     )
     ftm_cache_dir: Path = Field(
         default_factory=cache_dir,
-        description="Converted base models and trained demo adapters (FTM_CACHE_DIR)",
+        description="Converted base models and trained demo adapters (FTM_CACHE_DIR); default "
+        "~/.cache/ftm",
     )
 
     # The GPU box that `model-tester remote ...` drives from the operator's machine.

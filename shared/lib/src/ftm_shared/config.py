@@ -42,7 +42,7 @@ class LocalPaths(BaseSettings):
     )
     ftm_cache_dir: Path = Field(
         default_factory=lambda: Path.home() / ".cache" / "ftm",
-        description="Assembled models, built servers, trained demo adapters",
+        description="Assembled models, built servers, trained demo adapters; default ~/.cache/ftm",
     )
     ftm_data_dir: Path | None = Field(
         None,
@@ -153,8 +153,15 @@ class FtmSettings(BaseSettings):
         None, description="S3/SSM endpoint; the moto server locally, unset on AWS"
     )
     ftm_use_ssm: bool = Field(False, description="Fill unset settings from SSM Parameter Store")
-    ftm_ssm_prefix: str = Field("/ftm/", description="SSM parameter prefix", pattern=r"^/.*/$")
-    ftm_log_format: Literal["text", "json"] = Field("text", description="Log line format")
+    ftm_ssm_prefix: str = Field(
+        "/ftm/",
+        description="Prefix of the SSM parameters, each named after its setting in lower "
+        "case (e.g. /ftm/s3_bucket)",
+        pattern=r"^/.*/$",
+    )
+    ftm_log_format: Literal["text", "json"] = Field(
+        "text", description="Log line format: readable `text`, or `json` (the images set it)"
+    )
 
     @property
     def storage_url(self) -> str:

@@ -118,7 +118,11 @@ class SmokeSettings(CloudSettings):
         description="The pipeline's Step Functions state machine (SSM, written by terraform)"
     )
     vllm_instances: int = Field(
-        1, ge=1, le=16, description="GPU instances and vLLM tasks during the run"
+        1,
+        ge=1,
+        le=16,
+        description="GPU instances and vLLM tasks during the run (VLLM_INSTANCES); at most "
+        "the GPU group's maximum, VLLM_MAX_INSTANCES at deploy",
     )
     vllm_health_url: str | None = Field(
         None,

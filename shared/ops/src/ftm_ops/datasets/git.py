@@ -15,6 +15,8 @@ from ftm_shared.config import read_settings
 
 
 class GitSettings(BaseSettings):
+    """Where `ftm data fetch` clones the data sets' sources from, from the environment."""
+
     model_config = SettingsConfigDict(extra="ignore", case_sensitive=False, env_ignore_empty=True)
 
     ftm_data_git_url: str = Field(

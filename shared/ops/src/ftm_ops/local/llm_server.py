@@ -39,6 +39,8 @@ class LlmServerError(RuntimeError):
 
 
 class LocalLlmSettings(BaseSettings):
+    """The local LLM server that `ftm llm up` (and `ftm local up`) starts, from the environment."""
+
     model_config = SettingsConfigDict(extra="ignore", case_sensitive=False)
 
     llm_parallel: int = Field(
@@ -46,7 +48,7 @@ class LocalLlmSettings(BaseSettings):
         ge=1,
         le=64,
         description="Requests the local LLM server decodes together (its slots); "
-        "8 measured best on 2 cores, see `nox -s bench -- llm` in the README",
+        "8 measured best on 2 cores (docs/benchmarks.md, `nox -s bench -- llm`)",
     )
     llm_threads: int | None = Field(
         None,
@@ -57,7 +59,7 @@ class LocalLlmSettings(BaseSettings):
 
     def threads(self) -> int:
         # Its threads meet at a barrier after every layer, so one descheduled thread stalls
-        # the rest: on 2 busy cores, 2 threads decoded 6x slower than 1 (README, `bench -- llm`).
+        # the rest: on 2 busy cores, 2 threads decoded 6x slower than 1 (docs/benchmarks.md).
         # Half the CPUs leaves the rest to the pipeline that calls it.
         return self.llm_threads or max(1, (os.cpu_count() or 2) // 2)
 

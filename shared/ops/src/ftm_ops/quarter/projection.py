@@ -70,10 +70,10 @@ class ProjectionSettings(BaseSettings):
         1.4,
         gt=0,
         description="Embedding + topic fitting seconds per firm on one core "
-        "(PROJECTION_CPU_S_PER_FIRM; `nox -s bench` measures it)",
+        "(CPU_S_PER_FIRM; `nox -s bench` measures it)",
     )
     topics_per_firm: float = Field(
-        6.0, gt=0, description="Topics per firm (PROJECTION_TOPICS_PER_FIRM; bench measures it)"
+        6.0, gt=0, description="Topics per firm (TOPICS_PER_FIRM; bench measures it)"
     )
     requests_per_topic: float = Field(
         1.1, ge=1, description="Naming requests per topic, re-asks included"
