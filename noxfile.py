@@ -15,6 +15,7 @@ from nox.virtualenv import find_uv
 # Helpers that are not sessions live in tools/ (nox puts only its own folder on sys.path).
 sys.path.insert(0, str(Path(__file__).parent / "tools"))
 from nox_torch import install_torch, torch_requirement
+from pins_file import docker_build_args, read_pins
 
 nox.needs_version = ">=2025.5.1"
 nox.options.default_venv_backend = "uv"
@@ -296,8 +297,18 @@ def build(session: nox.Session, service: str) -> None:
             f"(.github/workflows/images.yml): {engine.stderr.strip().splitlines()[-1:]}"
         )
     tag = f"ftm/{service}:{os.environ.get('IMAGE_TAG', 'dev')}"
+    # Every pinned version (pins.env) as a build arg, as `ftm cloud deploy` and CI build.
+    pins = docker_build_args(read_pins(ROOT / "pins.env"))
     session.run(
-        "docker", "build", "-f", f"services/{service}/Dockerfile", "-t", tag, ".", external=True
+        "docker",
+        "build",
+        "-f",
+        f"services/{service}/Dockerfile",
+        *pins,
+        "-t",
+        tag,
+        ".",
+        external=True,
     )
 
 

@@ -104,15 +104,22 @@ def test_deploy_plans_confirms_applies_and_pushes_in_order(
     assert login.stdin and login.stdin not in login.display()
     registry = f"{ACCOUNT}.dkr.ecr.{settings.aws_region}.amazonaws.com"
     builds = [c for c in runner.commands if c.argv[:2] == ("docker", "build")]
-    # The GPU box's model-tester image takes PyPI's (CUDA) torch; the others build as in CI.
-    cuda = ("--build-arg", "TORCH_INDEX_URL=https://pypi.org/simple")
+    # Every image gets the pinned versions (pins.env) as build args, as in CI; the GPU box's
+    # model-tester image also takes PyPI's (CUDA) torch.
+    pins = images.read_pins(REPO)
+    assert {"UV_VERSION", "TORCH_VERSION"} <= set(pins)
+    cuda = {"TORCH_INDEX_URL": "https://pypi.org/simple"}
+
+    def flags(args: dict[str, str]) -> list[str]:
+        return [arg for key in sorted(args) for arg in ("--build-arg", f"{key}={args[key]}")]
+
     assert [c.argv for c in builds] == [
         (
             "docker",
             "build",
             "-f",
             f"services/{s}/Dockerfile",
-            *(cuda if s == "model-tester" else ()),
+            *flags({**pins, **(cuda if s == "model-tester" else {})}),
             "-t",
             f"{registry}/ftm/{s}:abc123",
             ".",
@@ -155,7 +162,7 @@ def test_an_image_already_in_ecr_is_not_pushed_again(
         confirm=lambda _q: True,
         work_dir=tmp_path,
     )
-    built = [c.argv[-3] for c in runner.commands if c.argv[:2] == ("docker", "build")]
+    built = [c.argv[-2] for c in runner.commands if c.argv[:2] == ("docker", "build")]
     pushed = [c.argv[-1] for c in runner.commands if c.argv[:2] == ("docker", "push")]
     assert not any(f"/{name}/map-worker:" in uri for uri in built + pushed)
     assert any(f"/{name}/reduce-worker:abc123" in uri for uri in pushed)

@@ -18,13 +18,14 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from ftm_ops.cloud import images
+
 if TYPE_CHECKING:
     from conftest import FakeAws
 
 pytestmark = pytest.mark.integration
 
 REPO = Path(__file__).resolve().parents[3]
-NOX = ("tool", "run", "--from", "nox[uv]==2026.10.20", "nox")
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +35,9 @@ def nox_command() -> tuple[str, ...]:
     uv = shutil.which("uv")
     if uv is None:
         pytest.skip("uv is not installed: nox runs through `uv tool run` (make installs uv)")
-    return (uv, *NOX)
+    # The nox that make and CI run (pins.env).
+    nox = f"nox[uv]=={images.read_pins(REPO)['NOX_VERSION']}"
+    return (uv, "tool", "run", "--from", nox, "nox")
 
 
 def alive(chain: subprocess.Popen[bytes]) -> bool:

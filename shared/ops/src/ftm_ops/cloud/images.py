@@ -8,10 +8,12 @@ three together).
 from __future__ import annotations
 
 import base64
+import re
 from pathlib import Path
 from typing import Any
 
 from ftm_ops.cloud.commands import Command
+from ftm_ops.cloud.errors import CloudError
 
 
 def discover_services(repo_root: Path) -> list[str]:
@@ -39,10 +41,33 @@ DEPLOY_BUILD_ARGS: dict[str, dict[str, str]] = {
 }
 
 
+PINS_FILE = "pins.env"
+# What make, bash and $GITHUB_ENV all read the same way (tools/pins_file.py reads it alike).
+PIN_LINE = re.compile(r"^(?P<key>[A-Z][A-Z0-9_]*)=(?P<value>[^\s\"'$#\\]+)$")
+
+
+def read_pins(repo_root: Path) -> dict[str, str]:
+    """The versions pinned in more than one file (pins.env: `KEY=value` lines), which every
+    image build gets as build arguments."""
+    path = repo_root / PINS_FILE
+    if not path.is_file():
+        raise CloudError(f"{path} is missing: the images are built from a checkout of ftm")
+    pins: dict[str, str] = {}
+    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        found = PIN_LINE.match(line)
+        if found is None:
+            raise CloudError(f"{path}:{number}: not a plain KEY=value line: {raw!r}")
+        pins[found["key"]] = found["value"]
+    return pins
+
+
 def build_command(service: str, uri: str, repo_root: Path) -> Command:
-    """The images workflow's build (the repository root is the context), with deploy's
-    build arguments."""
-    build_args = DEPLOY_BUILD_ARGS.get(service, {})
+    """The images workflow's build (the repository root is the context, every pinned version a
+    build argument), with deploy's own build arguments."""
+    build_args = {**read_pins(repo_root), **DEPLOY_BUILD_ARGS.get(service, {})}
     flags = [
         arg for key in sorted(build_args) for arg in ("--build-arg", f"{key}={build_args[key]}")
     ]
