@@ -24,7 +24,7 @@ class TopicTuning(BaseModel):
         "(TOPIC_MIN_SENTENCES)",
     )
     # 5 and 10 (was 3 and 20): topics of 3-10 sentences had too few shared words for
-    # keywords; measured on 40 firms of each MAEC quarter (README "Theme quality").
+    # keywords; measured on 40 firms of each MAEC quarter (docs/theme-quality.md).
     topic_min_size: int = Field(
         5, ge=2, description="Fewest sentences a topic may have (TOPIC_MIN_SIZE)"
     )

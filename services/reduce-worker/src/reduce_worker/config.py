@@ -67,7 +67,7 @@ class ReduceWorkerSettings(LlmSettings, FtmSettings):
         description="Representative sentences kept per theme as its supporting quotes "
         "(THEME_QUOTES)",
     )
-    # Why 0.75: README "Research outputs", its "Why 0.75" paragraph (the measurement).
+    # Why 0.75: docs/research-outputs.md, "Why LINEAGE_MIN_SIMILARITY is 0.75".
     lineage_min_similarity: float = Field(
         0.75,
         ge=-1,

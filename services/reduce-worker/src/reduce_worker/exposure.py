@@ -1,5 +1,6 @@
-"""The exposure panel: how much of each earnings call was about each theme (README: data
-dictionary), one row per (call, theme) with a non-zero exposure (`schemas.FIRM_THEME_EXPOSURE`).
+"""The exposure panel: how much of each earnings call was about each theme (the data
+dictionary in docs/research-outputs.md), one row per (call, theme) with a non-zero exposure
+(`schemas.FIRM_THEME_EXPOSURE`).
 
 It is built from the map's sentence topics (`runs.run_sentence_parts`) and the themes' member
 topics (theme contributions: (firm_id, topic_id) -> theme_id). A call's *substantive*

@@ -29,7 +29,7 @@ SOURCES_HELP = """\
 Get the full data sets with `ftm data fetch` (it clones the public repositories at the pinned
 commits and builds the Parquet files into FTM_CACHE_DIR/data, or `--to DIR`), or point
 FTM_DATA_DIR at a folder laid out as earnings_calls/*.parquet and medical/*.parquet.
-The sources and licences are listed in the README's "Data" section."""
+The sources and licences are listed in docs/data.md."""
 
 
 class DataNotFoundError(FileNotFoundError):

@@ -126,8 +126,8 @@ SENTENCE_TOPICS = pa.schema(
     ]
 )
 
-# The research panel: one row per (call, theme) with a non-zero exposure (README: data
-# dictionary).
+# The research panel: one row per (call, theme) with a non-zero exposure (the data
+# dictionary in docs/research-outputs.md).
 FIRM_THEME_EXPOSURE = pa.schema(
     [
         pa.field("firm_id", pa.string(), nullable=False),

@@ -5,8 +5,8 @@ The tables of some quarters in one folder, ready to merge.
 
 Each quarter is read from its current run (`runs.current_run`), every table from that run's
 own keys, so one export never mixes two runs of a quarter. The tables and their columns are
-the README's data dictionary ("Exported tables"); names and order are fixed here (`COLUMNS`),
-so a script written against one export reads the next.
+the data dictionary (docs/research-outputs.md, "Exported tables"); names and order are fixed
+here (`COLUMNS`), so a script written against one export reads the next.
 
 Theme prevalence is computed here from the contributions: a call has a theme when one of its
 firm's topics is a member; shares are over the quarter's mapped calls and firms (the run's

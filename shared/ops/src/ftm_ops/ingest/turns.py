@@ -1,6 +1,6 @@
 """Paragraphs and speaker turns of one plain-text transcript.
 
-The rule (the README's too):
+The rule (docs/pipeline.md's too):
 - a paragraph is a run of non-blank lines, joined with single spaces; blank lines end it;
 - a line on its own that ends in a colon marks a speaker turn when it is `Name -- Role:`
   (or `Name — Role:`) or up to five capitalised words or numbers (`Operator:`,

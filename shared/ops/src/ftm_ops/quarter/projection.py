@@ -1,6 +1,6 @@
 """How long a quarter takes on AWS and what its GPUs cost, from measured per-firm rates and the
-fleet's settings: what `bench` prints, the README's table, and what `ftm cloud smoke` and
-`ftm cloud deploy --dry-run` show (and ask about) before anything scales up.
+fleet's settings: what `bench` prints, the table in docs/benchmarks.md, and what
+`ftm cloud smoke` and `ftm cloud deploy --dry-run` show (and ask about) before anything scales up.
 
 The map stage runs two kinds of work at once: embedding and topic fitting on the shard jobs'
 CPUs, and naming on the vLLM fleet, which starts on a firm as soon as its topics exist.
@@ -149,7 +149,7 @@ def project(settings: ProjectionSettings, instances: int, firms: int | None = No
 
 
 def table(settings: ProjectionSettings, fleets: tuple[int, ...] = (1, 2, 4, 8, 16)) -> str:
-    """The projection for each fleet size, as a Markdown table (the README's)."""
+    """The projection for each fleet size, as a Markdown table (docs/benchmarks.md's)."""
     lines = [
         f"| GPUs | shards in flight | requests in flight | naming h | embed+topics h | "
         f"wall h | GPU h | cost (${settings.gpu_hourly_usd:g}/h) | limit |",

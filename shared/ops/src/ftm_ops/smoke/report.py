@@ -104,7 +104,7 @@ def _stages(seconds: dict[str, float], peaks: dict[str, int]) -> str:
     return f"<table><tr><th>stage</th><th>time</th><th>peak memory</th></tr>{rows}</table>"
 
 
-# What each measure is (README "Theme quality"); shown in this order, the rest after.
+# What each measure is (docs/theme-quality.md); shown in this order, the rest after.
 QUALITY_LABELS = {
     "keyword_npmi": "keyword NPMI (top-10 words, co-occurrence in the quarter)",
     "topic_diversity": "topic diversity",
