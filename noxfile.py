@@ -238,12 +238,24 @@ def expectations(session: nox.Session) -> None:
 
 
 @nox.session(python=PYTHON)
+def docs(session: nox.Session) -> None:
+    """Build the docs site (mkdocs --strict), docs/settings.md first written from the code."""
+    # The settings reference imports every member's settings classes, so the whole workspace
+    # (nothing there imports torch) plus the docs group: MkDocs, Material, include-markdown.
+    sync(session, "--all-packages", "--group", "docs")
+    session.run("python", "docs/settings_reference.py")
+    # Strict: a broken link or anchor, or a page left out of the nav, fails the build.
+    session.run("mkdocs", "build", "--strict", *session.posargs, env={"NO_MKDOCS_2_WARNING": "1"})
+
+
+@nox.session(python=PYTHON)
 def lint(session: nox.Session) -> None:
     """ruff, mypy, hadolint on every Dockerfile, terraform fmt and checkov on terraform/."""
     install_workspace(session)
     sources = [
         "noxfile.py",
         "tools",
+        "docs",
         "shared",
         "services",
         "terraform/tests",
