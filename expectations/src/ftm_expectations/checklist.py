@@ -28,9 +28,11 @@ def run_checklist(
     *,
     gx_dir: Path | None = None,
     run_id: str | None = None,
+    store: ObjectStore | None = None,
 ) -> Checklist:
     """Validate one run of `quarter` in the settings' bucket (`run_id`, default the current
-    run); write the data docs under `gx_dir` (default: FTM_GX_DIR, else `.ftm/gx`)."""
+    run), read through `store` (default: a store from the settings); write the data docs
+    under `gx_dir` (default: FTM_GX_DIR, else `.ftm/gx`)."""
     validate_quarter(quarter)
-    store = ObjectStore.from_settings(settings)
+    store = store or ObjectStore.from_settings(settings)
     return validate_outputs(store, quarter, gx_dir or default_gx_dir(), run_id)

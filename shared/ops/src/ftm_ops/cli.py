@@ -19,14 +19,21 @@ from ftm_ops.cloud.errors import CloudError
 from ftm_ops.datasets.cli import data_group
 from ftm_ops.export_command import export_command
 from ftm_ops.local import cloud
-from ftm_ops.local.llm_server import LlmServerError
+from ftm_ops.local.llm_server import LlmServerError, LocalLlmSettings
 from ftm_ops.local.process import ServerStartError
 from ftm_ops.quarter.cli import quarter_group, runs_command
 from ftm_ops.raw_summary import summarise_raw
 from ftm_ops.validate import expectations_checklist
 from ftm_shared.aws import wait_for_bucket
 from ftm_shared.cli_support import run_cli
-from ftm_shared.config import ENV_FILE_NAME, FtmSettings, load_settings, read_env_file, state_dir
+from ftm_shared.config import (
+    ENV_FILE_NAME,
+    FtmSettings,
+    load_settings,
+    read_env_file,
+    read_settings,
+    state_dir,
+)
 from ftm_shared.errors import InputError
 from ftm_shared.layout import validate_quarter
 from ftm_shared.logs import configure_logging
@@ -77,9 +84,8 @@ def _echo_llm(env: dict[str, str]) -> None:
     if "LLM_BASE_URL" in env:
         click.echo(f"LLM server   {env['LLM_BASE_URL']}  (model {env['LLM_MODEL']}, llama.cpp)")
     else:
-        click.echo(
-            f"LLM server   not started: LLM_BASE_URL={os.environ.get('LLM_BASE_URL')} is used"
-        )
+        url = read_settings(LocalLlmSettings).llm_base_url
+        click.echo(f"LLM server   not started: LLM_BASE_URL={url} is used")
 
 
 @local.command("down")

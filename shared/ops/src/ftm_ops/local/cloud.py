@@ -8,7 +8,6 @@ env file every service and test reads (see `ftm_shared.config`). It is idempoten
 from __future__ import annotations
 
 import importlib.util
-import os
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -24,7 +23,13 @@ from ftm_ops.local.process import (
     stop_process,
 )
 from ftm_shared import aws
-from ftm_shared.config import ENV_FILE_NAME, read_env_file, ssm_parameter_name, state_dir
+from ftm_shared.config import (
+    ENV_FILE_NAME,
+    read_env_file,
+    read_settings,
+    ssm_parameter_name,
+    state_dir,
+)
 
 DEFAULT_BUCKET = "ftm-local"
 DEFAULT_REGION = "us-east-1"
@@ -129,7 +134,7 @@ def llm_up(directory: Path | None = None) -> dict[str, str]:
     A user-set LLM_BASE_URL means "use that server": nothing is started.
     """
     directory = directory or state_dir()
-    if os.environ.get("LLM_BASE_URL"):
+    if read_settings(llm_server.LocalLlmSettings).llm_base_url:
         return {}
     record = _running(llm_server.LLM, directory, "/health")
     if record is None:

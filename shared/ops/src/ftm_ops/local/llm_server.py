@@ -41,8 +41,14 @@ class LlmServerError(RuntimeError):
 class LocalLlmSettings(BaseSettings):
     """The local LLM server that `ftm llm up` (and `ftm local up`) starts, from the environment."""
 
-    model_config = SettingsConfigDict(extra="ignore", case_sensitive=False)
+    model_config = SettingsConfigDict(extra="ignore", case_sensitive=False, env_ignore_empty=True)
 
+    llm_base_url: str | None = Field(
+        None,
+        pattern=r"^https?://",
+        description="A server of your own (OpenAI-compatible, ending in /v1): where it is set, "
+        "`ftm local up` and `ftm llm up` start no local server and the services use it",
+    )
     llm_parallel: int = Field(
         8,
         ge=1,

@@ -10,7 +10,7 @@ machine, the run learns which run the plan chose from the execution's record.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
@@ -51,9 +51,11 @@ def run_quarter(
     *,
     new_run: bool = False,
     timed: Timer = untimed,
+    env: Mapping[str, str] | None = None,
 ) -> QuarterRun:
     """Plan, map, collect and reduce `quarter` (resuming its run where inputs and settings are
-    unchanged, unless `new_run`); stop at the first stage that fails."""
+    unchanged, unless `new_run`); stop at the first stage that fails. Each stage's process
+    gets `env` (default: this process's environment)."""
     done = QuarterRun(quarter, execution_name())
     values = {
         "quarter": quarter,
@@ -62,7 +64,8 @@ def run_quarter(
         "new_run": str(new_run).lower(),
     }
     for stage in pipeline.STAGES:
-        run = timed(stage.name, partial(run_service, stage.module, *stage.command(values)))
+        action = partial(run_service, stage.module, *stage.command(values), env=env)
+        run = timed(stage.name, action)
         done.ran[stage.name] = run
         if not pipeline.lets_next_stage_run(run.exit_code):
             later = [s.name for s in pipeline.STAGES[len(done.ran) :]]

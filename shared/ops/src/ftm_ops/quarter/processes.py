@@ -11,7 +11,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,11 +37,12 @@ class ServiceRun:
         return next((ln for ln in self.output.splitlines() if ln.startswith(prefix)), None)
 
 
-def run_service(module: str, *args: str) -> ServiceRun:
+def run_service(module: str, *args: str, env: Mapping[str, str] | None = None) -> ServiceRun:
     """`python -m module args`, streamed to the terminal and kept for the checklist.
 
-    Its own process group, so an interrupted smoke run can stop it and every process it
-    started (Ray's raylet and workers) together.
+    Its environment is `env` (default: this process's); its own process group, so an
+    interrupted smoke run can stop it and every process it started (Ray's raylet and workers)
+    together.
     """
     command = [sys.executable, "-m", module, *args]
     click.echo(f"$ {module.replace('_', '-')} {' '.join(args)}")
@@ -51,7 +52,7 @@ def run_service(module: str, *args: str) -> ServiceRun:
         click.echo(line, nl=False)
         lines.append(line)
 
-    with _process_group(command) as process:
+    with _process_group(command, os.environ if env is None else env) as process:
         stream_lines(process, show)
         exit_code = process.wait()
     return ServiceRun(command, exit_code, "".join(lines))
@@ -93,13 +94,13 @@ def stream_lines(
 
 
 @contextlib.contextmanager
-def _process_group(command: list[str]) -> Iterator[subprocess.Popen[bytes]]:
+def _process_group(command: list[str], env: Mapping[str, str]) -> Iterator[subprocess.Popen[bytes]]:
     process = subprocess.Popen(
         command,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         start_new_session=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        env={**env, "PYTHONUNBUFFERED": "1"},
     )
     try:
         yield process

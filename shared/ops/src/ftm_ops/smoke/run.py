@@ -12,7 +12,6 @@ each quarter's stages and criteria by their quarter, and exports them all (`ftm 
 from __future__ import annotations
 
 import dataclasses
-import math
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,10 +23,10 @@ import pandas as pd
 
 from ftm_ops import export, ingest
 from ftm_ops.local import cloud
-from ftm_ops.local.llm_server import LocalLlmSettings
 from ftm_ops.quarter.local import run_quarter
 from ftm_ops.quarter.processes import run_service
 from ftm_ops.smoke.checks import EXPORTED, demo_criterion, export_criterion, pipeline_criteria
+from ftm_ops.smoke.environment import StageEnvironment, local_settings
 from ftm_ops.smoke.memory import PeakMemory, gib
 from ftm_ops.smoke.outputs import Outputs, copy_outputs
 from ftm_ops.smoke.report import SmokeReport, write_report
@@ -35,13 +34,7 @@ from ftm_ops.smoke.stages import StageLog
 from ftm_ops.validate import expectations_checklist
 from ftm_shared import data
 from ftm_shared.checklist import Criterion
-from ftm_shared.config import (
-    ENV_FILE_NAME,
-    FtmSettings,
-    load_settings,
-    read_env_file,
-    read_settings,
-)
+from ftm_shared.config import FtmSettings
 from ftm_shared.storage import ObjectStore
 
 THEMES_SHOWN = 5
@@ -113,18 +106,21 @@ def run_smoke(options: SmokeOptions) -> bool:
 
 
 def _pipeline(options: SmokeOptions, stages: StageLog, result: SmokeResult) -> None:
-    stages.run("local up", lambda: _local_up(options.state))
-    settings = load_settings(FtmSettings)
-    store = ObjectStore.from_settings(settings)
-    os.environ.setdefault("FTM_GX_DIR", str(options.state.resolve() / "gx"))
+    """Every stage against the run's own local cloud. This process's environment is read,
+    never written: each stage's process gets its environment from `StageEnvironment`."""
+    local, env = stages.run("local up", lambda: _local_up(options.state))
+    settings = local_settings(local)
+    # With the local cloud's credentials: the caller's environment may hold none.
+    store = ObjectStore(settings.storage_url, s3_client=local.client("s3"))
     for quarter in options.quarters:
-        _quarter(options, quarter, stages, result, settings, store)
+        _quarter(options, quarter, stages, result, SmokeCloud(settings, store, env))
     if options.several:
         _export(options, stages, result, store)
     if options.model_tester:
+        limit = str(options.tester_limit)
         demo = stages.run(
             "model-tester",
-            lambda: run_service("model_tester", "demo", "--limit", str(options.tester_limit)),
+            lambda: run_service("model_tester", "demo", "--limit", limit, env=env.for_services()),
         )
         result.criteria.append(demo_criterion(demo))
     else:
@@ -148,35 +144,39 @@ def _export(
     result.criteria.append(export_criterion(exported))
 
 
+@dataclass(frozen=True)
+class SmokeCloud:
+    """What every quarter of the run shares: the local cloud's settings and bucket, and the
+    environment its stages' processes are built from."""
+
+    settings: FtmSettings
+    store: ObjectStore
+    env: StageEnvironment
+
+
 def _quarter(
-    options: SmokeOptions,
-    quarter: str,
-    stages: StageLog,
-    result: SmokeResult,
-    settings: FtmSettings,
-    store: ObjectStore,
+    options: SmokeOptions, quarter: str, stages: StageLog, result: SmokeResult, run: SmokeCloud
 ) -> None:
     """One quarter's stages; with several quarters, its stages, criteria and outputs folder
     carry its name."""
     prefix = f"{quarter} " if options.several else ""
+    settings, store = run.settings, run.store
 
     def timed(name: str, action: Callable[[], T]) -> T:
         return stages.run(prefix + name, action)
 
     ingested = timed("ingest", lambda: _ingest(store, options, quarter))
-    # At least two shards, so that every smoke run exercises the fan-out, both in flight
-    # with as many requests as the local LLM server has slots (its "fleet").
-    slots = read_settings(LocalLlmSettings).llm_parallel
-    os.environ.setdefault("MAP_SHARD_FIRMS", str(max(1, math.ceil(ingested.n_firms / 2))))
-    os.environ.setdefault("VLLM_CONCURRENCY_PER_INSTANCE", str(slots))
-    os.environ.setdefault("LLM_MAX_CONCURRENT", str(max(1, slots // 2)))
-    # The 270M CPU model now and then gives no acceptable name in all its asks; a real run
-    # (vLLM) fails that firm, the smoke run names the topic by its keywords, marked
-    # `keyword_fallback`; the firm-topics suite then holds the run to a share of LLM names.
-    os.environ.setdefault("NAMING_KEYWORD_FALLBACK", "true")
-    done = run_quarter(store, settings.s3_bucket, quarter, timed=timed)
+    # Sized for this quarter's firms (two shards, both in flight with as many requests as the
+    # local LLM server has slots), from the caller's settings, never the previous quarter's.
+    env = run.env.for_quarter(ingested.n_firms)
+    done = run_quarter(store, settings.s3_bucket, quarter, timed=timed, env=env)
     result.notes += [*done.notes, f"run {done.run_id} (`ftm runs --quarter {quarter}`)"]
-    checklist = timed("validate", lambda: expectations_checklist(settings, quarter, done.run_id))
+    checklist = timed(
+        "validate",
+        lambda: expectations_checklist(
+            settings, quarter, done.run_id, store=store, gx_dir=run.env.gx_dir
+        ),
+    )
     result.data_docs = checklist.data_docs
     folder = options.state / "outputs" / (quarter if options.several else "")
     outputs = timed("copy outputs", lambda: copy_outputs(store, quarter, folder))
@@ -196,16 +196,15 @@ def _ingest(store: ObjectStore, options: SmokeOptions, quarter: str) -> ingest.I
     return done
 
 
-def _local_up(state: Path) -> None:
+def _local_up(state: Path) -> tuple[cloud.LocalCloud, StageEnvironment]:
+    """Start the run's own local cloud; the environment its processes get (the local cloud's
+    endpoint, bucket and LLM server over the caller's environment, which is left as it is)."""
     local = cloud.up(directory=state)
-    # The smoke run's own substrate wins over anything in the caller's environment, so it can
-    # never write to a real bucket.
-    os.environ.update(local.env())
-    os.environ.update(read_env_file(state / ENV_FILE_NAME))
-    os.environ["FTM_STATE_DIR"] = str(state)
-    os.environ.pop("FTM_USE_SSM", None)
+    env = StageEnvironment.build(os.environ, local, state)
     click.echo(f"moto server at {local.endpoint_url}, bucket {local.bucket}")
-    click.echo(f"LLM server at {os.environ['LLM_BASE_URL']} (model {os.environ['LLM_MODEL']})")
+    llm = env.base.get("LLM_BASE_URL", "unset")
+    click.echo(f"LLM server at {llm} (model {env.base.get('LLM_MODEL', 'unset')})")
+    return local, env
 
 
 def down(state: Path) -> str:
