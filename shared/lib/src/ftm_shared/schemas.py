@@ -59,7 +59,7 @@ THEMES = pa.schema(
         pa.field("theme_id", pa.string(), nullable=False),
         pa.field("name", pa.string(), nullable=False),
         pa.field("description", pa.string(), nullable=False),
-        # `llm`, or `topic_fallback` where the run allowed the fallback (reduce_worker.naming).
+        # `llm`, or `keyword_fallback`: no LLM answer fitted (reduce_worker.naming).
         pa.field("naming_method", pa.string(), nullable=False),
         pa.field("n_firms", pa.int32(), nullable=False),
         pa.field("n_topics", pa.int32(), nullable=False),

@@ -29,3 +29,28 @@ def words(text: str) -> list[str]:
 def split_sentences(text: str) -> list[str]:
     """`text` cut into sentences (a speaker turn into its sentences; a sentence stays one)."""
     return [part.strip() for part in _SENTENCE_END.split(text) if part.strip()]
+
+
+# Words a speaker uses to hold the floor, hedge or be polite, whatever the subject: spoken
+# filler, hedging and modal verbs, Q&A turn-taking. None of them says what a topic is about, so
+# they are never keywords (map-worker) and a theme whose words are mostly these (or function
+# words) is filler, not a subject (reduce-worker). Normalised text has no apostrophes: "I'll"
+# arrives as "ill", "we're" as "were".
+_FILLER = (
+    # spoken filler and transcript artefacts (MAEC's masked names, Earnings-21's unclear speech)
+    "unk thank thanks yes yeah okay ok good morning afternoon evening everyone hi hello just "
+    "really think know going like lot kind sort bit little um uh maybe look looking said say "
+    "saying got get getting want way things thing able inaudible crosstalk "
+    # contractions as normalised text has them
+    "weve were im youre dont thats its theyre ive lets well youve didnt doesnt isnt ill id "
+    "youll theyll wed youd theyd hes shes wont cant arent wasnt werent theres heres whats "
+    # hedging and modal talk
+    "believe expect expecting expected hope hopefully guess mean means feel need needs "
+    "continue continues continuing certainly obviously clearly actually basically probably "
+    "definitely absolutely pretty sure case terms point sense fact frankly honestly "
+    # Q&A turn-taking and politeness
+    "question questions answer answers ask asked asking forgive sorry apologize appreciate "
+    "floor comment comments color colour add follow followup clarify helpful hear talk "
+    "talked talking mentioned touch walk"
+)
+FILLER_WORDS = frozenset(_FILLER.split())

@@ -1,8 +1,10 @@
 """Checks of an LLM's name and summary against the text it was shown.
 
 A small model's answer can fit the schema and still fail the reader: a name that is a piece of
-a sentence ("Turn", "Yes, let me do that and I'll turn it over"), a name copied word for word
-from a sentence it was shown, or a summary that states a number or a name found in none of the
+a sentence ("Turn", "Yes, let me do that and I'll turn it over", "Increased growth potential
+for the company,"), says a phrase twice ("Lower labor costs and lower labor costs"), is a lone
+person's or company's name found in no keyword ("Ahmad"), or is copied word for word from a
+sentence it was shown; or a summary that states a number or a name found in none of the
 sentences. Each check returns why the answer fails, or None; the namers raise that reason as
 `AnswerRejectedError` to ask again (`accept.structured_accepted`), and the quality measures
 count the same failures.
@@ -49,11 +51,37 @@ def _words(text: str) -> list[str]:
     return [word.strip(".'-").lower() for word in _WORD.findall(text)]
 
 
+# A name ends in a word, a digit, a closing bracket or a per cent sign; a comma, colon, dash or
+# full stop at its end is a sentence cut off ("Increased growth potential for the company,").
+_UNFINISHED_END = re.compile(r"[^\w)%?!]\s*$")
+
+
+def repeated_phrase(name: str) -> str | None:
+    """The phrase `name` says twice ("Lower labor costs and lower labor costs", "Margins and
+    margins"), or None. "Year over year growth" repeats a word, not a phrase: a lone word
+    counts only where it is joined to itself ("X and X", "X, X")."""
+    words = _words(name)
+    for size in range(len(words) // 2, 1, -1):
+        seen: set[tuple[str, ...]] = set()
+        for start in range(len(words) - size + 1):
+            gram = tuple(words[start : start + size])
+            if gram in seen:
+                return " ".join(gram)
+            seen.add(gram)
+    joined = re.findall(r"\b([a-z0-9'&.-]+)\s*(?:,|and|or|&|/)\s*\1\b", name.lower())
+    return joined[0] if joined else None
+
+
 def fragment_reason(name: str) -> str | None:
     """Why `name` reads as a piece of a sentence rather than a name, or None."""
     words = _words(name)
     if not words:
         return "the name has no words"
+    if _UNFINISHED_END.search(name.strip()):
+        return f"the name ends in punctuation, as a cut-off sentence does: {name!r}"
+    repeated = repeated_phrase(name)
+    if repeated:
+        return f"the name says {repeated!r} twice: {name!r}"
     if len(words) > MAX_NAME_WORDS:
         return f"the name is a sentence ({len(words)} words), not a short name"
     if len(words) == 1 and words[0] in _LONE_FRAGMENTS:
@@ -67,6 +95,29 @@ def fragment_reason(name: str) -> str | None:
     if name.rstrip().endswith(("?", "!")):
         return f"the name is a question or exclamation: {name!r}"
     return None
+
+
+def lone_name(name: str, keywords: Iterable[str], sentences: Iterable[str]) -> bool:
+    """`name` is only a person's, company's or place's name ("Ahmad", "Ann Anthony",
+    "Cameracorp"): one to three capitalised words, none of them in the item's keywords, and at
+    least one that its sentences never use as an ordinary lower-case word. A fragment
+    ("Turn") is not also called a name."""
+    tokens = name.split()
+    if fragment_reason(name) is not None:
+        return False
+    if not 1 <= len(tokens) <= 3 or not all(token[:1].isupper() for token in tokens):
+        return False
+    named = _words(name)
+    keyword_words = {word for keyword in keywords for word in _words(keyword)}
+    if any(word[:5] == known[:5] for word in named for known in keyword_words):
+        return False
+    ordinary = {
+        token.strip(".,;:!?()\"'").lower()
+        for sentence in sentences
+        for token in sentence.split()[1:]
+        if token[:1].islower()
+    }
+    return any(word not in ordinary for word in named)
 
 
 def copied_sentence(name: str, sentences: Iterable[str]) -> str | None:
@@ -99,11 +150,16 @@ def ungrounded_facts(summary: str, sentences: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(missing))
 
 
-def naming_problem(name: str, summary: str, sentences: Sequence[str]) -> str | None:
-    """The first reason a (name, summary) answer about `sentences` is not acceptable."""
+def naming_problem(
+    name: str, summary: str, sentences: Sequence[str], keywords: Sequence[str] = ()
+) -> str | None:
+    """The first reason a (name, summary) answer about `sentences` (and the item's `keywords`)
+    is not acceptable."""
     reason = fragment_reason(name)
     if reason:
         return reason
+    if lone_name(name, keywords, sentences):
+        return f"the name is a lone person, company or place name in no keyword: {name!r}"
     if copied_sentence(name, sentences):
         return f"the name copies a sentence word for word: {name!r}"
     invented = ungrounded_facts(summary, sentences)
