@@ -14,6 +14,7 @@ from map_worker.naming import (
     LLM_METHOD,
     PROCEDURE_METHOD,
     TopicLabel,
+    check_label,
     messages_for,
     name_topic,
 )
@@ -68,14 +69,16 @@ def test_a_copied_example_is_asked_again_with_more_randomness() -> None:
     assert client.temperatures == [0.0, 0.6]
 
 
-def test_keyword_echoes_fail_unless_the_fallback_is_asked_for() -> None:
+def test_keyword_echoes_are_named_by_keywords_and_marked() -> None:
     echo = TopicLabel(name="Margin", summary="margin gross mix pricing freight")
     with pytest.raises(AnswerRejectedError, match="repeats the keywords"):
-        asyncio.run(name_topic(ScriptedClient([echo] * 4), MARGIN, TUNING))  # type: ignore[arg-type]
-    fallback = asyncio.run(
-        name_topic(ScriptedClient([echo] * 4), MARGIN, TUNING, keyword_fallback=True)  # type: ignore[arg-type]
-    )
+        check_label(echo, MARGIN, None)
+    client = ScriptedClient([echo] * 4)
+    fallback = asyncio.run(name_topic(client, MARGIN, TUNING))  # type: ignore[arg-type]
     assert fallback.naming_method == FALLBACK_METHOD and "margin" in fallback.summary
+    assert fallback.name == "Margin, gross, mix" and client.temperatures == list(
+        TUNING.naming_temperatures
+    )
 
 
 def test_temperatures_token_limit_and_prompt_cuts_are_settings() -> None:
@@ -85,8 +88,7 @@ def test_temperatures_token_limit_and_prompt_cuts_are_settings() -> None:
     )  # fmt: skip
     echo = TopicLabel(name="Margin", summary="margin gross mix pricing freight")
     client = ScriptedClient([echo, echo])
-    with pytest.raises(AnswerRejectedError):
-        asyncio.run(name_topic(client, MARGIN, tuning))  # type: ignore[arg-type]
+    asyncio.run(name_topic(client, MARGIN, tuning))  # type: ignore[arg-type]
     assert (client.temperatures, client.max_tokens) == ([0.2, 0.7], [64, 64])
     prompt = messages_for(MARGIN, tuning)[0]["content"]
     assert prompt.endswith("Keywords: margin, gross\nSentences:\n- Gross margin rose to\nAnswer:")
@@ -130,7 +132,9 @@ def test_fragments_copies_and_invented_facts_are_asked_again(bad: TopicLabel, re
     client = ScriptedClient([bad, good])
     assert asyncio.run(name_topic(client, MARGIN, TUNING)).name == "Gross margin"  # type: ignore[arg-type]
     with pytest.raises(AnswerRejectedError, match=reason):
-        asyncio.run(name_topic(ScriptedClient([bad] * 4), MARGIN, TUNING))  # type: ignore[arg-type]
+        check_label(bad, MARGIN, None)
+    never_fits = asyncio.run(name_topic(ScriptedClient([bad] * 4), MARGIN, TUNING))  # type: ignore[arg-type]
+    assert never_fits.naming_method == FALLBACK_METHOD
 
 
 def test_the_call_procedure_row_is_labelled_without_the_llm() -> None:

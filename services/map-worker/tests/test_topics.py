@@ -6,10 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from ftm_shared.embedding import embed
 from ftm_shared.text import split_sentences
 from map_worker.config import TopicTuning
 from map_worker.documents import clean
-from map_worker.embed import embed
 from map_worker.keywords import STOP_WORDS
 from map_worker.procedure import PROTOTYPES
 from map_worker.topics import PROCEDURE_TOPIC_ID, call_topics, firm_topics, sentence_topic_ids

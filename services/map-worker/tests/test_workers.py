@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import ray
 
+from ftm_shared.embedding import embed
 from map_worker.config import TopicTuning
-from map_worker.embed import embed
 from map_worker.workers import TopicWorker, ray_temp_dir, start_ray
 
 

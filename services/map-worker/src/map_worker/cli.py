@@ -225,7 +225,7 @@ def render_summary(summary: MapSummary) -> str:
 @click.argument("texts", nargs=-1, required=True)
 def embed_command(batch_size: int, texts: tuple[str, ...]) -> None:
     """Embed TEXTS with the bundled MiniLM model and print their cosine similarities."""
-    from map_worker.embed import embed
+    from ftm_shared.embedding import embed
 
     started = time.perf_counter()
     vectors = embed(texts, batch_size=batch_size)

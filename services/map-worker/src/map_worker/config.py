@@ -92,8 +92,9 @@ class NamingTuning(BaseModel):
     )
     naming_keyword_fallback: bool = Field(
         False,
-        description="Name a topic the LLM cannot name by its keywords, marked "
-        "`keyword_fallback`, instead of failing its firm (NAMING_KEYWORD_FALLBACK; "
+        description="Name a topic the LLM gives no usable answer for (no schema-valid JSON "
+        "after every retry) by its keyword phrases, marked `keyword_fallback`, instead of "
+        "failing its firm; a rejected answer is always replaced so (NAMING_KEYWORD_FALLBACK; "
         "`--keyword-fallback` does the same for one run)",
     )
 

@@ -31,21 +31,12 @@ from typing import Any
 import numpy as np
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
 
-from ftm_shared.text import WORD_PATTERN, normalise, words
+from ftm_shared.text import FILLER_WORDS, WORD_PATTERN, normalise, words
 
 MIN_KEYWORDS = 3
 COHERENCE = 0.1
-_FILLER = (
-    "unk thank thanks yes okay ok good morning afternoon everyone just really think know "
-    "going like lot kind sort bit little um uh question questions maybe look looking "
-    "said say saying got get getting want way things thing able "
-    # Normalised text has no apostrophes: contractions arrive as one word.
-    "weve were im youre dont thats its theyre ive lets well youve didnt doesnt isnt "
-    # Transcript artefacts: masked names (MAEC) and unclear speech (Earnings-21).
-    "inaudible crosstalk"
-)
-# Spoken filler is not a keyword whatever its frequency: English stop words and these.
-STOP_WORDS = frozenset(ENGLISH_STOP_WORDS) | frozenset(_FILLER.split())
+# Spoken filler, hedging and turn-taking are not keywords whatever their frequency.
+STOP_WORDS = frozenset(ENGLISH_STOP_WORDS) | FILLER_WORDS
 
 
 @dataclass(frozen=True)

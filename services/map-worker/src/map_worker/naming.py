@@ -1,11 +1,14 @@
 """Every topic gets a short name and a one- or two-sentence summary from the LLM.
 
 An answer that only repeats the keyword string, copies the prompt's worked example, names the
-topic with a sentence fragment or a sentence copied word for word, or states a number or name
-found in none of the sentences shown (`ftm_shared.llm.grounding`) is not accepted: it is asked
-again at the next of `NAMING_TEMPERATURES` (`structured_accepted`), then
-reported. A keyword fallback exists only when the caller asks for it, and is then marked as
-such in `naming_method`.
+topic with a sentence fragment or a sentence copied word for word, states a number or name
+found in none of the sentences shown (`ftm_shared.llm.grounding`), or whose name or summary
+fits another of the firm's topics better than its own (`ftm_shared.llm.fit`) is not accepted:
+it is asked again at the next of `NAMING_TEMPERATURES` (`structured_accepted`). When no answer
+is accepted, the topic is named by its own keyword phrases, the candidate that fits it best,
+and marked `keyword_fallback`: every run writes a checked name or none. A topic the LLM gives
+no usable answer for at all (`StructuredOutputError`) fails its firm, unless the caller allows
+the keyword fallback for that too (the smoke run's small CPU model).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from pydantic import BaseModel, Field
 
 from ftm_shared.llm import LlmClient, StructuredOutputError
 from ftm_shared.llm.accept import AnswerRejectedError, structured_accepted
+from ftm_shared.llm.fit import ItemFit, keyword_name
 from ftm_shared.llm.grounding import naming_problem
 from map_worker.config import NamingTuning
 from map_worker.topics import PROCEDURE_TOPIC_ID, Topic
@@ -100,7 +104,8 @@ def messages_for(topic: Topic, tuning: NamingTuning) -> list[dict[str, str]]:
     ]
 
 
-def _check(label: TopicLabel, topic: Topic) -> None:
+def check_label(label: TopicLabel, topic: Topic, fit: ItemFit | None) -> None:
+    """Raise `AnswerRejectedError` saying why `label` is not a name for `topic`."""
     summary = label.summary.strip().lower()
     if summary in {topic.representation.lower(), " ".join(topic.keywords).lower()}:
         raise AnswerRejectedError("the summary only repeats the keywords")
@@ -108,17 +113,28 @@ def _check(label: TopicLabel, topic: Topic) -> None:
         raise AnswerRejectedError("the answer copies the prompt's example")
     # What the model was shown: a name or fact from elsewhere is not grounded in the topic.
     problem = naming_problem(
-        label.name, label.summary, [*topic.representative_docs, ", ".join(topic.keywords)]
+        label.name,
+        label.summary,
+        [*topic.representative_docs, ", ".join(topic.keywords)],
+        topic.keywords,
     )
     if problem:
         raise AnswerRejectedError(problem)
+    if fit is not None:
+        fit.check(label.name, label.summary)
 
 
 async def name_topic(
-    client: LlmClient, topic: Topic, tuning: NamingTuning, *, keyword_fallback: bool = False
+    client: LlmClient,
+    topic: Topic,
+    tuning: NamingTuning,
+    *,
+    fit: ItemFit | None = None,
+    keyword_fallback: bool = False,
 ) -> TopicNaming:
-    """Name `topic`; raise `StructuredOutputError`/`AnswerRejectedError` when it cannot be
-    named (unless `keyword_fallback`, which then returns an explicitly marked fallback)."""
+    """Name `topic`; `fit` holds it to fitting its own topic among the firm's (None: not
+    checked, the firm has one topic or the caller has no embeddings). Raise
+    `StructuredOutputError` when the LLM gives no usable answer, unless `keyword_fallback`."""
     if topic.topic_id == PROCEDURE_TOPIC_ID:
         return procedure_naming(topic)
     try:
@@ -126,20 +142,29 @@ async def name_topic(
             client,
             messages_for(topic, tuning),
             TopicLabel,
-            lambda answer: _check(answer, topic),
+            lambda answer: check_label(answer, topic, fit),
             max_tokens=tuning.naming_max_tokens,
             temperatures=tuning.naming_temperatures,
         )
-    except (StructuredOutputError, AnswerRejectedError):
+    except AnswerRejectedError:
+        return keyword_naming(topic, tuning, fit)
+    except StructuredOutputError:
         if not keyword_fallback:
             raise
-        keywords = ", ".join(topic.keywords[: tuning.naming_keywords]) or "no keywords"
-        return TopicNaming(
-            topic.representation or f"topic {topic.topic_id}",
-            f"Sentences about {keywords} ({topic.n_docs} sentences; no LLM summary).",
-            FALLBACK_METHOD,
-        )
+        return keyword_naming(topic, tuning, fit)
     return TopicNaming(label.name.strip(), label.summary.strip(), LLM_METHOD)
+
+
+def keyword_naming(topic: Topic, tuning: NamingTuning, fit: ItemFit | None) -> TopicNaming:
+    """The topic named by its own keyword phrases, saying so in its summary and method."""
+    keywords = topic.keywords[: tuning.naming_keywords]
+    name = fit.keyword_name(keywords) if fit is not None else keyword_name(keywords)
+    listed = ", ".join(keywords) or "no keywords"
+    return TopicNaming(
+        name,
+        f"Sentences about {listed} ({topic.n_docs} sentences; no LLM name fitted the topic).",
+        FALLBACK_METHOD,
+    )
 
 
 def procedure_naming(topic: Topic) -> TopicNaming:

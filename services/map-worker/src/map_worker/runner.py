@@ -18,13 +18,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import ray
 
 from ftm_shared import layout, schemas
+from ftm_shared.embedding import embed
 from ftm_shared.llm import LlmClient, LlmConfigurationError, LlmError
-from ftm_shared.llm.accept import AnswerRejectedError
+from ftm_shared.llm.fit import NameGate
 from ftm_shared.plan import Plan
 from ftm_shared.progress import Progress
 from ftm_shared.runs import ShardProgress
@@ -253,19 +255,25 @@ class ShardRun:
         seconds["embed"] = seconds.get("embed", 0.0) + embed_s
         seconds["topics"] = seconds.get("topics", 0.0) + topics_s
         self.summary.documents += len(firm.texts)
+        # A name must fit its own topic better than the firm's other topics (procedure too).
+        gate = NameGate(embed, np.stack([t.centroid for t in topics])) if topics else None
         try:
             with self.naming_clock():
                 namings = await asyncio.gather(
                     *(
                         name_topic(
-                            client, topic, self.settings, keyword_fallback=self.keyword_fallback
+                            client,
+                            topic,
+                            self.settings,
+                            fit=gate.item(own) if gate else None,
+                            keyword_fallback=self.keyword_fallback,
                         )
-                        for topic in topics
+                        for own, topic in enumerate(topics)
                     )
                 )
         except LlmConfigurationError:
             raise
-        except (LlmError, AnswerRejectedError) as error:
+        except LlmError as error:
             return self._fail(firm, "naming", error, attempts=self.settings.llm_max_attempts)
         self.buffer += topic_rows(
             firm, self.summary.quarter, topics, namings, self.settings.llm_model

@@ -26,7 +26,7 @@ class TopicWorker:
     def __init__(self, batch_size: int, seed: int, threads: int, tuning: TopicTuning) -> None:
         import torch
 
-        from map_worker.embed import embed, load_model
+        from ftm_shared.embedding import embed, load_model
 
         torch.set_num_threads(max(1, threads))  # one slot, one core: no oversubscription
         load_model()
@@ -52,7 +52,7 @@ class TopicWorker:
         Firm by firm, so the first firm's topics go to the LLM while the next is embedded:
         naming never waits for a whole shard's embeddings.
         """
-        from map_worker.embed import embed
+        from ftm_shared.embedding import embed
         from map_worker.topics import call_topics
 
         started = time.perf_counter()

@@ -3,7 +3,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from map_worker.embed import EMBEDDING_DIM, embed
+from ftm_shared.embedding import EMBEDDING_DIM, embed
 
 pytestmark = pytest.mark.integration
 
