@@ -92,7 +92,7 @@ def test_a_name_that_loops_on_one_word_is_rejected() -> None:
     looping = "Model 1: Model 2: Model 3: Model 4"
     with pytest.raises(AnswerRejectedError, match="repeats itself"):
         _accept(ThemeLabel(name=looping, description="Anything long enough here."))
-    _accept(ThemeLabel(name="Sales and sales growth", description="Firms grew their sales."))
+    _accept(ThemeLabel(name="Sales and margin growth", description="Firms grew their sales."))
 
 
 def test_a_failed_prompt_is_asked_again_with_the_window_moved_by_one() -> None:

@@ -14,6 +14,7 @@ from ftm_ops.local.cloud import LocalCloud
 from ftm_ops.testing import mapped_run, run_module
 from ftm_shared import layout, runs, schemas
 from ftm_shared.config import load_settings
+from ftm_shared.llm import StructuredOutputError
 from ftm_shared.llm.accept import AnswerRejectedError
 from ftm_shared.plan import Plan
 from ftm_shared.runs import ShardProgress
@@ -95,9 +96,8 @@ def test_themes_of_real_firm_topics_fit_the_contract(
 
     report = store.read_json(layout.run_reduce_report_key("2017Q1", plan.run_id))
     assert report["status"] == "ok" and report["run_id"] == run_id.decode()
-    assert report["in_themes"] + report["firm_specific"] + report["unassigned"] == len(
-        real_firm_topics
-    )
+    counted = ("in_themes", "firm_specific", "filler", "unassigned")
+    assert sum(report[part] for part in counted) == len(real_firm_topics)
     assert report["settings"]["theme_distance_threshold"] == float(THRESHOLD)
     assert f"themes          {len(rows)} ({len(members)} topics)" in result.stdout
     assert f"named: {len(rows)}/{len(rows)}" in result.stderr
@@ -130,7 +130,11 @@ def test_no_mapped_run_is_one_clear_error(pipeline_env: LocalCloud, store: Objec
     assert "quarter 2017Q2 has no run whose map finished" in result.stderr
 
 
-def test_a_theme_that_cannot_be_named_fails_the_run_and_keeps_the_old_outputs(
+def no_answer_for(keywords: list[str]) -> StructuredOutputError:
+    return StructuredOutputError("invalid_json", 3, "ThemeLabel", '{"name": ', str(keywords))
+
+
+def test_a_theme_the_llm_gives_no_answer_for_fails_the_run_and_keeps_the_old_outputs(
     pipeline_env: LocalCloud,
     store: ObjectStore,
     real_firm_topics: pa.Table,
@@ -140,9 +144,9 @@ def test_a_theme_that_cannot_be_named_fails_the_run_and_keeps_the_old_outputs(
     old = schemas.THEMES.empty_table()
     store.write_parquet(layout.themes_key("2017Q1"), old)
 
-    async def fail_the_first(client, topics, keywords, per_prompt, contrast=()):  # type: ignore[no-untyped-def]
+    async def fail_the_first(client, topics, keywords, per_prompt, contrast=(), fit=None):  # type: ignore[no-untyped-def]
         if list(keywords) == found.themes[0].keywords:
-            raise AnswerRejectedError("the answer copies the prompt's example")
+            raise no_answer_for(list(keywords))
         return ThemeLabel(name="A fine theme", description="Firms said similar things.")
 
     monkeypatch.setattr(runner, "name_theme", fail_the_first)
@@ -153,30 +157,39 @@ def test_a_theme_that_cannot_be_named_fails_the_run_and_keeps_the_old_outputs(
 
     summary = asyncio.run(run.run())
     assert [f.theme_id for f in summary.failures] == ["theme_2017Q1_001"]
-    assert summary.failures[0].error_type == "AnswerRejectedError"
+    assert summary.failures[0].error_type == "StructuredOutputError"
     assert summary.outputs == []
     assert store.read_parquet(layout.themes_key("2017Q1")).num_rows == 0
     assert not store.exists(layout.theme_contributions_key("2017Q1"))
     report = store.read_json(layout.run_reduce_report_key("2017Q1", plan.run_id))
     assert report["status"] == "failed"
     assert runs.read_manifest(store, "2017Q1", plan.run_id)["state"] == runs.REDUCE_FAILED
-    assert report["failures"][0]["message"] == "the answer copies the prompt's example"
+    assert "was not valid JSON" in report["failures"][0]["message"]
 
 
-def test_a_run_that_allowed_the_fallback_names_that_theme_after_its_central_topic(
+@pytest.mark.parametrize(
+    ("plan_settings", "failure"),
+    [
+        pytest.param({}, AnswerRejectedError("the name fits theme 3 better"), id="rejected"),
+        pytest.param({"keyword_fallback": True}, None, id="no-answer-fallback-allowed"),
+    ],
+)
+def test_a_theme_no_answer_fits_is_named_by_its_keyword_phrases(
     pipeline_env: LocalCloud,
     store: ObjectStore,
     real_firm_topics: pa.Table,
     monkeypatch: pytest.MonkeyPatch,
+    plan_settings: dict[str, bool],
+    failure: Exception | None,
 ) -> None:
-    plan = put_fixture(store, real_firm_topics, {"keyword_fallback": True})
+    plan = put_fixture(store, real_firm_topics, plan_settings)
     settings = load_settings(ReduceWorkerSettings, theme_distance_threshold=0.5)
     topics = runner.read_firm_topics(store, plan)
     first = runner.find_themes(topics, settings, "2017Q1").themes[0]
 
-    async def fail_the_first(client, topics, keywords, per_prompt, contrast=()):  # type: ignore[no-untyped-def]
+    async def fail_the_first(client, topics, keywords, per_prompt, contrast=(), fit=None):  # type: ignore[no-untyped-def]
         if list(keywords) == first.keywords:
-            raise AnswerRejectedError("the name is a sentence (9 words), not a short name")
+            raise failure or no_answer_for(list(keywords))
         return ThemeLabel(name="A fine theme", description="Firms said similar things.")
 
     monkeypatch.setattr(runner, "name_theme", fail_the_first)
@@ -185,12 +198,12 @@ def test_a_run_that_allowed_the_fallback_names_that_theme_after_its_central_topi
     assert not summary.failures
     assert summary.fallbacks == [first.theme_id]
     themes = store.read_parquet(layout.themes_key("2017Q1")).to_pylist()
-    by_method = {t["theme_id"]: t for t in themes if t["naming_method"] == "topic_fallback"}
+    by_method = {t["theme_id"]: t for t in themes if t["naming_method"] == "keyword_fallback"}
     assert list(by_method) == [first.theme_id]
-    central_topic = topics.rows["name"][int(first.members[0])].as_py()
-    assert by_method[first.theme_id]["name"] == central_topic
-    assert "no LLM name" in by_method[first.theme_id]["description"]
-    assert {t["naming_method"] for t in themes} == {"llm", "topic_fallback"}
+    name = by_method[first.theme_id]["name"]
+    assert name.split(",")[0].strip().lower() in {k.lower() for k in first.keywords}
+    assert "named by its keywords" in by_method[first.theme_id]["description"]
+    assert {t["naming_method"] for t in themes} == {"llm", "keyword_fallback"}
     report = store.read_json(layout.run_reduce_report_key("2017Q1", plan.run_id))
     assert report["status"] == "ok" and report["fallbacks"] == [first.theme_id]
 
@@ -237,7 +250,7 @@ def test_the_exposure_panel_is_written_and_published_with_the_themes(
     plan = put_fixture(store, real_firm_topics)
     substantive = put_sentences(store, plan, real_firm_topics)
 
-    async def named(client, topics, keywords, per_prompt, contrast=()):  # type: ignore[no-untyped-def]
+    async def named(client, topics, keywords, per_prompt, contrast=(), fit=None):  # type: ignore[no-untyped-def]
         return ThemeLabel(name="A fine theme", description="Firms said similar things.")
 
     monkeypatch.setattr(runner, "name_theme", named)

@@ -10,7 +10,7 @@ import pytest
 from reduce_worker.config import ReduceWorkerSettings
 from reduce_worker.inputs import quarter_topics
 from reduce_worker.runner import find_themes
-from reduce_worker.themes import Partition, partition, top_keywords
+from reduce_worker.themes import Partition, TopicTerms, keyword_idf, partition, shared_keywords
 
 THEME_ID = re.compile(r"^theme_\d{4}Q[1-4]_\d{3}$")
 
@@ -121,7 +121,14 @@ def test_ids_grow_past_999_themes_without_renumbering_the_first() -> None:
 
 
 @pytest.mark.unit
-def test_keywords_shared_by_most_member_topics_come_first() -> None:
-    keywords = [["margin", "growth", "cost"], ["Growth", "margin"], ["growth", "pricing"]]
-    assert top_keywords(keywords, 3) == ["growth", "margin", "pricing"]
-    assert top_keywords(keywords, 10) == ["growth", "margin", "pricing", "cost"]
+def test_theme_keywords_are_what_its_firms_share_not_one_firms_words() -> None:
+    terms = [
+        TopicTerms.of(["cloud", "openshift", "subscription"]),
+        TopicTerms.of(["cloud", "subscription revenue"]),
+        TopicTerms.of(["verifone", "cloud"], ["Subscription sales grew."]),
+    ]
+    idf = keyword_idf(terms)
+    keywords = shared_keywords(terms, ["a", "b", "c"], idf, 5)
+    # used by all three firms (c says "subscription" only in a sentence); never a one-firm name
+    assert keywords[:2] == ["cloud", "subscription"]
+    assert "openshift" not in keywords and "verifone" not in keywords

@@ -4,11 +4,14 @@ The prompt shows the theme's most central member topics (name and summary, a few
 stays short), its keywords, and the most central topics of the nearest other themes, asking
 what sets this theme apart (as Anthropic's Clio names its clusters): so that generic names
 ("Quarterly results", "Growth") do not recur across themes. An answer that is a fragment,
-generic, a nearby theme's topic, or states a number or name none of the theme's topics shown
-gives (`accept_theme`) is asked again. A theme the LLM cannot name fails the run, and nothing
-is written; only a run whose plan allowed the keyword fallback (NAMING_KEYWORD_FALLBACK: the
-smoke run's small CPU model) names it after its most central topic instead (`fallback_label`),
-marked `topic_fallback` in the themes' `naming_method`.
+generic, a nearby theme's topic, states a number or name none of the theme's topics shown
+gives (`accept_theme`), or whose name or description fits another of the quarter's themes
+better than its own (`ftm_shared.llm.fit`) is asked again. When no answer is accepted, the
+theme is named by its own keyword phrases, the candidate that fits it best (`keyword_label`),
+marked `keyword_fallback` in the themes' `naming_method`. A theme the LLM gives no usable answer
+for at all (`StructuredOutputError`, after every retry) fails the run, and nothing is written,
+unless the run's plan allowed the keyword fallback (NAMING_KEYWORD_FALLBACK: the smoke run's
+small CPU model).
 """
 
 from __future__ import annotations
@@ -22,7 +25,8 @@ from pydantic import BaseModel, Field
 
 from ftm_shared.llm import LlmClient, StructuredOutputError
 from ftm_shared.llm.accept import AnswerRejectedError, structured_accepted
-from ftm_shared.llm.grounding import fragment_reason, ungrounded_facts
+from ftm_shared.llm.fit import ItemFit, keyword_name
+from ftm_shared.llm.grounding import fragment_reason, lone_name, ungrounded_facts
 
 SUMMARY_CHARS = 200
 
@@ -34,20 +38,22 @@ class ThemeLabel(BaseModel):
 
 
 LLM_METHOD = "llm"
-FALLBACK_METHOD = "topic_fallback"
+# The same marker as map-worker's topics: named by keyword phrases, no LLM answer fitted.
+FALLBACK_METHOD = "keyword_fallback"
 FALLBACK_KEYWORDS = 8
 
 
-def fallback_label(
-    central: Sequence[tuple[str, str]], keywords: Sequence[str], n_topics: int, n_firms: int
+def keyword_label(
+    keywords: Sequence[str], n_topics: int, n_firms: int, fit: ItemFit | None = None
 ) -> ThemeLabel:
-    """A theme the LLM could not name, named after its most central topic (whose name map
-    wrote, and checked, for one firm) and described by its keywords, saying so."""
+    """A theme no LLM answer fitted, named by its keyword phrases (the candidate that fits it
+    best, with `fit`) and described by its keywords, saying so."""
     listed = ", ".join(keywords[:FALLBACK_KEYWORDS]) or "no keywords"
+    name = fit.keyword_name(keywords) if fit is not None else keyword_name(keywords)
     return ThemeLabel.model_construct(
-        name=central[0][0].strip(),
-        description=f"{n_topics} topics of {n_firms} firms about {listed} (no LLM name: "
-        "named after its most central topic).",
+        name=name,
+        description=f"{n_topics} topics of {n_firms} firms about {listed} (no LLM name fitted "
+        "the theme: named by its keywords).",
     )
 
 
@@ -134,10 +140,11 @@ def accept_theme(
     topics: Sequence[tuple[str, str]],
     keywords: Sequence[str],
     contrast: Sequence[tuple[str, str]] = (),
+    fit: ItemFit | None = None,
 ) -> None:
     """Raise `AnswerRejectedError` for an answer that copies an example, loops, is a fragment
-    or generic, takes a nearby theme's topic name, or states a number or name that none of
-    the theme's topics shown gives."""
+    or generic, a lone name, takes a nearby theme's topic name, states a number or name that
+    none of the theme's topics shown gives, or fits another theme better (with `fit`)."""
     name = label.name.strip()
     if {name.lower(), label.description.strip().lower()} & _EXAMPLE_ANSWERS:
         raise AnswerRejectedError("the answer copies the prompt's example")
@@ -149,14 +156,18 @@ def accept_theme(
         raise AnswerRejectedError(problem)
     if set(words) <= GENERIC_WORDS:
         raise AnswerRejectedError(f"the name fits any theme: {label.name!r}")
+    shown = [text for topic in topics for text in topic] + [", ".join(keywords)]
+    if lone_name(name, keywords, shown):
+        raise AnswerRejectedError(f"the name is a lone person, company or place name: {name!r}")
     if name.lower() in {other.strip().lower() for other, _ in contrast}:
         raise AnswerRejectedError(f"the name is a nearby theme's topic: {label.name!r}")
-    shown = [text for topic in topics for text in topic] + [", ".join(keywords)]
     invented = ungrounded_facts(label.description, shown)
     if invented:
         raise AnswerRejectedError(
             f"the description states what the topics do not: {', '.join(invented[:5])}"
         )
+    if fit is not None:
+        fit.check(name, label.description)
 
 
 async def name_theme(
@@ -165,9 +176,11 @@ async def name_theme(
     keywords: Sequence[str],
     per_prompt: int,
     contrast: Sequence[tuple[str, str]] = (),
+    fit: ItemFit | None = None,
 ) -> ThemeLabel:
     """Name a theme from `per_prompt` of its topics (name, summary; most central first), set
-    apart from `contrast` (the nearest themes' central topics).
+    apart from `contrast` (the nearest themes' central topics), held to fit its own theme by
+    `fit`.
 
     When that prompt gives no usable answer, the window moves by one topic and the theme is
     asked again, then the first window once more without the nearby themes (the small local
@@ -186,7 +199,9 @@ async def name_theme(
                 client,
                 messages_for(window, keywords, nearby),
                 ThemeLabel,
-                functools.partial(accept_theme, topics=window, keywords=keywords, contrast=nearby),
+                functools.partial(
+                    accept_theme, topics=window, keywords=keywords, contrast=nearby, fit=fit
+                ),
                 max_tokens=200,
             )
         except (StructuredOutputError, AnswerRejectedError):

@@ -13,7 +13,9 @@ quality benchmark (`nox -s quality`), so that ftm and its baseline are compared 
   sentences are mostly procedure; a theme whose members are half or more such topics).
 - **names**: the share of LLM topic names that are fragments or copy a sentence, of
   summaries stating a number or name absent from what the model was shown, and of theme names
-  that are fragments (`ftm_shared.llm.grounding`, the checks the namers ask again on).
+  that are fragments (`ftm_shared.llm.grounding`, the checks the namers ask again on); how
+  well every name fits its own topic or theme beside keyword names, theme keywords one firm
+  uses, filler in the largest theme (`name_quality.py`).
 
 Keywords and sentences are split into words the same way (`ftm_shared.text.words`, as
 BERTopic normalises text), so a keyword and the sentences it came from match.
@@ -34,10 +36,12 @@ from scipy import sparse
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from ftm_shared import layout
+from ftm_shared.llm.fit import Embed
 from ftm_shared.llm.grounding import copied_sentence, fragment_reason, ungrounded_facts
 from ftm_shared.procedure import wording_reason
 from ftm_shared.storage import ObjectStore
 from ftm_shared.text import split_sentences, words
+from reduce_worker.name_quality import keyword_spread, name_checks, name_fit
 
 TOP_WORDS = 10
 
@@ -113,10 +117,11 @@ def topic_diversity(keyword_lists: Sequence[Sequence[str]]) -> float:
 @dataclass(frozen=True)
 class ThemeView:
     """What the measures need of one theme: its member topics (row numbers of the content
-    topics) and, once named, its name."""
+    topics), its keywords and, once named, its name."""
 
     members: Sequence[int]
     name: str | None = None
+    keywords: Sequence[str] = ()
 
 
 def procedural_topic(representative_docs: Sequence[str]) -> bool:
@@ -136,6 +141,7 @@ def measure(
     *,
     firms_total: int | None = None,
     documents: int | None = None,
+    embed: Embed | None = None,
 ) -> dict[str, Any]:
     """Every quality measure of one quarter's result, as a flat JSON-ready dict.
 
@@ -143,7 +149,8 @@ def measure(
     procedure); `sentences`: the quarter's sentences (for NPMI and the procedural share);
     `themes`: members index the content rows (topic_id >= 0) in `rows`' order; `firms_total`:
     firms that went in (default: firms with a row), so a firm with no topic counts as uncovered;
-    `documents`: the firms' sentences, the procedural share's base (default: `sentences`).
+    `documents`: the firms' sentences, the procedural share's base (default: `sentences`);
+    `embed`: the map's embedding model, for name fit (None: not measured).
     """
     procedure = rows[rows["topic_id"] < 0]
     topics = rows[rows["topic_id"] >= 0].reset_index(drop=True)
@@ -158,6 +165,7 @@ def measure(
         "firms": total,
         "firms_covered": firms,
         "topics": len(topics),
+        "topics_per_firm": round(len(topics) / firms, 2) if firms else None,
         "keyword_npmi": _rounded(keyword_npmi(keyword_lists, sentences)),
         "topic_diversity": _rounded(topic_diversity(keyword_lists)),
         "keywords_per_topic": _rounded(
@@ -177,8 +185,17 @@ def measure(
             2 * sum(procedural_flags[i] for i in t.members) >= len(t.members) for t in themes
         ),
         "topic_names": len(named),
+        "topic_llm_name_share": _share(len(named), len(topics)),
     }
-    report.update(_name_measures(named, [t.name for t in themes if t.name]))
+    theme_names = [t.name for t in themes if t.name]
+    keywords = [list(t.keywords) for t in themes]
+    members = [list(t.members) for t in themes]
+    report.update(_name_measures(named, theme_names))
+    report.update(keyword_spread(topics, members, keywords))
+    if len(theme_names) == len(themes):
+        report.update(name_checks(topics, theme_names, keywords))
+    if embed is not None and len(topics):
+        report.update(name_fit(topics, members, theme_names, keywords, embed))
     return report
 
 

@@ -24,16 +24,18 @@ from typing import Any
 import pyarrow as pa
 
 from ftm_shared import layout, runs, schemas
+from ftm_shared.embedding import embed
 from ftm_shared.errors import InputError
 from ftm_shared.llm import LlmClient, LlmConfigurationError, LlmError
 from ftm_shared.llm.accept import AnswerRejectedError
+from ftm_shared.llm.fit import NameGate
 from ftm_shared.progress import Progress
 from ftm_shared.storage import ObjectNotFoundError, ObjectStore
 from reduce_worker.config import ReduceWorkerSettings
 from reduce_worker.exposure import exposure_table
 from reduce_worker.inputs import QuarterTopics, read_firm_topics
 from reduce_worker.lineage import QuarterThemes, lineage_counts, previous_lineage
-from reduce_worker.naming import ThemeLabel, fallback_label, name_theme
+from reduce_worker.naming import ThemeLabel, keyword_label, name_theme
 from reduce_worker.outputs import (
     contributions_table,
     publish,
@@ -46,7 +48,7 @@ from reduce_worker.outputs import (
 from reduce_worker.procedure import procedure_counts, set_aside
 from reduce_worker.quality import ThemeView, measure, quarter_sentences
 from reduce_worker.quotes import quotes_table
-from reduce_worker.themes import Partition, Theme, contrasts, quarter_themes
+from reduce_worker.themes import Partition, Theme, contrasts, quarter_themes, theme_centroids
 
 log = logging.getLogger("reduce_worker")
 
@@ -70,13 +72,16 @@ class ReduceSummary:
     in_themes: int = 0
     firm_specific: int = 0
     firm_specific_groups: int = 0
+    filler: int = 0
+    """Topics of groups that were hedging and turn-taking, not a subject (`filler.py`)."""
+    filler_groups: int = 0
     unassigned: int = 0
     clustering_s: float = 0.0
     naming_s: float = 0.0
     llm: dict[str, Any] = field(default_factory=dict)
     failures: list[ThemeFailure] = field(default_factory=list)
     fallbacks: list[str] = field(default_factory=list)
-    """Themes named after their most central topic (the run allowed the fallback)."""
+    """Themes named by their keyword phrases: no LLM answer fitted them."""
     outputs: list[str] = field(default_factory=list)
     report_uri: str = ""
     procedure: dict[str, Any] = field(default_factory=dict)
@@ -99,6 +104,7 @@ def find_themes(topics: QuarterTopics, settings: ReduceWorkerSettings, quarter: 
         topics.rows["keywords"].to_pylist(),
         settings,
         quarter,
+        topics.rows["representative_docs"].to_pylist(),
     )
 
 
@@ -138,16 +144,18 @@ class ReduceRun:
         summary.themes, summary.in_themes = len(found.themes), found.in_themes
         summary.firm_specific = found.firm_specific
         summary.firm_specific_groups = found.firm_specific_groups
+        summary.filler, summary.filler_groups = found.filler, found.filler_groups
         summary.unassigned = found.unassigned
         summary.oversized_themes = [asdict(kept) for kept in found.oversized]
         log.info(
             "reduce %s: %d theme(s) in %.1fs; %d topic(s) in themes, %d firm-specific, "
-            "%d unassigned",
+            "%d filler, %d unassigned",
             self.quarter,
             summary.themes,
             summary.clustering_s,
             summary.in_themes,
             summary.firm_specific,
+            summary.filler,
             summary.unassigned,
         )
         started = time.perf_counter()
@@ -243,29 +251,36 @@ class ReduceRun:
         progress = Progress(f"reduce {self.quarter} themes named", len(themes), log)
         labels: dict[str, ThemeLabel] = {}
         nearby = contrasts(themes, names, summaries)
+        centroids = theme_centroids(
+            [theme.members for theme in themes], topics.unit, topics.rows["n_docs"].to_numpy()
+        )
+        gate = NameGate(embed, centroids)
 
-        async def one(client: LlmClient, theme: Theme) -> None:
+        async def one(client: LlmClient, own: int, theme: Theme) -> None:
             per_prompt = self.settings.theme_naming_topics
             central = [(names[i], summaries[i]) for i in theme.members[: per_prompt + 1]]
+            fit = gate.item(own)
             try:
                 labels[theme.theme_id] = await name_theme(
-                    client, central, theme.keywords, per_prompt, nearby[theme.theme_id]
+                    client, central, theme.keywords, per_prompt, nearby[theme.theme_id], fit
                 )
             except LlmConfigurationError:
                 raise
             except (LlmError, AnswerRejectedError) as error:
-                if self.keyword_fallback:
+                # No accepted answer: keyword phrases, in every run. No answer at all: only
+                # where the plan allowed the fallback; elsewhere the run fails.
+                if isinstance(error, AnswerRejectedError) or self.keyword_fallback:
                     log.warning(
-                        "theme %s named after its most central topic (fallback allowed): %s: %s",
+                        "theme %s named by its keywords: %s: %s",
                         theme.theme_id,
                         type(error).__name__,
                         error,
                     )
-                    labels[theme.theme_id] = fallback_label(
-                        central, theme.keywords, theme.n_topics, theme.n_firms
+                    labels[theme.theme_id] = keyword_label(
+                        theme.keywords, theme.n_topics, theme.n_firms, fit
                     )
                     self.summary.fallbacks.append(theme.theme_id)
-                    progress.advance(note=f"{theme.theme_id} fallback name")
+                    progress.advance(note=f"{theme.theme_id} named by its keywords")
                     return
                 log.error("theme %s not named: %s: %s", theme.theme_id, type(error).__name__, error)
                 self.summary.failures.append(
@@ -282,7 +297,9 @@ class ReduceRun:
 
         async with LlmClient(self.settings.llm_config()) as client:
             await client.ensure_ready()
-            tasks = [asyncio.create_task(one(client, theme)) for theme in themes]
+            tasks = [
+                asyncio.create_task(one(client, own, theme)) for own, theme in enumerate(themes)
+            ]
             try:
                 await asyncio.gather(*tasks)
             finally:
@@ -305,11 +322,16 @@ class ReduceRun:
         firm_ids = rows["firm_id"].unique().to_pylist()
         named = len(labels) == len(found.themes)
         views = [
-            ThemeView([int(i) for i in theme.members], labels[n].name if named else None)
+            ThemeView(
+                [int(i) for i in theme.members], labels[n].name if named else None, theme.keywords
+            )
             for n, theme in enumerate(found.themes)
         ]
         sentences = quarter_sentences(self.store, self.quarter, firm_ids)
-        return measure(rows.to_pandas(), sentences, views)
+        frame = rows.to_pandas()
+        # Name fit compares names with the topics' centroids; procedure rows are not measured.
+        frame["centroid"] = [*topics.unit, *([None] * procedure.num_rows)]
+        return measure(frame, sentences, views, embed=embed)
 
     def _settings_used(self) -> dict[str, Any]:
         return {
@@ -331,7 +353,15 @@ class ReduceRun:
 
     def _record(self, manifest: dict[str, Any]) -> None:
         summary = self.summary
-        counted = ("topics", "firms", "themes", "in_themes", "firm_specific", "unassigned")
+        counted = (
+            "topics",
+            "firms",
+            "themes",
+            "in_themes",
+            "firm_specific",
+            "filler",
+            "unassigned",
+        )
         runs.update_manifest(
             self.store,
             self.plan,

@@ -8,8 +8,14 @@ Every topic read ends in exactly one of three counts, so none is dropped silentl
 - **firm-specific**: the rest of its group comes from fewer than `min_firms` firms (a single
   topic alone is the smallest such group). One firm talking about one thing in several
   topics is not a theme *across* firms, so no theme row is written for it;
+- **filler**: its group's words or sentences are hedging and turn-taking, not a subject
+  (`filler.py`); no theme row is written for it either;
 - **in a theme**: everything else. A theme's contributions are its remaining members, with
   their similarity to the centroid (so every written similarity is >= `min_similarity`).
+
+A theme's keywords are what its firms share (`shared_keywords`): ranked by how many of its
+firms' topics use them, weighted by the quarter's IDF over topics, so a word one member firm
+says (its name, products, places) does not lead.
 
 Themes are numbered by topics descending, then firms descending, then their first member in
 (firm_id, topic_id) order: `theme_{quarter}_{NNN}` from 001; past 999 themes the number
@@ -18,12 +24,14 @@ simply grows (`_1000`), so an id never depends on how many themes the quarter ha
 
 from __future__ import annotations
 
-from collections import Counter
+import math
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from ftm_shared.text import words
 from reduce_worker.clustering import (
     Oversized,
     cluster_topics,
@@ -31,6 +39,7 @@ from reduce_worker.clustering import (
     without_common_direction,
 )
 from reduce_worker.config import ReduceWorkerSettings
+from reduce_worker.filler import NOT_SUBJECT_WORDS, filler_reason
 
 # How a group above THEME_MAX_SHARE is split: the threshold tightens by SPLIT_STEP at a time,
 # down to SPLIT_FLOOR, where topics are near duplicates and the group is one theme after all.
@@ -57,6 +66,9 @@ class Partition:
     themes: list[Theme] = field(default_factory=list)
     firm_specific: int = 0
     firm_specific_groups: int = 0
+    filler: int = 0
+    """Topics of groups that were filler, not a subject (`filler.py`)."""
+    filler_groups: int = 0
     unassigned: int = 0
     oversized: list[Oversized] = field(default_factory=list)
 
@@ -71,11 +83,13 @@ def quarter_themes(
     keywords: Sequence[Sequence[str]],
     settings: ReduceWorkerSettings,
     quarter: str,
+    docs: Sequence[Sequence[str]] = (),
 ) -> Partition:
     """The quarter's topics (unit centroids) grouped and counted: without the common
     direction (`THEME_REMOVE_COMMON`), linked at `THEME_DISTANCE_THRESHOLD`, any group above
     `THEME_MAX_SHARE` of the topics split at stricter thresholds, then partitioned. Every
-    similarity (the unassigned test, the contributions) is measured in that same space."""
+    similarity (the unassigned test, the contributions) is measured in that same space.
+    `docs`: each topic's representative sentences, for the filler test (none: keywords only)."""
     space = without_common_direction(unit) if settings.theme_remove_common else unit
     labels = cluster_topics(
         space, settings.theme_distance_threshold, settings.theme_micro_clusters, settings.theme_seed
@@ -96,6 +110,7 @@ def quarter_themes(
         firm_ids,
         keywords,
         quarter=quarter,
+        docs=docs,
         min_similarity=settings.theme_min_similarity,
         min_firms=settings.min_theme_firms,
         n_keywords=settings.theme_keywords,
@@ -114,9 +129,15 @@ def partition(
     min_similarity: float,
     min_firms: int,
     n_keywords: int,
+    docs: Sequence[Sequence[str]] = (),
 ) -> Partition:
     result = Partition()
-    found: list[tuple[np.ndarray, np.ndarray, int, np.ndarray]] = []
+    found: list[tuple[np.ndarray, np.ndarray, int, np.ndarray, list[str]]] = []
+    terms = [
+        TopicTerms.of(topic_keywords, docs[i] if len(docs) else ())
+        for i, topic_keywords in enumerate(keywords)
+    ]
+    idf = keyword_idf(terms)
     order = np.argsort(labels, kind="stable")
     bounds = np.flatnonzero(np.diff(labels[order])) + 1
     for group in np.split(order, bounds):
@@ -134,20 +155,44 @@ def partition(
             result.firm_specific_groups += 1
             continue
         central = np.lexsort((group, -similarity))
-        found.append((group[central], similarity[central], n_firms, centroid))
+        group, similarity = group[central], similarity[central]
+        shared = shared_keywords(
+            [terms[i] for i in group], [str(firm_ids[i]) for i in group], idf, n_keywords
+        )
+        sentences = [doc for i in group for doc in docs[i]] if len(docs) else []
+        if filler_reason(shared, sentences):
+            result.filler += len(group)
+            result.filler_groups += 1
+            continue
+        found.append((group, similarity, n_firms, centroid, shared))
     found.sort(key=lambda item: (-len(item[0]), -item[2], int(item[0].min())))
-    for number, (members, similarity, n_firms, centroid) in enumerate(found, start=1):
+    for number, (members, similarity, n_firms, centroid, shared) in enumerate(found, start=1):
         result.themes.append(
             Theme(
                 theme_id=f"theme_{quarter}_{number:03d}",
                 members=members,
                 similarity=similarity,
                 n_firms=n_firms,
-                keywords=top_keywords([keywords[i] for i in members], n_keywords),
+                keywords=shared,
                 centroid=centroid.astype(np.float32),
             )
         )
     return result
+
+
+def theme_centroids(
+    members: Sequence[Sequence[int] | np.ndarray], unit: np.ndarray, n_docs: np.ndarray
+) -> np.ndarray:
+    """Each theme's centroid (`members`: its topics' rows) in the space its sentences were
+    embedded in: the unit mean of its topics' centroids (`unit`), weighted by their sentences
+    (`n_docs`), so that it stands for the theme's sentences when a name is compared with it."""
+    centroids = np.zeros((len(members), unit.shape[1]), dtype=np.float64)
+    weights = np.asarray(n_docs, dtype=np.float64)
+    for row, rows in enumerate(members):
+        index = np.asarray(rows, dtype=np.int64)
+        mean = (unit[index] * weights[index][:, None]).sum(axis=0)
+        centroids[row] = mean / (np.linalg.norm(mean) or 1.0)
+    return centroids
 
 
 def contrasts(
@@ -174,18 +219,73 @@ def contrasts(
     return shown
 
 
-def top_keywords(keyword_lists: Sequence[Sequence[str]], n: int) -> list[str]:
-    """The keywords most member topics share; ties go to the better average rank (map lists
-    a topic's keywords best first), then alphabetical order."""
-    topics: Counter[str] = Counter()
+@dataclass(frozen=True)
+class TopicTerms:
+    """A topic's candidate theme keywords, best first: its keyword phrases, each followed by
+    its words (function words and filler left out); and every term it uses, in its keywords or
+    its representative sentences, so that a firm that says "cloud" without it leading its
+    keywords still counts as using it."""
+
+    candidates: tuple[str, ...]
+    used: frozenset[str]
+
+    @classmethod
+    def of(cls, keywords: Sequence[str], docs: Sequence[str] = ()) -> TopicTerms:
+        candidates: list[str] = []
+        for keyword in keywords:
+            phrase = " ".join(words(keyword))
+            said = [w for w in words(keyword) if w not in NOT_SUBJECT_WORDS]
+            candidates += [term for term in [phrase, *said] if term and term not in candidates]
+        text = f" {' '.join(' '.join(words(doc)) for doc in docs)} "
+        used = set(candidates)
+        used |= {w for w in text.split() if w not in NOT_SUBJECT_WORDS}
+        return cls(tuple(candidates), frozenset(used | _phrases_in(text, candidates)))
+
+
+def _phrases_in(text: str, candidates: Sequence[str]) -> set[str]:
+    return {term for term in candidates if " " in term and f" {term} " in text}
+
+
+def keyword_idf(terms: Sequence[TopicTerms]) -> dict[str, float]:
+    """Smoothed IDF of each term over the quarter's topics (`log((N+1)/(df+1)) + 1`, a topic
+    counting when it uses the term): a term most topics use ("growth") weighs little."""
+    frequency: Counter[str] = Counter()
+    for topic in terms:
+        frequency.update(topic.used)
+    n = len(terms)
+    return {term: math.log((n + 1) / (df + 1)) + 1.0 for term, df in frequency.items()}
+
+
+def shared_keywords(
+    terms: Sequence[TopicTerms], firm_ids: Sequence[str], idf: dict[str, float], n: int
+) -> list[str]:
+    """A theme's `n` keywords from its member topics' candidates (`terms`, with each topic's
+    firm): those most of its firms use, weighted by `idf`; ties go to the better average rank
+    among the topics that list it, then alphabetical order. A term only one firm uses (its
+    name, products, places) is left out, unless the firms share no term at all; a term inside
+    a chosen phrase ("cash" beside "cash flow") comes only when it has more firms than it."""
+    firms: defaultdict[str, set[str]] = defaultdict(set)
     rank_sum: Counter[str] = Counter()
-    for keywords in keyword_lists:
-        seen = set()
-        for rank, keyword in enumerate(keywords):
-            word = keyword.strip().lower()
-            if word and word not in seen:
-                seen.add(word)
-                topics[word] += 1
-                rank_sum[word] += rank
-    ranked = sorted(topics, key=lambda w: (-topics[w], rank_sum[w] / topics[w], w))
-    return ranked[:n]
+    listed: Counter[str] = Counter()
+    for topic in terms:
+        for rank, term in enumerate(topic.candidates):
+            rank_sum[term] += rank
+            listed[term] += 1
+    candidates = set(listed)
+    for topic, firm in zip(terms, firm_ids, strict=True):
+        for term in candidates & topic.used:
+            firms[term].add(firm)
+    n_firms = len(set(firm_ids))
+
+    def order(term: str) -> tuple[float, float, str]:
+        share = len(firms[term]) / n_firms
+        return (-share * idf.get(term, 1.0), rank_sum[term] / listed[term], term)
+
+    chosen: list[str] = []
+    alone: list[str] = []
+    for term in sorted(candidates, key=order):
+        inside = [c for c in chosen if f" {term} " in f" {c} " or f" {c} " in f" {term} "]
+        if any(len(firms[term]) <= len(firms[c]) for c in inside):
+            continue
+        (chosen if len(firms[term]) > 1 or n_firms == 1 else alone).append(term)
+    return chosen[:n] or alone[:n]

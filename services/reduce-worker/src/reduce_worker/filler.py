@@ -1,0 +1,63 @@
+"""Filler is not a subject: hedging, turn-taking and Q&A politeness grouped into a "theme".
+
+Analysts and managers share a way of talking ("I'd expect we'll continue to see that, I
+believe", "forgive me, let me answer the second part"), so their filler sentences cluster across
+firms like a real subject would. Two tests, on what reduce has of each topic:
+
+- **by its words**: half or more of a theme's top-10 keyword words are function words
+  (scikit-learn's English stop words) or filler (`ftm_shared.text.FILLER_WORDS`);
+- **by its sentences**: half or more of its member topics' representative sentences are filler,
+  a sentence in which fewer than a quarter of the words (and at most two) say anything.
+
+Such a theme is not reported: its topics are counted as filler (`Partition.filler_topics`), as
+firm-specific topics are counted, and nothing is dropped silently.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+from ftm_shared.text import FILLER_WORDS, words
+
+NOT_SUBJECT_WORDS = frozenset(ENGLISH_STOP_WORDS) | FILLER_WORDS
+TOP_WORDS = 10
+MIN_CONTENT_SHARE = 0.25
+MAX_FILLER_CONTENT_WORDS = 2
+
+
+def keyword_words(keywords: Iterable[str], n: int = TOP_WORDS) -> list[str]:
+    """The first `n` distinct words of the keywords (best first), function words included."""
+    found: list[str] = []
+    for keyword in keywords:
+        for word in words(keyword):
+            if word not in found:
+                found.append(word)
+                if len(found) == n:
+                    return found
+    return found
+
+
+def filler_words(keywords: Iterable[str], n: int = TOP_WORDS) -> list[str]:
+    """Which of the top-`n` keyword words are function words or filler."""
+    return [word for word in keyword_words(keywords, n) if word in NOT_SUBJECT_WORDS]
+
+
+def filler_sentence(text: str) -> bool:
+    said = words(text)
+    content = [word for word in said if word not in NOT_SUBJECT_WORDS]
+    return not content or (
+        len(content) <= MAX_FILLER_CONTENT_WORDS and len(content) < MIN_CONTENT_SHARE * len(said)
+    )
+
+
+def filler_reason(keywords: Sequence[str], sentences: Sequence[str]) -> str | None:
+    """Why a group with these keywords and representative sentences is filler, or None."""
+    top = keyword_words(keywords)
+    flagged = filler_words(keywords)
+    if top and 2 * len(flagged) >= len(top):
+        return f"{len(flagged)} of its {len(top)} keyword words are filler: {', '.join(flagged)}"
+    if sentences and 2 * sum(filler_sentence(s) for s in sentences) >= len(sentences):
+        return "half or more of its sentences are filler"
+    return None

@@ -1,0 +1,137 @@
+"""How good a quarter's names and theme keywords are, beside the plain keyword-name baseline.
+
+- **name fit** (`ftm_shared.llm.fit`): accuracy@1 and @3 of the written names (LLM names and
+  keyword fallbacks alike, as a reader gets them), each against its own item: a topic among its
+  firm's topics (firms with two or more), a theme among the quarter's themes. Beside them, the
+  same for **keyword names** (an item's first three distinct keyword phrases, as BERTopic labels
+  a topic): an LLM name must beat it to earn its place.
+- **unfinished or repeated names**: names that end in punctuation or say a phrase twice, the
+  fallbacks included (`ftm_shared.llm.grounding`); the target is none.
+- **theme keywords one firm uses**: the share of theme keywords that only one of the theme's
+  firms uses in its topics' keywords or sentences (a name, a product, a place;
+  `themes.TopicTerms`).
+- **filler in the largest theme**: how many of its top-10 keyword words are function words or
+  filler (`filler.py`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ftm_shared.llm.fit import Embed, accuracy, fit_ranks, keyword_name
+from ftm_shared.llm.grounding import fragment_reason, lone_name, repeated_phrase
+from reduce_worker.filler import filler_words
+from reduce_worker.themes import TopicTerms, theme_centroids
+
+
+def unfinished_or_repeated(name: str) -> bool:
+    """`name` ends in punctuation (a closing bracket or a per cent sign aside) or says a
+    phrase twice."""
+    stripped = name.strip()
+    if not stripped:
+        return False
+    unfinished = not stripped[-1].isalnum() and stripped[-1] not in ")%"
+    return unfinished or repeated_phrase(stripped) is not None
+
+
+def _topic_ranks(topics: pd.DataFrame, names: Sequence[str], embed: Embed) -> np.ndarray:
+    """Each topic name's rank among its firm's topics (firms with one topic left out)."""
+    vectors = embed(list(names))
+    centroids = np.stack(topics["centroid"].to_numpy()).astype(np.float64)
+    ranks: list[int] = []
+    for _, rows in topics.groupby("firm_id", sort=False).indices.items():
+        if len(rows) < 2:
+            continue
+        own = np.arange(len(rows))
+        ranks += fit_ranks(vectors[rows], centroids[rows], own).tolist()
+    return np.asarray(ranks, dtype=np.int64)
+
+
+def _fit(prefix: str, ranks: np.ndarray, baseline: np.ndarray) -> dict[str, Any]:
+    return {
+        f"{prefix}_name_fit_at1": accuracy(ranks, 1),
+        f"{prefix}_name_fit_at3": accuracy(ranks, 3),
+        f"{prefix}_keyword_name_fit_at1": accuracy(baseline, 1),
+        f"{prefix}_keyword_name_fit_at3": accuracy(baseline, 3),
+    }
+
+
+def name_fit(
+    topics: pd.DataFrame,
+    members: Sequence[Sequence[int]],
+    theme_names: Sequence[str],
+    theme_keywords: Sequence[Sequence[str]],
+    embed: Embed,
+) -> dict[str, Any]:
+    """Accuracy@1/@3 of topic and theme names and of their keyword names. `topics`: the
+    content topic rows (`name`, `keywords`, `centroid`, `firm_id`, `n_docs`); `members`: each
+    theme's rows in `topics`; theme fit only when every theme has a name (a run whose naming
+    failed is measured on its topics alone)."""
+    report: dict[str, Any] = {}
+    named = topics[topics["name"].fillna("").str.len() > 0].reset_index(drop=True)
+    if len(named):
+        report |= _fit(
+            "topic",
+            _topic_ranks(named, list(named["name"]), embed),
+            _topic_ranks(named, [keyword_name(list(k)) for k in named["keywords"]], embed),
+        )
+    if members and len(theme_names) == len(members) and all(theme_names):
+        unit = np.stack(topics["centroid"].to_numpy()).astype(np.float64)
+        centroids = theme_centroids(members, unit, topics["n_docs"].to_numpy())
+        own = list(range(len(members)))
+        baseline = [keyword_name(list(k)) for k in theme_keywords]
+        report |= _fit(
+            "theme",
+            fit_ranks(embed(list(theme_names)), centroids, own),
+            fit_ranks(embed(baseline), centroids, own),
+        )
+    return report
+
+
+def name_checks(
+    topics: pd.DataFrame, theme_names: Sequence[str], theme_keywords: Sequence[Sequence[str]]
+) -> dict[str, Any]:
+    """Counts of names a reader would reject, over every written name (fallbacks too)."""
+    topic_names = [str(n) for n in topics["name"] if n]
+    theme_lone = sum(
+        lone_name(name, keywords, [])
+        for name, keywords in zip(theme_names, theme_keywords, strict=True)
+    )
+    return {
+        "unfinished_or_repeated_names": sum(
+            unfinished_or_repeated(n) for n in [*topic_names, *theme_names]
+        ),
+        "theme_lone_names": theme_lone,
+        "theme_fragment_names": sum(fragment_reason(n) is not None for n in theme_names),
+    }
+
+
+def keyword_spread(
+    topics: pd.DataFrame, members: Sequence[Sequence[int]], theme_keywords: Sequence[Sequence[str]]
+) -> dict[str, Any]:
+    """The share of theme keywords only one member firm uses, and the filler words among the
+    largest theme's top-10 keyword words."""
+    one_firm = total = 0
+    for rows, keywords in zip(members, theme_keywords, strict=True):
+        member = topics.iloc[list(rows)]
+        uses = [
+            TopicTerms.of(list(k), list(docs)).used
+            for k, docs in zip(member["keywords"], member["representative_docs"], strict=True)
+        ]
+        for keyword in keywords:
+            users = {
+                firm for firm, used in zip(member["firm_id"], uses, strict=True) if keyword in used
+            }
+            one_firm += len(users) <= 1
+            total += 1
+    largest = max(range(len(members)), key=lambda i: len(members[i]), default=None)
+    flagged = filler_words(theme_keywords[largest]) if largest is not None else []
+    return {
+        "theme_keywords_one_firm_share": round(one_firm / total, 4) if total else None,
+        "largest_theme_filler_words": len(flagged),
+        "largest_theme_filler": ", ".join(flagged),
+    }
