@@ -10,7 +10,6 @@ import copy
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -41,15 +40,13 @@ class Outputs:
     lineage: pd.DataFrame
     skip: set[str] = field(default_factory=set)
     """Data sets left out of the bucket."""
-    plan_settings: dict[str, Any] = field(default_factory=dict)
-    """The run's plan settings (e.g. `keyword_fallback`)."""
 
     def publish(self, store: ObjectStore, quarter: str = QUARTER) -> None:
         """Into the bucket as one run's outputs (a mapped run, its themes pair under it)."""
         if "raw" not in self.skip:
             store.write_parquet(layout.raw_transcripts_key(quarter, "maec"), self.raw)
         topics = [] if "topics" in self.skip else [_table(self.topics, schemas.FIRM_TOPICS)]
-        plan = mapped_run(store, quarter, topics, settings=self.plan_settings)
+        plan = mapped_run(store, quarter, topics)
         if "themes" not in self.skip:
             store.write_parquet(
                 layout.run_themes_key(quarter, plan.run_id), _table(self.themes, schemas.THEMES)

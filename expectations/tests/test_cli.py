@@ -39,10 +39,13 @@ def test_validate_passes_good_outputs_and_says_where_the_data_docs_are(
 def test_validate_exits_1_when_a_criterion_fails(
     store: ObjectStore, outputs: Any, tmp_path: Path
 ) -> None:
-    outputs.topics.loc[0, "naming_method"] = "keyword_fallback"
+    outputs.topics.loc[0, "naming_method"] = "unchecked"
     outputs.publish(store)
 
     done = _validate(tmp_path / "gx", "--quarter", "2017Q1")
 
     assert done.returncode == 1, done.stdout + done.stderr
-    assert "✗ Naming method is llm: 64/65 (1 row: firm AAOI topic 0" in done.stdout
+    assert (
+        "✗ Topics named by the LLM (else by its keywords; LLM at least 50%): "
+        "64/65 (1 row: firm AAOI topic 0" in done.stdout
+    )

@@ -1,7 +1,7 @@
 """The checklist: one line per success criterion, as `ftm validate` and the smoke runs print it.
 
     ✓ Summary populated: 153/153
-    ✗ Naming method is llm: 150/153 (3 rows: firm X topic 2 (naming_method='keyword_fallback'), ...)
+    ✗ Summary populated: 150/153 (3 rows: firm X topic 2, ...)
 
 `run_checklist` reads a quarter's outputs from the bucket, validates them with the Great
 Expectations suites in one checkpoint (which also writes the HTML data docs) and turns the

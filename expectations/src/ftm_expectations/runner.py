@@ -66,11 +66,7 @@ def validate_outputs(
     started = time.perf_counter()
     frames, missing = load_frames(store, quarter, run_id)
     derived = derive_views(frames)
-    plan = datasets.Target.of(store, quarter, run_id).plan
-    # A run that allowed the keyword fallback (the smoke run's small model) is held to a share.
-    suites = all_suites(
-        quarter, keyword_fallback=bool(plan and plan.settings.get("keyword_fallback"))
-    )
+    suites = all_suites(quarter)
     staged: list[tuple[Suite, pd.DataFrame]] = [
         (suite, derived[suite.name]) for suite in suites if suite.name in derived
     ]

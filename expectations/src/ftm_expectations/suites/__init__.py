@@ -11,7 +11,7 @@ from ftm_expectations.config import quiet_great_expectations
 from ftm_expectations.suites.spec import Rule, Suite
 
 
-def all_suites(quarter: str, *, keyword_fallback: bool = False) -> list[Suite]:
+def all_suites(quarter: str) -> list[Suite]:
     quiet_great_expectations()  # before the suite modules' first great_expectations import
     from ftm_expectations.suites import (
         exposure,
@@ -25,8 +25,8 @@ def all_suites(quarter: str, *, keyword_fallback: bool = False) -> list[Suite]:
 
     return [
         raw_transcripts.suite(quarter),
-        firm_topics.suite(quarter, keyword_fallback=keyword_fallback),
-        themes.suite(quarter, keyword_fallback=keyword_fallback),
+        firm_topics.suite(quarter),
+        themes.suite(quarter),
         theme_contributions.suite(quarter),
         exposure.suite(quarter),
         quotes.suite(quarter),

@@ -1,8 +1,8 @@
 """Firm-topics (`intermediate/firm-topics/quarter={q}/`): map-worker's one row per (firm, topic).
 
-The map stage succeeds only when every topic carries an LLM-written name and summary: the
-summary is there, the naming method is `llm` (a keyword fallback is reported, not hidden),
-and the summary says more than the keyword string it was written from. A firm's call
+Every topic carries a checked name and summary: the LLM's where one fitted the topic, else its
+own keyword phrases (`keyword_fallback`, each such row named in the checklist, and at most
+half of them), and the summary says more than the keyword string it was written from. A firm's call
 procedure (the sentences map set aside: operator lines, greetings, disclaimers) is its topic
 -1, labelled `procedure`, never any other topic.
 """
@@ -27,7 +27,7 @@ LISTS = ("keywords", "representative_docs", "centroid")
 NAMED = ["llm", "procedure"]
 
 
-def suite(quarter: str, *, keyword_fallback: bool = False) -> Suite:
+def suite(quarter: str) -> Suite:
     import great_expectations as gx
 
     expect = gx.expectations
@@ -46,7 +46,7 @@ def suite(quarter: str, *, keyword_fallback: bool = False) -> Suite:
                 ],
             ),
             Rule("Summary populated", not_blank("summary")),
-            naming_rule("Naming method is llm", NAMED, keyword_fallback),
+            naming_rule("Topics named by the LLM", NAMED),
             Rule(
                 "Call procedure only as topic -1",
                 [

@@ -1,7 +1,7 @@
 """Themes (`processed/themes/quarter={q}/themes.parquet`): reduce-worker's cross-firm themes.
 
-Every theme is named by the LLM (`naming_method` `llm`); a run whose plan allowed the fallback
-(the smoke run) is held to a share, each `topic_fallback` theme named in the checklist.
+Every theme is named by the LLM (`naming_method` `llm`) or, where no LLM answer fitted it, by
+its keyword phrases (`keyword_fallback`, each named in the checklist, at most half of them).
 Reduce quotes every theme (each member topic has representative sentences, never blank) and,
 when the previous quarter has a run, gives every theme a lineage row (a link or `new`).
 """
@@ -24,7 +24,7 @@ from ftm_shared import schemas
 COLUMNS = contract_columns(schemas.THEMES)
 
 
-def suite(quarter: str, *, keyword_fallback: bool = False) -> Suite:
+def suite(quarter: str) -> Suite:
     import great_expectations as gx
 
     expect = gx.expectations
@@ -52,7 +52,7 @@ def suite(quarter: str, *, keyword_fallback: bool = False) -> Suite:
                     *non_empty_lists("keywords"),
                 ],
             ),
-            naming_rule("Theme naming method is llm", ["llm"], keyword_fallback),
+            naming_rule("Themes named by the LLM", ["llm"]),
             Rule(
                 "Theme counts match contributions (n_topics, n_firms)",
                 [
