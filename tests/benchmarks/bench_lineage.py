@@ -51,9 +51,9 @@ from ftm_quarter import (
 from scipy.stats import hypergeom
 
 from ftm_shared.data import earnings_call_file
+from ftm_shared.embedding import embed
 from map_worker.config import TopicTuning
 from map_worker.documents import group_by_firm
-from map_worker.embed import embed
 from map_worker.procedure import PROTOTYPES
 from reduce_worker.clustering import unit_rows
 from reduce_worker.lineage import QuarterThemes, best_links, theme_similarity

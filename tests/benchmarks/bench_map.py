@@ -43,7 +43,7 @@ BATCH_SIZE = 64  # map-worker's EMBEDDING_BATCH_SIZE default
 
 def raw_encode_rate(texts: list[str]) -> float:
     """Sentences/s of one plain `encode` call over every sentence (model loaded, warmed up)."""
-    from map_worker.embed import load_model
+    from ftm_shared.embedding import load_model
 
     model = load_model()
     model.encode(texts[:BATCH_SIZE], batch_size=BATCH_SIZE)

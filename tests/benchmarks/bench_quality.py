@@ -52,10 +52,10 @@ from ftm_quarter import (
 
 from ftm_ops.local.llm_server import env_for, start_llm
 from ftm_ops.local.process import stop_process
+from ftm_shared.embedding import embed
 from ftm_shared.text import split_sentences
 from map_worker.config import TopicTuning
 from map_worker.documents import clean, group_by_firm
-from map_worker.embed import embed
 from map_worker.procedure import PROTOTYPES
 from map_worker.topics import Topic
 from reduce_worker.clustering import MIN_SPLIT_TOPICS, cluster_topics, unit_rows
@@ -138,13 +138,24 @@ def quarter_run(quarter: str, n: int | None, seed: int, names: bool) -> dict[str
     ):
         content = rows[rows["topic_id"] >= 0].reset_index(drop=True)
         found = themes(content, quarter)
-        views = [ThemeView(members=[int(i) for i in t.members]) for t in found.themes]
+        views = [
+            ThemeView(members=[int(i) for i in t.members], keywords=t.keywords)
+            for t in found.themes
+        ]
         failed: dict[str, int] = {}
         if names and label == "ftm":
             rows, views, failed = asyncio.run(named(rows, content, found))
         result[label] = measure(
-            rows, sentences, views, firms_total=len(chosen), documents=documents
+            rows,
+            sentences,
+            views,
+            firms_total=len(chosen),
+            documents=documents,
+            embed=embed if names else None,
         )
+        result[label]["filler_groups"] = found.filler_groups
+        result[label]["filler_topics"] = found.filler
+        result[label]["firm_specific_topics"] = found.firm_specific
         result[label]["oversized_themes_kept"] = len(found.oversized)
         result[label]["theme_limit_topics"] = max(
             MIN_SPLIT_TOPICS, math.ceil(0.10 * result[label]["topics"])
@@ -158,21 +169,31 @@ def quarter_run(quarter: str, n: int | None, seed: int, names: bool) -> dict[str
 async def named(
     rows: pd.DataFrame, content: pd.DataFrame, found: Partition
 ) -> tuple[pd.DataFrame, list[ThemeView], dict[str, int]]:
-    """ftm's topics and themes named as map and reduce name them; a topic or theme the LLM
-    cannot name (every ask rejected) is counted, and keeps no name."""
+    """ftm's topics and themes named as map and reduce name them: each name held to fit its
+    own topic (among its firm's) or theme (among the quarter's), keyword phrases where no
+    answer fits; a topic or theme the LLM gives no answer for at all is counted, unnamed."""
     from ftm_shared.config import load_settings
     from ftm_shared.llm import LlmClient, LlmError, LlmSettings
     from ftm_shared.llm.accept import AnswerRejectedError
+    from ftm_shared.llm.fit import NameGate
     from map_worker.config import NamingTuning
     from map_worker.naming import name_topic
-    from reduce_worker.naming import name_theme
-    from reduce_worker.themes import contrasts
+    from reduce_worker.naming import keyword_label, name_theme
+    from reduce_worker.themes import contrasts, theme_centroids
 
     settings = load_settings(LlmSettings)
     tuning = NamingTuning()
-    failed = {"topics": 0, "themes": 0}
+    failed = {"topics": 0, "themes": 0, "theme_keyword_names": 0}
+    firm_rows = content.groupby("firm_id", sort=False).indices
+    gates = {
+        firm: NameGate(embed, np.stack(content["centroid"].to_numpy()[index]))
+        for firm, index in firm_rows.items()
+    }
+    position = {
+        int(row): own for index in firm_rows.values() for own, row in enumerate(index.tolist())
+    }
 
-    async def topic_name(client: LlmClient, row: pd.Series) -> tuple[str, str, str] | None:
+    async def topic_name(client: LlmClient, at: int, row: pd.Series) -> tuple[str, str, str] | None:
         topic = Topic(
             int(row["topic_id"]),
             list(row["keywords"]),
@@ -180,36 +201,50 @@ async def named(
             int(row["n_docs"]),
             row["centroid"],
         )
+        fit = gates[row["firm_id"]].item(position[at])
         try:
-            naming = await name_topic(client, topic, tuning)
-        except (LlmError, AnswerRejectedError):
+            naming = await name_topic(client, topic, tuning, fit=fit)
+        except LlmError:
             failed["topics"] += 1
             return None
         return naming.name, naming.summary, naming.naming_method
 
     async with LlmClient(settings.llm_config()) as client:
         await client.ensure_ready()
-        answers = await asyncio.gather(*(topic_name(client, r) for _, r in content.iterrows()))
+        answers = await asyncio.gather(
+            *(topic_name(client, at, r) for at, (_, r) in enumerate(content.iterrows()))
+        )
         content = content.copy()
         content["name"] = [a[0] if a else "" for a in answers]
         content["summary"] = [a[1] if a else "" for a in answers]
         content["naming_method"] = [a[2] if a else "failed" for a in answers]
         names, summaries = list(content["name"]), list(content["summary"])
         nearby = contrasts(found.themes, names, summaries)
+        unit = np.stack(content["centroid"].to_numpy())
+        members = [theme.members for theme in found.themes]
+        gate = NameGate(embed, theme_centroids(members, unit, content["n_docs"].to_numpy()))
 
-        async def theme_name(theme: Theme) -> str | None:
+        async def theme_name(own: int, theme: Theme) -> str | None:
             central = [(names[i], summaries[i]) for i in theme.members[:7]]
+            fit = gate.item(own)
             try:
-                label = await name_theme(client, central, theme.keywords, 6, nearby[theme.theme_id])
-            except (LlmError, AnswerRejectedError):
+                label = await name_theme(
+                    client, central, theme.keywords, 6, nearby[theme.theme_id], fit
+                )
+            except AnswerRejectedError:
+                failed["theme_keyword_names"] += 1
+                return str(keyword_label(theme.keywords, theme.n_topics, theme.n_firms, fit).name)
+            except LlmError:
                 failed["themes"] += 1
                 return None
             return str(label.name)
 
-        theme_names = await asyncio.gather(*(theme_name(theme) for theme in found.themes))
+        theme_names = await asyncio.gather(
+            *(theme_name(own, theme) for own, theme in enumerate(found.themes))
+        )
     procedure = rows[rows["topic_id"] < 0]
     views = [
-        ThemeView([int(i) for i in theme.members], name)
+        ThemeView([int(i) for i in theme.members], name, theme.keywords)
         for theme, name in zip(found.themes, theme_names, strict=True)
     ]
     return pd.concat([content, procedure], ignore_index=True), views, failed
@@ -220,8 +255,14 @@ TARGETS = {
     "topic_diversity": "higher than the baseline",
     "firms_covered": "every firm",
     "largest_theme_topic_share": "<= 0.10 (at least 5 topics)",
+    "firms_per_theme_median": ">= 3",
     "procedural_themes": "0",
+    "theme_keywords_one_firm_share": "<= 0.10",
+    "largest_theme_filler_words": "<= 3 of its top 10",
     "fragment_or_copied_name_share": "<= 0.05",
+    "unfinished_or_repeated_names": "0",
+    "topic_name_fit_at1": ">= keyword names",
+    "theme_name_fit_at1": ">= 0.70 and >= keyword names",
 }
 
 
@@ -232,6 +273,13 @@ def verdicts(result: dict[str, Any]) -> dict[str, bool | None]:
         return None if ftm[key] is None or base[key] is None else ftm[key] > base[key]
 
     share = ftm["fragment_or_copied_name_share"]
+
+    def beats_keywords(kind: str) -> bool | None:
+        fit, plain = ftm.get(f"{kind}_name_fit_at1"), ftm.get(f"{kind}_keyword_name_fit_at1")
+        return None if fit is None or plain is None else fit >= plain
+
+    theme_fit = ftm.get("theme_name_fit_at1")
+    unfinished = ftm.get("unfinished_or_repeated_names")
     return {
         "keyword_npmi": higher("keyword_npmi"),
         "topic_diversity": higher("topic_diversity"),
@@ -239,8 +287,16 @@ def verdicts(result: dict[str, Any]) -> dict[str, bool | None]:
         # 10% of the topics, but never below MIN_SPLIT_TOPICS (a small sample's 10% is tiny).
         "largest_theme_topic_share": (ftm["largest_theme_topic_share"] or 0) * ftm["topics"]
         <= ftm["theme_limit_topics"],
+        "firms_per_theme_median": (ftm["firms_per_theme_median"] or 0) >= 3,
         "procedural_themes": ftm["procedural_themes"] == 0,
+        "theme_keywords_one_firm_share": (ftm["theme_keywords_one_firm_share"] or 0) <= 0.10,
+        "largest_theme_filler_words": ftm["largest_theme_filler_words"] <= 3,
         "fragment_or_copied_name_share": None if share is None else share <= 0.05,
+        "unfinished_or_repeated_names": None if unfinished is None else unfinished == 0,
+        "topic_name_fit_at1": beats_keywords("topic"),
+        "theme_name_fit_at1": None
+        if theme_fit is None
+        else bool(theme_fit >= 0.70 and beats_keywords("theme")),
     }
 
 
@@ -248,6 +304,7 @@ SHOWN = (
     "firms",
     "firms_covered",
     "topics",
+    "topics_per_firm",
     "keyword_npmi",
     "topic_diversity",
     "keywords_per_topic",
@@ -258,12 +315,29 @@ SHOWN = (
     "largest_theme_firm_share",
     "firms_per_theme_median",
     "firms_per_theme_max",
+    "firm_specific_topics",
+    "filler_groups",
+    "filler_topics",
     "procedural_themes",
+    "theme_keywords_one_firm_share",
+    "largest_theme_filler_words",
+    "largest_theme_filler",
     "fragment_or_copied_name_share",
     "ungrounded_summary_share",
     "theme_fragment_name_share",
+    "unfinished_or_repeated_names",
+    "topic_llm_name_share",
+    "topic_name_fit_at1",
+    "topic_keyword_name_fit_at1",
+    "topic_name_fit_at3",
+    "topic_keyword_name_fit_at3",
+    "theme_name_fit_at1",
+    "theme_keyword_name_fit_at1",
+    "theme_name_fit_at3",
+    "theme_keyword_name_fit_at3",
     "naming_failed_topics",
     "naming_failed_themes",
+    "naming_failed_theme_keyword_names",
 )
 
 

@@ -14,10 +14,10 @@ import pyarrow as pa
 
 from ftm_ops.ingest import merge_firm_metadata, source_firm_metadata, to_contract
 from ftm_shared.data import earnings_call_file
+from ftm_shared.embedding import embed
 from ftm_shared.models import cache_dir
 from map_worker.config import TopicTuning
 from map_worker.documents import FirmDocuments, quarter_words
-from map_worker.embed import embed
 from map_worker.keywords import QuarterWords
 from map_worker.topics import Topic, call_topics
 from reduce_worker.clustering import unit_rows
@@ -59,7 +59,12 @@ def ftm_themes(content: pd.DataFrame, quarter: str) -> Partition:
     unit = unit_rows(np.stack(content["centroid"].to_numpy()))
     settings = ReduceWorkerSettings.model_construct(**defaults(ReduceWorkerSettings))
     return quarter_themes(
-        unit, content["firm_id"].to_numpy(), list(content["keywords"]), settings, quarter
+        unit,
+        content["firm_id"].to_numpy(),
+        list(content["keywords"]),
+        settings,
+        quarter,
+        list(content["representative_docs"]),
     )
 
 

@@ -17,12 +17,12 @@ from pathlib import Path
 from typing import Any
 
 from ftm_shared.config import load_settings
+from ftm_shared.embedding import embed, load_model
 from ftm_shared.llm import LlmClient, LlmError
 from ftm_shared.llm.accept import AnswerRejectedError
 from ftm_shared.storage import ObjectStore
 from map_worker.config import MapWorkerSettings, TopicTuning
 from map_worker.documents import FirmDocuments, group_by_firm, read_quarter
-from map_worker.embed import embed, load_model
 from map_worker.naming import name_topic
 from map_worker.planning import Selection
 from map_worker.runner import shard_rows

@@ -52,13 +52,13 @@ class SmokeStageSettings(BaseSettings):
         description="Requests in flight per shard in the smoke run; unset: half the local LLM "
         "server's slots, so that both shards are in flight at once",
     )
-    # The 270M CPU model now and then gives no acceptable name in all its asks; a real run
-    # (vLLM) fails that firm, the smoke run names the topic by its keywords, marked
-    # `keyword_fallback`; the firm-topics suite then holds the run to a share of LLM names.
+    # The 270M CPU model now and then gives no schema-valid answer in all its asks; a real run
+    # (vLLM) fails that firm, the smoke run names the topic by its keyword phrases, marked
+    # `keyword_fallback`, as every run does with an answer that does not fit.
     naming_keyword_fallback: bool = Field(
         True,
-        description="The smoke run names a topic by its keywords (`keyword_fallback`) where "
-        "the small LLM gives no acceptable name",
+        description="The smoke run names a topic by its keyword phrases (`keyword_fallback`) "
+        "where the small LLM gives no schema-valid answer, instead of failing its firm",
     )
     ftm_gx_dir: Path | None = Field(
         None,
