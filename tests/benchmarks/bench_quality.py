@@ -28,13 +28,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import math
-import os
-import tempfile
 import time
 import warnings
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -49,9 +47,9 @@ from ftm_quarter import (
     row,
     sample_firms,
 )
+from quality_names import llm_for_names, named
+from quality_table import render, verdicts
 
-from ftm_ops.local.llm_server import env_for, start_llm
-from ftm_ops.local.process import stop_process
 from ftm_shared.embedding import embed
 from ftm_shared.text import split_sentences
 from map_worker.config import TopicTuning
@@ -60,7 +58,7 @@ from map_worker.procedure import PROTOTYPES
 from map_worker.topics import Topic
 from reduce_worker.clustering import MIN_SPLIT_TOPICS, cluster_topics, unit_rows
 from reduce_worker.quality import ThemeView, measure
-from reduce_worker.themes import Partition, Theme, partition
+from reduce_worker.themes import Partition, partition
 
 OUT = Path(".ftm/bench")
 BASELINE_DISTANCE = 0.5  # reduce's threshold before this benchmark, on raw centroids
@@ -166,216 +164,6 @@ def quarter_run(quarter: str, n: int | None, seed: int, names: bool) -> dict[str
     return result
 
 
-async def named(
-    rows: pd.DataFrame, content: pd.DataFrame, found: Partition
-) -> tuple[pd.DataFrame, list[ThemeView], dict[str, int]]:
-    """ftm's topics and themes named as map and reduce name them: each name held to fit its
-    own topic (among its firm's) or theme (among the quarter's), keyword phrases where no
-    answer fits; a topic or theme the LLM gives no answer for at all is counted, unnamed."""
-    from ftm_shared.config import load_settings
-    from ftm_shared.llm import LlmClient, LlmError, LlmSettings
-    from ftm_shared.llm.accept import AnswerRejectedError
-    from ftm_shared.llm.fit import NameGate
-    from map_worker.config import NamingTuning
-    from map_worker.naming import name_topic
-    from reduce_worker.naming import keyword_label, name_theme
-    from reduce_worker.themes import contrasts, theme_centroids
-
-    settings = load_settings(LlmSettings)
-    tuning = NamingTuning()
-    failed = {"topics": 0, "themes": 0, "theme_keyword_names": 0}
-    firm_rows = content.groupby("firm_id", sort=False).indices
-    gates = {
-        firm: NameGate(embed, np.stack(content["centroid"].to_numpy()[index]))
-        for firm, index in firm_rows.items()
-    }
-    position = {
-        int(row): own for index in firm_rows.values() for own, row in enumerate(index.tolist())
-    }
-
-    async def topic_name(client: LlmClient, at: int, row: pd.Series) -> tuple[str, str, str] | None:
-        topic = Topic(
-            int(row["topic_id"]),
-            list(row["keywords"]),
-            list(row["representative_docs"]),
-            int(row["n_docs"]),
-            row["centroid"],
-        )
-        fit = gates[row["firm_id"]].item(position[at])
-        try:
-            naming = await name_topic(client, topic, tuning, fit=fit)
-        except LlmError:
-            failed["topics"] += 1
-            return None
-        return naming.name, naming.summary, naming.naming_method
-
-    async with LlmClient(settings.llm_config()) as client:
-        await client.ensure_ready()
-        answers = await asyncio.gather(
-            *(topic_name(client, at, r) for at, (_, r) in enumerate(content.iterrows()))
-        )
-        content = content.copy()
-        content["name"] = [a[0] if a else "" for a in answers]
-        content["summary"] = [a[1] if a else "" for a in answers]
-        content["naming_method"] = [a[2] if a else "failed" for a in answers]
-        names, summaries = list(content["name"]), list(content["summary"])
-        nearby = contrasts(found.themes, names, summaries)
-        unit = np.stack(content["centroid"].to_numpy())
-        members = [theme.members for theme in found.themes]
-        gate = NameGate(embed, theme_centroids(members, unit, content["n_docs"].to_numpy()))
-
-        async def theme_name(own: int, theme: Theme) -> str | None:
-            central = [(names[i], summaries[i]) for i in theme.members[:7]]
-            fit = gate.item(own)
-            try:
-                label = await name_theme(
-                    client, central, theme.keywords, 6, nearby[theme.theme_id], fit
-                )
-            except AnswerRejectedError:
-                failed["theme_keyword_names"] += 1
-                return str(keyword_label(theme.keywords, theme.n_topics, theme.n_firms, fit).name)
-            except LlmError:
-                failed["themes"] += 1
-                return None
-            return str(label.name)
-
-        theme_names = await asyncio.gather(
-            *(theme_name(own, theme) for own, theme in enumerate(found.themes))
-        )
-    procedure = rows[rows["topic_id"] < 0]
-    views = [
-        ThemeView([int(i) for i in theme.members], name, theme.keywords)
-        for theme, name in zip(found.themes, theme_names, strict=True)
-    ]
-    return pd.concat([content, procedure], ignore_index=True), views, failed
-
-
-TARGETS = {
-    "keyword_npmi": "higher than the baseline",
-    "topic_diversity": "higher than the baseline",
-    "firms_covered": "every firm",
-    "largest_theme_topic_share": "<= 0.10 (at least 5 topics)",
-    "firms_per_theme_median": ">= 3",
-    "procedural_themes": "0",
-    "theme_keywords_one_firm_share": "<= 0.10",
-    "largest_theme_filler_words": "<= 3 of its top 10",
-    "fragment_or_copied_name_share": "<= 0.05",
-    "unfinished_or_repeated_names": "0",
-    "topic_name_fit_at1": ">= keyword names",
-    "theme_name_fit_at1": ">= 0.70 and >= keyword names",
-}
-
-
-def verdicts(result: dict[str, Any]) -> dict[str, bool | None]:
-    ftm, base = result["ftm"], result["baseline"]
-
-    def higher(key: str) -> bool | None:
-        return None if ftm[key] is None or base[key] is None else ftm[key] > base[key]
-
-    share = ftm["fragment_or_copied_name_share"]
-
-    def beats_keywords(kind: str) -> bool | None:
-        fit, plain = ftm.get(f"{kind}_name_fit_at1"), ftm.get(f"{kind}_keyword_name_fit_at1")
-        return None if fit is None or plain is None else fit >= plain
-
-    theme_fit = ftm.get("theme_name_fit_at1")
-    unfinished = ftm.get("unfinished_or_repeated_names")
-    return {
-        "keyword_npmi": higher("keyword_npmi"),
-        "topic_diversity": higher("topic_diversity"),
-        "firms_covered": ftm["firms_covered"] == ftm["firms"],
-        # 10% of the topics, but never below MIN_SPLIT_TOPICS (a small sample's 10% is tiny).
-        "largest_theme_topic_share": (ftm["largest_theme_topic_share"] or 0) * ftm["topics"]
-        <= ftm["theme_limit_topics"],
-        "firms_per_theme_median": (ftm["firms_per_theme_median"] or 0) >= 3,
-        "procedural_themes": ftm["procedural_themes"] == 0,
-        "theme_keywords_one_firm_share": (ftm["theme_keywords_one_firm_share"] or 0) <= 0.10,
-        "largest_theme_filler_words": ftm["largest_theme_filler_words"] <= 3,
-        "fragment_or_copied_name_share": None if share is None else share <= 0.05,
-        "unfinished_or_repeated_names": None if unfinished is None else unfinished == 0,
-        "topic_name_fit_at1": beats_keywords("topic"),
-        "theme_name_fit_at1": None
-        if theme_fit is None
-        else bool(theme_fit >= 0.70 and beats_keywords("theme")),
-    }
-
-
-SHOWN = (
-    "firms",
-    "firms_covered",
-    "topics",
-    "topics_per_firm",
-    "keyword_npmi",
-    "topic_diversity",
-    "keywords_per_topic",
-    "procedural_share",
-    "procedural_topics",
-    "themes",
-    "largest_theme_topic_share",
-    "largest_theme_firm_share",
-    "firms_per_theme_median",
-    "firms_per_theme_max",
-    "firm_specific_topics",
-    "filler_groups",
-    "filler_topics",
-    "procedural_themes",
-    "theme_keywords_one_firm_share",
-    "largest_theme_filler_words",
-    "largest_theme_filler",
-    "fragment_or_copied_name_share",
-    "ungrounded_summary_share",
-    "theme_fragment_name_share",
-    "unfinished_or_repeated_names",
-    "topic_llm_name_share",
-    "topic_name_fit_at1",
-    "topic_keyword_name_fit_at1",
-    "topic_name_fit_at3",
-    "topic_keyword_name_fit_at3",
-    "theme_name_fit_at1",
-    "theme_keyword_name_fit_at1",
-    "theme_name_fit_at3",
-    "theme_keyword_name_fit_at3",
-    "naming_failed_topics",
-    "naming_failed_themes",
-    "naming_failed_theme_keyword_names",
-)
-
-
-def render(quarter: str, result: dict[str, Any]) -> str:
-    marks = verdicts(result)
-    lines = [
-        f"quality {quarter}: {result['firms_sampled']} firms sampled, {result['seconds']}s "
-        f"(baseline crashed on {result['baseline']['firms_crashed']})",
-        f"  {'':<30}{'ftm':>10}{'baseline':>10}   target",
-    ]
-    for key in SHOWN:
-        ftm, base = result["ftm"].get(key), result["baseline"].get(key)
-        target = TARGETS.get(key, "")
-        mark = {True: "PASS", False: "FAIL", None: "n/a"}[marks[key]] if key in marks else ""
-        lines.append(f"  {key:<30}{_cell(ftm):>10}{_cell(base):>10}   {target} {mark}".rstrip())
-    return "\n".join(lines)
-
-
-def _cell(value: object) -> str:
-    if value is None:
-        return "-"
-    return f"{value:.3f}" if isinstance(value, float) else str(value)
-
-
-@contextmanager
-def llm_for_names(names: bool) -> Iterator[None]:
-    """The LLM_BASE_URL given, else a local server of our own for the run (only with names)."""
-    if not names or os.environ.get("LLM_BASE_URL"):
-        yield
-        return
-    record = start_llm(Path(tempfile.mkdtemp(prefix="ftm-quality-")))
-    try:
-        os.environ.update(env_for(record.url))
-        yield
-    finally:
-        stop_process(record.pid)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quarters", nargs="+", default=["2017Q1", "2017Q2"])
@@ -383,6 +171,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0, help="seed of the firm sample")
     parser.add_argument("--names", action="store_true", help="name with the local LLM too")
     args = parser.parse_args(argv)
+    # Naming progress only: the HTTP client's per-request lines would bury it.
+    logging.basicConfig(level=logging.WARNING, format="  %(message)s")
+    logging.getLogger("quality").setLevel(logging.INFO)
     n = None if args.firms == "all" else int(args.firms)
     warnings.filterwarnings("ignore", category=FutureWarning)
     report: dict[str, Any] = {"firms": args.firms, "seed": args.seed, "quarters": {}}
