@@ -63,6 +63,8 @@ def test_the_summary_names_every_count_and_each_failed_theme() -> None:
         in_themes=9,
         firm_specific=50,
         firm_specific_groups=40,
+        filler=3,
+        filler_groups=1,
         unassigned=6,
         clustering_s=0.25,
         naming_s=12.0,
@@ -71,7 +73,12 @@ def test_the_summary_names_every_count_and_each_failed_theme() -> None:
         report_uri="s3://b/progress/2017Q1/reduce_report.json",
         procedure={"sentences": 40, "firms": 9, "by_firm": {}},
         oversized_themes=[{"topics": 9, "limit": 7}],
-        quality={"keyword_npmi": 0.0261, "largest_theme_topic_share": 0.091},
+        quality={
+            "keyword_npmi": 0.0261,
+            "largest_theme_topic_share": 0.091,
+            "theme_name_fit_at1": 0.75,
+            "theme_keyword_name_fit_at1": 0.7,
+        },
     )
     text = render_summary(summary)
     for line in (
@@ -87,5 +94,7 @@ def test_the_summary_names_every_count_and_each_failed_theme() -> None:
         "call procedure  40 sentence(s) of 9 firm(s) set aside (topic -1)",
         "large theme     9 topics kept whole above the limit of 7",
         "quality         keyword NPMI 0.026, diversity -, largest theme 0.091 of topics",
+        "filler          3 topics in 1 group(s) of hedging and turn-taking, no theme written",
+        "names           theme fit@1 0.750 (keyword names 0.700), topic fit@1 -",
     ):
         assert line in text

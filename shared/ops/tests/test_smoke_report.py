@@ -40,7 +40,13 @@ def test_the_report_shows_the_checklist_and_a_themes_by_firms_map(tmp_path: Path
         stage_peak_bytes={"map": 2**30},
         themes=themes,
         contributions=contributions,
-        quality={"keyword_npmi": 0.0261, "largest_theme_topic_share": 0.091, "themes": 39},
+        quality={
+            "keyword_npmi": 0.0261,
+            "largest_theme_topic_share": 0.091,
+            "themes": 39,
+            "theme_name_fit_at1": 0.75,
+            "theme_keyword_name_fit_at1": 0.625,
+        },
     )
 
     page = write_report(report, tmp_path / "out" / "report.html").read_text()
@@ -52,10 +58,13 @@ def test_the_report_shows_the_checklist_and_a_themes_by_firms_map(tmp_path: Path
     assert "title='Alpha: 0.90'" in page  # the best of a firm's topics in the theme
     assert "title='C: 0.75'" in page  # a firm without a name is shown by its id
     assert page.count("<rect") == 2
-    npmi = "keyword NPMI (top-10 words, co-occurrence in the quarter)"
-    assert f"<td>{npmi}</td><td>0.026</td>" in page
-    assert "<td>largest theme: share of the topics</td><td>0.091</td>" in page
+    npmi = "<td>keyword NPMI (top-10 words, said together)</td><td>0.026</td>"
+    assert f"{npmi}<td>BERTopic: nox -s quality</td><td>higher</td>" in page
+    assert "<td>largest theme: share of the topics</td><td>0.091</td><td></td>" in page
+    fit = "<td>theme names closest to their own theme (accuracy@1)</td><td>0.750</td>"
+    assert f"{fit}<td>keyword names 0.625</td><td>at least 0.70" in page
     assert "<td>themes</td><td>39</td>" in page
+    assert "theme_keyword_name_fit_at1" not in page  # shown once, beside what it is a baseline of
 
 
 def test_a_run_without_themes_still_writes_a_report(tmp_path: Path) -> None:
@@ -72,8 +81,10 @@ def test_the_report_shows_quotes_and_prevalence_over_the_quarters(tmp_path: Path
             "theme_id": ["theme_2017Q2_001"],
             "name": ["Store traffic"],
             "description": ["Stores saw more visits."],
+            "naming_method": ["keyword_fallback"],
             "n_firms": [2],
             "n_topics": [2],
+            "keywords": [["traffic", "visits", "stores"]],
         }
     )
     quotes = pd.DataFrame(
@@ -118,6 +129,11 @@ def test_the_report_shows_quotes_and_prevalence_over_the_quarters(tmp_path: Path
     # Rank order, the firm by name or else by id, the call date, text escaped.
     first, second = page.index("Traffic was up 4%."), page.index("Visits rose &lt;again&gt;.")
     assert first < second
+    # The theme list: name, who named it, top keywords and its best quote in one row.
+    assert (
+        "<td>Store traffic</td><td>keywords</td><td>2</td><td>2</td>"
+        "<td>traffic, visits, stores</td><td>Traffic was up 4%.</td>"
+    ) in page
     assert "— Alpha, 2017-05-01" in page and "— B, 2017-05-02" in page
 
 

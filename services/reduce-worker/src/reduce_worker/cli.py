@@ -50,18 +50,31 @@ def run_command(quarter: str, bucket: str | None, run_id: str | None) -> None:
         sys.exit(EXIT_POLICY_FAILED)
 
 
+def _shown(quality: dict[str, Any], key: str) -> str:
+    value = quality.get(key)
+    return "-" if value is None else f"{value:.3f}" if isinstance(value, float) else str(value)
+
+
 def describe_quality(quality: dict[str, Any]) -> str:
-    """The measures a reader checks first (all are in the report)."""
-
-    def shown(key: str) -> str:
-        value = quality.get(key)
-        return "-" if value is None else f"{value:.3f}" if isinstance(value, float) else str(value)
-
+    """The measures of the themes a reader checks first (all are in the report)."""
     return (
-        f"keyword NPMI {shown('keyword_npmi')}, diversity {shown('topic_diversity')}, "
-        f"largest theme {shown('largest_theme_topic_share')} of topics, "
-        f"procedural themes {shown('procedural_themes')}, "
-        f"fragment/copied names {shown('fragment_or_copied_name_share')}"
+        f"keyword NPMI {_shown(quality, 'keyword_npmi')}, "
+        f"diversity {_shown(quality, 'topic_diversity')}, "
+        f"largest theme {_shown(quality, 'largest_theme_topic_share')} of topics, "
+        f"firms per theme (median) {_shown(quality, 'firms_per_theme_median')}, "
+        f"one-firm keywords {_shown(quality, 'theme_keywords_one_firm_share')}"
+    )
+
+
+def describe_names(quality: dict[str, Any]) -> str:
+    """Name fit beside the keyword names a reader would otherwise have, and bad names."""
+    return (
+        f"theme fit@1 {_shown(quality, 'theme_name_fit_at1')} "
+        f"(keyword names {_shown(quality, 'theme_keyword_name_fit_at1')}), "
+        f"topic fit@1 {_shown(quality, 'topic_name_fit_at1')} "
+        f"(keyword names {_shown(quality, 'topic_keyword_name_fit_at1')}), "
+        f"unfinished or repeated {_shown(quality, 'unfinished_or_repeated_names')}, "
+        f"fragments or copies {_shown(quality, 'fragment_or_copied_name_share')}"
     )
 
 
@@ -85,6 +98,8 @@ def render_summary(summary: ReduceSummary) -> str:
         f"  themes          {summary.themes} ({summary.in_themes} topics)",
         f"  firm-specific   {summary.firm_specific} topics in "
         f"{summary.firm_specific_groups} single-firm group(s), no theme written",
+        f"  filler          {summary.filler} topics in {summary.filler_groups} group(s) of "
+        "hedging and turn-taking, no theme written",
         f"  unassigned      {summary.unassigned} topics (too far from their theme's centroid)",
         f"  time            clustering {summary.clustering_s:.1f}s, naming {summary.naming_s:.1f}s",
     ]
@@ -100,6 +115,7 @@ def render_summary(summary: ReduceSummary) -> str:
         )
     if summary.quality:
         lines.append(f"  quality         {describe_quality(summary.quality)}")
+        lines.append(f"  names           {describe_names(summary.quality)}")
     if summary.lineage:
         lines.append(f"  lineage         {describe_lineage(summary.lineage)}")
     if summary.exposure:

@@ -16,11 +16,13 @@ from pathlib import Path
 import pandas as pd
 
 from ftm_ops.smoke.memory import gib
+from ftm_ops.smoke.quality import quality_table
 from ftm_shared.checklist import Criterion
 
 BAR_WIDTH_PX = 360
 MAX_HEATMAP_THEMES = 40
 QUOTE_CHARS = 300
+THEME_KEYWORDS = 8
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2rem; color: #1d2430; }
 table { border-collapse: collapse; margin: 1rem 0; }
@@ -57,14 +59,14 @@ def write_report(report: SmokeReport, target: Path) -> Path:
         "<h2>Stages</h2>",
         _stages(report.stage_seconds, report.stage_peak_bytes),
         "<h2>Quality</h2>",
-        _quality(report.quality),
+        quality_table(report.quality),
         "<h2>Theme sizes</h2>",
         _theme_bars(report.themes),
         "<h2>Themes × firms</h2>",
         "<p>Each cell: the best similarity of that firm's topics to the theme.</p>",
         _heatmap(report.themes, report.contributions),
         "<h2>Themes</h2>",
-        _themes_table(report.themes),
+        _themes_table(report.themes, report.quotes),
         *(
             [
                 "<h2>Theme prevalence over the quarters</h2>",
@@ -102,40 +104,6 @@ def _stages(seconds: dict[str, float], peaks: dict[str, int]) -> str:
         for name, took in seconds.items()
     )
     return f"<table><tr><th>stage</th><th>time</th><th>peak memory</th></tr>{rows}</table>"
-
-
-# What each measure is (docs/theme-quality.md); shown in this order, the rest after.
-QUALITY_LABELS = {
-    "keyword_npmi": "keyword NPMI (top-10 words, co-occurrence in the quarter)",
-    "topic_diversity": "topic diversity",
-    "procedural_share": "share of sentences set aside as call procedure",
-    "procedural_themes": "themes made of call procedure",
-    "largest_theme_topic_share": "largest theme: share of the topics",
-    "largest_theme_firm_share": "largest theme: share of the firms",
-    "firms_per_theme_median": "firms per theme (median)",
-    "fragment_or_copied_name_share": "topic names that are fragments or copies",
-    "ungrounded_summary_share": "summaries with a number or name not in their sentences",
-    "theme_fragment_name_share": "theme names that are fragments",
-}
-
-
-def _quality(measures: Mapping[str, object]) -> str:
-    if not measures:
-        return "<p>No quality measures (the reduce report has none).</p>"
-    names = [*QUALITY_LABELS, *(k for k in measures if k not in QUALITY_LABELS)]
-    rows = "".join(
-        f"<tr><td>{escape(QUALITY_LABELS.get(name, name))}</td>"
-        f"<td>{escape(_measure(measures.get(name)))}</td></tr>"
-        for name in names
-        if name in measures
-    )
-    return f"<table>{rows}</table>"
-
-
-def _measure(value: object) -> str:
-    if value is None:
-        return "-"
-    return f"{value:.3f}" if isinstance(value, float) else str(value)
 
 
 def _theme_bars(themes: pd.DataFrame) -> str:
@@ -188,16 +156,38 @@ def _heatmap(themes: pd.DataFrame, contributions: pd.DataFrame) -> str:
     return f"<table class='heat'><tr><th></th>{header}</tr>{''.join(rows)}</table>"
 
 
-def _themes_table(themes: pd.DataFrame) -> str:
+def _themes_table(themes: pd.DataFrame, quotes: pd.DataFrame) -> str:
+    """Each theme's name beside its top keywords and its best quote: whether the name fits
+    shows at a glance."""
     if themes.empty:
         return "<p>No themes.</p>"
+    first = (
+        quotes.sort_values("rank").drop_duplicates("theme_id").set_index("theme_id")["text"]
+        if not quotes.empty
+        else pd.Series(dtype=str)
+    )
     rows = "".join(
         f"<tr><td>{escape(str(t.theme_id))}</td><td>{escape(str(t.name))}</td>"
-        f"<td>{t.n_firms}</td><td>{t.n_topics}</td><td>{escape(str(t.description))}</td></tr>"
+        f"<td>{escape(_naming(t))}</td><td>{t.n_firms}</td><td>{t.n_topics}</td>"
+        f"<td>{escape(', '.join(_keywords(t)))}</td>"
+        f"<td>{escape(str(first.get(t.theme_id, ''))[:QUOTE_CHARS])}</td></tr>"
         for t in themes.itertuples()
     )
-    header = "<tr><th>id</th><th>name</th><th>firms</th><th>topics</th><th>description</th></tr>"
+    header = (
+        "<tr><th>id</th><th>name</th><th>named by</th><th>firms</th><th>topics</th>"
+        "<th>top keywords</th><th>quote</th></tr>"
+    )
     return f"<table>{header}{rows}</table>"
+
+
+def _naming(theme: object) -> str:
+    method = getattr(theme, "naming_method", "llm")
+    return "keywords" if method == "keyword_fallback" else "LLM"
+
+
+def _keywords(theme: object) -> list[str]:
+    keywords = getattr(theme, "keywords", None)
+    return [str(k) for k in keywords[:THEME_KEYWORDS]] if keywords is not None else []
 
 
 def _share_bar(share: object, y: int, x: int, colour: str) -> str:
