@@ -140,9 +140,10 @@ def quarter_run(quarter: str, n: int | None, seed: int, names: bool) -> dict[str
             ThemeView(members=[int(i) for i in t.members], keywords=t.keywords)
             for t in found.themes
         ]
-        failed: dict[str, int] = {}
+        failed: dict[str, float] = {}
         if names and label == "ftm":
             rows, views, failed = asyncio.run(named(rows, content, found))
+            save_names(quarter, rows, views)
         result[label] = measure(
             rows,
             sentences,
@@ -158,10 +159,25 @@ def quarter_run(quarter: str, n: int | None, seed: int, names: bool) -> dict[str
         result[label]["theme_limit_topics"] = max(
             MIN_SPLIT_TOPICS, math.ceil(0.10 * result[label]["topics"])
         )
-        result[label].update({f"naming_failed_{k}": v for k, v in failed.items()})
+        result[label].update({f"naming_{k}": v for k, v in failed.items()})
     result["baseline"]["firms_crashed"] = crashed
     result["seconds"] = round(time.perf_counter() - started, 1)
     return result
+
+
+def save_names(quarter: str, rows: pd.DataFrame, views: list[ThemeView]) -> None:
+    """Every name the run gave, to read beside the measures (and kept if measuring fails)."""
+    topics = rows[rows["topic_id"] >= 0][
+        ["firm_id", "topic_id", "name", "naming_method", "keywords"]
+    ]
+    names = {
+        "topics": topics.assign(keywords=topics["keywords"].map(list)).to_dict("records"),
+        "themes": [{"name": v.name, "keywords": list(v.keywords)} for v in views],
+    }
+    OUT.mkdir(parents=True, exist_ok=True)
+    target = OUT / f"quality-names-{quarter}-{time.strftime('%Y%m%dT%H%M%S')}.json"
+    target.write_text(json.dumps(names, indent=1, default=str), encoding="utf-8")
+    print(f"  names: {target}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -41,23 +41,28 @@ def llm_for_names(names: bool) -> Iterator[None]:
 
 async def named(
     rows: pd.DataFrame, content: pd.DataFrame, found: Partition
-) -> tuple[pd.DataFrame, list[ThemeView], dict[str, int]]:
+) -> tuple[pd.DataFrame, list[ThemeView], dict[str, float]]:
     """ftm's topics and themes named as map and reduce name them: each name held to fit its
     own topic (among its firm's) or theme (among the quarter's), keyword phrases where no
-    answer fits; a topic or theme the LLM gives no answer for at all is counted, unnamed."""
+    answer fits. A topic or theme the LLM gives no usable answer for at all is named by its
+    keyword phrases too, as the smoke run names it (NAMING_KEYWORD_FALLBACK), and counted."""
     from ftm_shared.config import load_settings
     from ftm_shared.llm import LlmClient, LlmError, LlmSettings
     from ftm_shared.llm.accept import AnswerRejectedError
     from ftm_shared.llm.fit import NameGate
     from map_worker.config import NamingTuning
-    from map_worker.naming import name_topic
+    from map_worker.naming import keyword_naming, name_topic
     from reduce_worker.naming import keyword_label, name_theme
     from reduce_worker.themes import contrasts, theme_centroids
 
     settings = load_settings(LlmSettings)
     topics_named = Progress("topics named", len(content), LOG, every_s=30)
     tuning = NamingTuning()
-    failed = {"topics": 0, "themes": 0, "theme_keyword_names": 0}
+    failed: dict[str, float] = {
+        "topics_no_answer": 0,
+        "themes_no_answer": 0,
+        "theme_keyword_names": 0,
+    }
     firm_rows = content.groupby("firm_id", sort=False).indices
     gates = {
         firm: NameGate(embed, np.stack(content["centroid"].to_numpy()[index]))
@@ -67,7 +72,7 @@ async def named(
         int(row): own for index in firm_rows.values() for own, row in enumerate(index.tolist())
     }
 
-    async def topic_name(client: LlmClient, at: int, row: pd.Series) -> tuple[str, str, str] | None:
+    async def topic_name(client: LlmClient, at: int, row: pd.Series) -> tuple[str, str, str]:
         topic = Topic(
             int(row["topic_id"]),
             list(row["keywords"]),
@@ -79,8 +84,8 @@ async def named(
         try:
             naming = await name_topic(client, topic, tuning, fit=fit)
         except LlmError:
-            failed["topics"] += 1
-            return None
+            failed["topics_no_answer"] += 1
+            naming = keyword_naming(topic, tuning, fit)
         finally:
             topics_named.advance()
         return naming.name, naming.summary, naming.naming_method
@@ -91,9 +96,9 @@ async def named(
             *(topic_name(client, at, r) for at, (_, r) in enumerate(content.iterrows()))
         )
         content = content.copy()
-        content["name"] = [a[0] if a else "" for a in answers]
-        content["summary"] = [a[1] if a else "" for a in answers]
-        content["naming_method"] = [a[2] if a else "failed" for a in answers]
+        content["name"] = [a[0] for a in answers]
+        content["summary"] = [a[1] for a in answers]
+        content["naming_method"] = [a[2] for a in answers]
         names, summaries = list(content["name"]), list(content["summary"])
         nearby = contrasts(found.themes, names, summaries)
         unit = np.stack(content["centroid"].to_numpy())
@@ -101,19 +106,17 @@ async def named(
         gate = NameGate(embed, theme_centroids(members, unit, content["n_docs"].to_numpy()))
         themes_named = Progress("themes named", len(found.themes), LOG, every_s=30)
 
-        async def theme_name(own: int, theme: Theme) -> str | None:
+        async def theme_name(own: int, theme: Theme) -> str:
             central = [(names[i], summaries[i]) for i in theme.members[:7]]
             fit = gate.item(own)
             try:
                 label = await name_theme(
                     client, central, theme.keywords, 6, nearby[theme.theme_id], fit
                 )
-            except AnswerRejectedError:
-                failed["theme_keyword_names"] += 1
+            except (AnswerRejectedError, LlmError) as error:
+                no_answer = not isinstance(error, AnswerRejectedError)
+                failed["themes_no_answer" if no_answer else "theme_keyword_names"] += 1
                 return str(keyword_label(theme.keywords, theme.n_topics, theme.n_firms, fit).name)
-            except LlmError:
-                failed["themes"] += 1
-                return None
             finally:
                 themes_named.advance()
             return str(label.name)
@@ -121,6 +124,10 @@ async def named(
         theme_names = await asyncio.gather(
             *(theme_name(own, theme) for own, theme in enumerate(found.themes))
         )
+    fallbacks = failed["themes_no_answer"] + failed["theme_keyword_names"]
+    failed["theme_llm_name_share"] = (
+        round(1 - fallbacks / len(theme_names), 4) if theme_names else 0
+    )
     procedure = rows[rows["topic_id"] < 0]
     views = [
         ThemeView([int(i) for i in theme.members], name, theme.keywords)

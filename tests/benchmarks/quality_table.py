@@ -89,9 +89,10 @@ SHOWN = (
     "theme_keyword_name_fit_at1",
     "theme_name_fit_at3",
     "theme_keyword_name_fit_at3",
-    "naming_failed_topics",
-    "naming_failed_themes",
-    "naming_failed_theme_keyword_names",
+    "naming_theme_llm_name_share",
+    "naming_theme_keyword_names",
+    "naming_topics_no_answer",
+    "naming_themes_no_answer",
 )
 
 
