@@ -91,7 +91,7 @@ def test_a_member_far_from_its_themes_centroid_is_unassigned() -> None:
         vectors,
         np.zeros(5, dtype=np.int64),
         np.array(["A", "B", "C", "D", "E"]),
-        [["x"]] * 5,
+        [["freight"]] * 5,
         quarter="2017Q1",
         min_similarity=0.5,
         min_firms=2,
@@ -110,7 +110,7 @@ def test_ids_grow_past_999_themes_without_renumbering_the_first() -> None:
         vectors,
         np.arange(n),
         np.arange(n).astype(str),
-        [[]] * n,
+        [["growth"]] * n,
         quarter="2017Q1",
         min_similarity=0.5,
         min_firms=1,
@@ -132,3 +132,21 @@ def test_theme_keywords_are_what_its_firms_share_not_one_firms_words() -> None:
     # used by all three firms (c says "subscription" only in a sentence); never a one-firm name
     assert keywords[:2] == ["cloud", "subscription"]
     assert "openshift" not in keywords and "verifone" not in keywords
+
+
+@pytest.mark.unit
+def test_firms_that_share_no_word_are_firm_specific_not_a_theme() -> None:
+    # Two firms' topics close in the embedding (helicopters, black hawk) that share no word.
+    vectors = np.array([[1.0, 0.0], [0.99, 0.14], [0.0, 1.0], [0.1, 0.99]], dtype=np.float32)
+    found = partition(
+        vectors / np.linalg.norm(vectors, axis=1, keepdims=True),
+        np.array([0, 0, 1, 1]),
+        np.array(["a", "b", "a", "b"]),
+        [["sikorsky", "black hawk"], ["army", "helicopter"], ["cash flow"], ["cash", "flow"]],
+        quarter="2017Q1",
+        min_similarity=0.5,
+        min_firms=2,
+        n_keywords=5,
+    )
+    assert (found.firm_specific, found.firm_specific_groups) == (2, 1)
+    assert [sorted(t.keywords) for t in found.themes] == [["cash", "flow"]]

@@ -6,16 +6,18 @@ Every topic read ends in exactly one of three counts, so none is dropped silentl
   group's unit vectors) is below `min_similarity` — it fits no theme (an outlier that the
   linkage, or a k-means micro-cluster, pulled in);
 - **firm-specific**: the rest of its group comes from fewer than `min_firms` firms (a single
-  topic alone is the smallest such group). One firm talking about one thing in several
-  topics is not a theme *across* firms, so no theme row is written for it;
+  topic alone is the smallest such group), or its firms share no keyword at all: each uses
+  its own words (its names, products, places) and only the embedding put them together.
+  One firm talking about one thing in several topics is not a theme *across* firms, so no
+  theme row is written for it;
 - **filler**: its group's words or sentences are hedging and turn-taking, not a subject
   (`filler.py`); no theme row is written for it either;
 - **in a theme**: everything else. A theme's contributions are its remaining members, with
   their similarity to the centroid (so every written similarity is >= `min_similarity`).
 
 A theme's keywords are what its firms share (`shared_keywords`): ranked by how many of its
-firms' topics use them, weighted by the quarter's IDF over topics, so a word one member firm
-says (its name, products, places) does not lead.
+firms' topics use them, weighted by the quarter's IDF over topics; a word one member firm
+says only (its name, products, places) is never a theme keyword.
 
 Themes are numbered by topics descending, then firms descending, then their first member in
 (firm_id, topic_id) order: `theme_{quarter}_{NNN}` from 001; past 999 themes the number
@@ -150,15 +152,15 @@ def partition(
         if len(group) == 0:
             continue
         n_firms = len(np.unique(firm_ids[group]))
-        if n_firms < min_firms:
-            result.firm_specific += len(group)
-            result.firm_specific_groups += 1
-            continue
         central = np.lexsort((group, -similarity))
         group, similarity = group[central], similarity[central]
         shared = shared_keywords(
             [terms[i] for i in group], [str(firm_ids[i]) for i in group], idf, n_keywords
         )
+        if n_firms < min_firms or not shared:
+            result.firm_specific += len(group)
+            result.firm_specific_groups += 1
+            continue
         sentences = [doc for i in group for doc in docs[i]] if len(docs) else []
         if filler_reason(shared, sentences):
             result.filler += len(group)
@@ -261,9 +263,10 @@ def shared_keywords(
 ) -> list[str]:
     """A theme's `n` keywords from its member topics' candidates (`terms`, with each topic's
     firm): those most of its firms use, weighted by `idf`; ties go to the better average rank
-    among the topics that list it, then alphabetical order. A term only one firm uses (its
-    name, products, places) is left out, unless the firms share no term at all; a term inside
-    a chosen phrase ("cash" beside "cash flow") comes only when it has more firms than it."""
+    among the topics that list it, then alphabetical order. A term inside a chosen phrase
+    ("cash" beside "cash flow") comes only when it has more firms than it. A term only one
+    firm uses (its name, products, places) is never chosen: firms that share no term get no
+    keywords (and `partition` writes no theme for them)."""
     firms: defaultdict[str, set[str]] = defaultdict(set)
     rank_sum: Counter[str] = Counter()
     listed: Counter[str] = Counter()
@@ -282,10 +285,10 @@ def shared_keywords(
         return (-share * idf.get(term, 1.0), rank_sum[term] / listed[term], term)
 
     chosen: list[str] = []
-    alone: list[str] = []
     for term in sorted(candidates, key=order):
         inside = [c for c in chosen if f" {term} " in f" {c} " or f" {c} " in f" {term} "]
         if any(len(firms[term]) <= len(firms[c]) for c in inside):
             continue
-        (chosen if len(firms[term]) > 1 or n_firms == 1 else alone).append(term)
-    return chosen[:n] or alone[:n]
+        if len(firms[term]) > 1 or n_firms == 1:
+            chosen.append(term)
+    return chosen[:n]
