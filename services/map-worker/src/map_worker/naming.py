@@ -21,7 +21,7 @@ from pydantic import BaseModel, Field
 from ftm_shared.llm import LlmClient, StructuredOutputError
 from ftm_shared.llm.accept import AnswerRejectedError, structured_accepted
 from ftm_shared.llm.fit import ItemFit, keyword_name
-from ftm_shared.llm.grounding import naming_problem
+from ftm_shared.llm.grounding import NAME_MAX_CHARS, naming_problem
 from map_worker.config import NamingTuning
 from map_worker.topics import PROCEDURE_TOPIC_ID, Topic
 
@@ -34,7 +34,7 @@ PROCEDURE_NAME = "Call procedure"
 
 class TopicLabel(BaseModel):
     # The length limits are in the schema the server decodes against: no rambling to max_tokens.
-    name: str = Field(min_length=3, max_length=60)
+    name: str = Field(min_length=3, max_length=NAME_MAX_CHARS)
     summary: str = Field(min_length=20, max_length=240)
 
 

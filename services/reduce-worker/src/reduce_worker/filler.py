@@ -5,7 +5,8 @@ believe", "forgive me, let me answer the second part"), so their filler sentence
 firms like a real subject would. Two tests, on what reduce has of each topic:
 
 - **by its words**: half or more of a theme's top-10 keyword words are function words
-  (scikit-learn's English stop words) or filler (`ftm_shared.text.FILLER_WORDS`);
+  (scikit-learn's English stop words), filler (`ftm_shared.text.FILLER_WORDS`) or words every
+  call says (`CALL_WORDS`: the calendar, "company", "business");
 - **by its sentences**: half or more of its member topics' representative sentences are filler,
   a sentence in which fewer than a quarter of the words (and at most two) say anything.
 
@@ -21,7 +22,15 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from ftm_shared.text import FILLER_WORDS, words
 
-NOT_SUBJECT_WORDS = frozenset(ENGLISH_STOP_WORDS) | FILLER_WORDS
+# Words every earnings call says (the calendar, "the company", "the business"): shared by any
+# two firms, so a group whose keywords are only these ("Year", "Company", "Work") is not a
+# subject. Never a theme keyword alone; inside a phrase ("fourth quarter margin") they stay.
+_CALL = (
+    "year years quarter quarters month months week weeks today time times company companies "
+    "business businesses work overall level levels half second fourth fiscal"
+)
+CALL_WORDS = frozenset(_CALL.split())
+NOT_SUBJECT_WORDS = frozenset(ENGLISH_STOP_WORDS) | FILLER_WORDS | CALL_WORDS
 TOP_WORDS = 10
 MIN_CONTENT_SHARE = 0.25
 MAX_FILLER_CONTENT_WORDS = 2

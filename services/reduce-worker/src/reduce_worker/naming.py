@@ -26,14 +26,19 @@ from pydantic import BaseModel, Field
 from ftm_shared.llm import LlmClient, StructuredOutputError
 from ftm_shared.llm.accept import AnswerRejectedError, structured_accepted
 from ftm_shared.llm.fit import ItemFit, keyword_name
-from ftm_shared.llm.grounding import fragment_reason, lone_name, ungrounded_facts
+from ftm_shared.llm.grounding import (
+    NAME_MAX_CHARS,
+    fragment_reason,
+    lone_name,
+    ungrounded_facts,
+)
 
 SUMMARY_CHARS = 200
 
 
 class ThemeLabel(BaseModel):
     # The length limits are in the schema the server decodes against: no rambling to max_tokens.
-    name: str = Field(min_length=3, max_length=60)
+    name: str = Field(min_length=3, max_length=NAME_MAX_CHARS)
     description: str = Field(min_length=20, max_length=240)
 
 

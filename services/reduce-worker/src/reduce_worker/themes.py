@@ -235,9 +235,11 @@ class TopicTerms:
     def of(cls, keywords: Sequence[str], docs: Sequence[str] = ()) -> TopicTerms:
         candidates: list[str] = []
         for keyword in keywords:
-            phrase = " ".join(words(keyword))
-            said = [w for w in words(keyword) if w not in NOT_SUBJECT_WORDS]
-            candidates += [term for term in [phrase, *said] if term and term not in candidates]
+            said = words(keyword)
+            subjects = [w for w in said if w not in NOT_SUBJECT_WORDS]
+            # A phrase of non-subject words only ("next year", "the company") says nothing.
+            phrase = " ".join(said) if subjects else ""
+            candidates += [term for term in [phrase, *subjects] if term and term not in candidates]
         text = f" {' '.join(' '.join(words(doc)) for doc in docs)} "
         used = set(candidates)
         used |= {w for w in text.split() if w not in NOT_SUBJECT_WORDS}

@@ -51,6 +51,8 @@ _FILLER = (
     # Q&A turn-taking and politeness
     "question questions answer answers ask asked asking forgive sorry apologize appreciate "
     "floor comment comments color colour add follow followup clarify helpful hear talk "
-    "talked talking mentioned touch walk"
+    "talked talking mentioned touch walk "
+    # verbs of turn-taking and agreement ("let me make it right", "we haven't done that")
+    "make making let havent hasnt doing happen happens happened typically stuff"
 )
 FILLER_WORDS = frozenset(_FILLER.split())

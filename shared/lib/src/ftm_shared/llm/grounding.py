@@ -37,6 +37,9 @@ _LONE_FRAGMENTS = _vocabulary(
     "third last overall also question questions model answer"
 )
 MAX_NAME_WORDS = 8
+# The namers' schemas cap a name at this many characters, and the server's grammar then cuts
+# the string there: a name that fills the cap was cut off ("..., coach brand, st").
+NAME_MAX_CHARS = 60
 MIN_COPIED_WORDS = 4
 _WORD = re.compile(r"[a-z0-9][a-z0-9'&.-]*", re.IGNORECASE)
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
@@ -69,7 +72,16 @@ def repeated_phrase(name: str) -> str | None:
                 return " ".join(gram)
             seen.add(gram)
     joined = re.findall(r"\b([a-z0-9'&.-]+)\s*(?:,|and|or|&|/)\s*\1\b", name.lower())
-    return joined[0] if joined else None
+    if joined:
+        return joined[0]
+    # A list that names one item twice, apart ("Weitzman, stuart, weitzman, footwear").
+    parts = [" ".join(_words(part)) for part in _LIST_SEPARATOR.split(name)]
+    listed = [part for part in parts if part]
+    twice = [part for n, part in enumerate(listed) if part in listed[:n]]
+    return twice[0] if twice else None
+
+
+_LIST_SEPARATOR = re.compile(r",|;|/|&|\band\b|\bor\b", re.IGNORECASE)
 
 
 def fragment_reason(name: str) -> str | None:
@@ -79,6 +91,8 @@ def fragment_reason(name: str) -> str | None:
         return "the name has no words"
     if _UNFINISHED_END.search(name.strip()):
         return f"the name ends in punctuation, as a cut-off sentence does: {name!r}"
+    if len(name.strip()) >= NAME_MAX_CHARS:
+        return f"the name fills the {NAME_MAX_CHARS}-character limit, so it was cut off: {name!r}"
     repeated = repeated_phrase(name)
     if repeated:
         return f"the name says {repeated!r} twice: {name!r}"
