@@ -28,7 +28,7 @@ def test_good_outputs_pass_and_write_data_docs(
     assert checklist.passed, checklist.render()
     text = checklist.render()
     assert "✓ Summary populated: 65/65" in text
-    assert "✓ Topics named by the LLM (else by its keywords; LLM at least 50%): 65/65" in text
+    assert "✓ Topics named by the LLM (else by its keywords; LLM at least 30%): 65/65" in text
     assert "✓ Theme counts match contributions (n_topics, n_firms)" in text
     assert checklist.data_docs is not None and checklist.data_docs.name == "index.html"
     page = checklist.data_docs.read_text()
@@ -239,9 +239,9 @@ def _topic(o: Outputs, index: int) -> str:
     ("break_outputs", "criterion"),
     [
         (_empty_summary, "Summary populated"),
-        (_unknown_topic_naming, "Topics named by the LLM (else by its keywords; LLM at least 50%)"),
+        (_unknown_topic_naming, "Topics named by the LLM (else by its keywords; LLM at least 30%)"),
         (_summary_is_keywords, "Summary differs from keywords"),
-        (_unknown_theme_naming, "Themes named by the LLM (else by its keywords; LLM at least 50%)"),
+        (_unknown_theme_naming, "Themes named by the LLM (else by its keywords; LLM at least 30%)"),
         (_duplicate_topic, "One firm-topic row per (firm, topic)"),
         (_malformed_theme_id, "Theme ids unique and like theme_2017Q1_NNN"),
         (_theme_counts_off, "Theme counts match contributions (n_topics, n_firms)"),
@@ -298,11 +298,11 @@ def test_bad_outputs_fail_exactly_their_criterion(
 
 
 def _more_topic_fallbacks(o: Outputs) -> None:
-    o.topics.loc[:40, "naming_method"] = "keyword_fallback"
+    o.topics.loc[:50, "naming_method"] = "keyword_fallback"
 
 
 def _more_theme_fallbacks(o: Outputs) -> None:
-    o.themes.loc[:3, "naming_method"] = "keyword_fallback"
+    o.themes.loc[:4, "naming_method"] = "keyword_fallback"
 
 
 @pytest.mark.parametrize(
@@ -326,7 +326,7 @@ def test_keyword_names_are_listed_and_held_to_a_share(
     checklist = checklist_for(outputs)
 
     assert checklist.passed, checklist.render()
-    rule = f"{rule} (else by its keywords; LLM at least 50%)"
+    rule = f"{rule} (else by its keywords; LLM at least 30%)"
     assert f"✓ {rule}: {share} (1 row: {named})" in checklist.render()
     fall_back_more(outputs)
     assert [c.name for c in checklist_for(outputs).failed] == [rule]

@@ -46,6 +46,6 @@ def test_validate_exits_1_when_a_criterion_fails(
 
     assert done.returncode == 1, done.stdout + done.stderr
     assert (
-        "✗ Topics named by the LLM (else by its keywords; LLM at least 50%): "
+        "✗ Topics named by the LLM (else by its keywords; LLM at least 30%): "
         "64/65 (1 row: firm AAOI topic 0" in done.stdout
     )

@@ -130,9 +130,10 @@ def non_empty_lists(*columns: str) -> list[Expectation]:
 
 
 # An item no LLM answer fits is named by its own keyword phrases (`keyword_fallback`): truthful,
-# but a run where most names are keyword names has a broken prompt, model or name check. The
-# 270M CPU model's share is measured in docs/theme-quality.md; the floor leaves it room.
-MIN_LLM_NAMED = 0.5
+# but a run where few names are the LLM's has a broken prompt, model or name check. The 270M
+# CPU model names 84% of topics and 50% of themes on 66 firms of 2017Q1
+# (docs/theme-quality.md); 30% leaves a 25-firm smoke run's dozen themes room to vary.
+MIN_LLM_NAMED = 0.3
 KEYWORD_NAMED = "keyword_fallback"
 
 

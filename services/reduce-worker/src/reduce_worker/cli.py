@@ -97,7 +97,8 @@ def render_summary(summary: ReduceSummary) -> str:
         f"  topics read     {summary.topics} of {summary.firms} firm(s)",
         f"  themes          {summary.themes} ({summary.in_themes} topics)",
         f"  firm-specific   {summary.firm_specific} topics in "
-        f"{summary.firm_specific_groups} single-firm group(s), no theme written",
+        f"{summary.firm_specific_groups} group(s) of one firm or no shared keyword, "
+        "no theme written",
         f"  filler          {summary.filler} topics in {summary.filler_groups} group(s) of "
         "hedging and turn-taking, no theme written",
         f"  unassigned      {summary.unassigned} topics (too far from their theme's centroid)",

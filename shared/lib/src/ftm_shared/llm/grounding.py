@@ -73,7 +73,7 @@ def repeated_phrase(name: str) -> str | None:
             seen.add(gram)
     joined = re.findall(r"\b([a-z0-9'&.-]+)\s*(?:,|and|or|&|/)\s*\1\b", name.lower())
     if joined:
-        return joined[0]
+        return str(joined[0])
     # A list that names one item twice, apart ("Weitzman, stuart, weitzman, footwear").
     parts = [" ".join(_words(part)) for part in _LIST_SEPARATOR.split(name)]
     listed = [part for part in parts if part]
