@@ -53,6 +53,8 @@ _FILLER = (
     "floor comment comments color colour add follow followup clarify helpful hear talk "
     "talked talking mentioned touch walk "
     # verbs of turn-taking and agreement ("let me make it right", "we haven't done that")
-    "make making let havent hasnt doing happen happens happened typically stuff"
+    "make making let havent hasnt doing happen happens happened typically stuff "
+    # the frame of an answer, not its subject ("given that", "going forward", "it's important")
+    "right given forward important"
 )
 FILLER_WORDS = frozenset(_FILLER.split())
