@@ -44,6 +44,8 @@ def test_keyword_names_add_a_new_word_each_and_never_repeat_a_phrase() -> None:
     assert keyword_name(keywords) == "Cash flow, dividends, buyback"
     assert keyword_candidates(keywords)[-1] == "Cash flow"
     assert keyword_name([]) == "No keywords"
+    # A plural is the same word: never "Revenues, revenue".
+    assert keyword_name(["revenues", "revenue", "growth"]) == "Revenues, growth"
 
 
 def test_the_gate_refuses_a_name_or_summary_that_fits_another_item() -> None:

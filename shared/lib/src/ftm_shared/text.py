@@ -26,6 +26,12 @@ def words(text: str) -> list[str]:
     return _WORD.findall(normalise(text))
 
 
+def singular(word: str) -> str:
+    """`word` without a plural's final "s" ("revenues" -> "revenue"; "gas", "business" kept):
+    enough to tell that two keywords or name parts say the same word."""
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
+
+
 def split_sentences(text: str) -> list[str]:
     """`text` cut into sentences (a speaker turn into its sentences; a sentence stays one)."""
     return [part.strip() for part in _SENTENCE_END.split(text) if part.strip()]

@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from ftm_shared.llm.accept import AnswerRejectedError
-from ftm_shared.text import words
+from ftm_shared.text import singular, words
 
 Embed = Callable[[Sequence[str]], np.ndarray]
 """Texts to unit-length embeddings, one row per text."""
@@ -66,7 +66,7 @@ def keyword_candidates(keywords: Sequence[str], n: int = KEYWORD_NAME_PHRASES) -
         chosen: list[str] = []
         used: set[str] = set()
         for keyword in keywords[start:]:
-            new = set(words(keyword))
+            new = {singular(word) for word in words(keyword)}
             if not new or new <= used or any(set(words(c)) <= new for c in chosen):
                 continue
             chosen.append(keyword.strip())

@@ -15,6 +15,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
+from ftm_shared.text import singular
+
 
 def _vocabulary(text: str) -> frozenset[str]:
     return frozenset(text.split())
@@ -75,7 +77,7 @@ def repeated_phrase(name: str) -> str | None:
     if joined:
         return str(joined[0])
     # A list that names one item twice, apart ("Weitzman, stuart, weitzman, footwear").
-    parts = [" ".join(_words(part)) for part in _LIST_SEPARATOR.split(name)]
+    parts = [" ".join(map(singular, _words(part))) for part in _LIST_SEPARATOR.split(name)]
     listed = [part for part in parts if part]
     twice = [part for n, part in enumerate(listed) if part in listed[:n]]
     return twice[0] if twice else None
