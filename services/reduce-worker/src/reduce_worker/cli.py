@@ -128,9 +128,8 @@ def render_summary(summary: ReduceSummary) -> str:
         lines.append(f"  LLM             {describe_llm(summary.llm)}")
     if summary.fallbacks:
         lines.append(
-            f"  fallback names  {len(summary.fallbacks)} theme(s) the LLM could not name, "
-            f"named after their most central topic (the run allowed it): "
-            f"{', '.join(summary.fallbacks[:10])}"
+            f"  keyword names   {len(summary.fallbacks)} theme(s) no LLM answer fitted, named "
+            f"by their keyword phrases: {', '.join(summary.fallbacks[:10])}"
         )
     if summary.failures:
         lines.append(f"  NOT NAMED       {len(summary.failures)} theme(s); nothing written:")
