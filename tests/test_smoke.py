@@ -16,10 +16,12 @@ from ftm_ops.quarter.processes import stop_group, stream_lines
 
 pytestmark = pytest.mark.integration
 
-# Few enough firms for the default test run, enough for themes that span firms.
-SAMPLE_FIRMS = "4"
-# About 80 s here; a run this much slower is stuck, and is stopped and reported.
-SMOKE_TIMEOUT_S = 600
+# Few enough firms for the default test run, enough for themes that span firms: the first 4
+# firms of the sample share no keyword across firms (no theme since themes need shared words),
+# the first 8 give two themes ("rate", "brand").
+SAMPLE_FIRMS = "8"
+# About 5 minutes here; a run this much slower is stuck, and is stopped and reported.
+SMOKE_TIMEOUT_S = 900
 
 # A test run started in the background inherits an ignored SIGINT, which exec keeps; a user's
 # Ctrl-C is never ignored, so the run under test gets the default back before it starts.
