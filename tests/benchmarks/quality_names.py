@@ -52,7 +52,7 @@ async def named(
     from ftm_shared.llm.fit import NameGate
     from map_worker.config import NamingTuning
     from map_worker.naming import keyword_naming, name_topic
-    from reduce_worker.naming import keyword_label, name_theme
+    from reduce_worker.naming import SHOWN_COLUMNS, keyword_label, name_theme, shown_topics
     from reduce_worker.themes import contrasts, theme_centroids
 
     settings = load_settings(LlmSettings)
@@ -99,15 +99,16 @@ async def named(
         content["name"] = [a[0] for a in answers]
         content["summary"] = [a[1] for a in answers]
         content["naming_method"] = [a[2] for a in answers]
-        names, summaries = list(content["name"]), list(content["summary"])
-        nearby = contrasts(found.themes, names, summaries)
+        shown = shown_topics(*(content[column].tolist() for column in SHOWN_COLUMNS))
+        nearby = contrasts(found.themes, shown)
         unit = np.stack(content["centroid"].to_numpy())
         members = [theme.members for theme in found.themes]
         gate = NameGate(embed, theme_centroids(members, unit, content["n_docs"].to_numpy()))
         themes_named = Progress("themes named", len(found.themes), LOG, every_s=30)
 
-        async def theme_name(own: int, theme: Theme) -> str:
-            central = [(names[i], summaries[i]) for i in theme.members[:7]]
+        async def theme_name(own: int, theme: Theme) -> tuple[str, str | None]:
+            """The theme's name, and its description where an LLM answer was accepted."""
+            central = [shown[i] for i in theme.members[:7]]
             fit = gate.item(own)
             try:
                 label = await name_theme(
@@ -116,21 +117,22 @@ async def named(
             except (AnswerRejectedError, LlmError) as error:
                 no_answer = not isinstance(error, AnswerRejectedError)
                 failed["themes_no_answer" if no_answer else "theme_keyword_names"] += 1
-                return str(keyword_label(theme.keywords, theme.n_topics, theme.n_firms, fit).name)
+                fallback = keyword_label(theme.keywords, theme.n_topics, theme.n_firms, fit)
+                return str(fallback.name), None
             finally:
                 themes_named.advance()
-            return str(label.name)
+            return str(label.name), str(label.description)
 
-        theme_names = await asyncio.gather(
+        theme_labels = await asyncio.gather(
             *(theme_name(own, theme) for own, theme in enumerate(found.themes))
         )
     fallbacks = failed["themes_no_answer"] + failed["theme_keyword_names"]
     failed["theme_llm_name_share"] = (
-        round(1 - fallbacks / len(theme_names), 4) if theme_names else 0
+        round(1 - fallbacks / len(theme_labels), 4) if theme_labels else 0
     )
     procedure = rows[rows["topic_id"] < 0]
     views = [
-        ThemeView([int(i) for i in theme.members], name, theme.keywords)
-        for theme, name in zip(found.themes, theme_names, strict=True)
+        ThemeView([int(i) for i in theme.members], name, theme.keywords, description)
+        for theme, (name, description) in zip(found.themes, theme_labels, strict=True)
     ]
     return pd.concat([content, procedure], ignore_index=True), views, failed

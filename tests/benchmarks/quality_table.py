@@ -15,6 +15,7 @@ TARGETS = {
     "largest_theme_filler_words": "<= 3 of its top 10",
     "fragment_or_copied_name_share": "<= 0.05",
     "unfinished_or_repeated_names": "0",
+    "theme_copied_description_share": "0",
     "topic_name_fit_at1": ">= keyword names",
     "theme_name_fit_at1": ">= 0.70 and >= keyword names",
 }
@@ -34,6 +35,7 @@ def verdicts(result: dict[str, Any]) -> dict[str, bool | None]:
 
     theme_fit = ftm.get("theme_name_fit_at1")
     unfinished = ftm.get("unfinished_or_repeated_names")
+    copied = ftm.get("theme_copied_description_share")
     return {
         "keyword_npmi": higher("keyword_npmi"),
         "topic_diversity": higher("topic_diversity"),
@@ -47,6 +49,7 @@ def verdicts(result: dict[str, Any]) -> dict[str, bool | None]:
         "largest_theme_filler_words": ftm["largest_theme_filler_words"] <= 3,
         "fragment_or_copied_name_share": None if share is None else share <= 0.05,
         "unfinished_or_repeated_names": None if unfinished is None else unfinished == 0,
+        "theme_copied_description_share": None if copied is None else copied == 0,
         "topic_name_fit_at1": beats_keywords("topic"),
         "theme_name_fit_at1": None
         if theme_fit is None
@@ -80,6 +83,7 @@ SHOWN = (
     "ungrounded_summary_share",
     "theme_fragment_name_share",
     "unfinished_or_repeated_names",
+    "theme_copied_description_share",
     "topic_llm_name_share",
     "topic_name_fit_at1",
     "topic_keyword_name_fit_at1",

@@ -13,6 +13,7 @@ from reduce_worker.naming import (
     accept_theme,
     messages_for,
     name_theme,
+    shown_topics,
 )
 
 pytestmark = pytest.mark.unit
@@ -90,9 +91,28 @@ GOOD = ThemeLabel(name="  Pricing power ", description="Firms raised prices on d
 
 def test_a_name_that_loops_on_one_word_is_rejected() -> None:
     looping = "Model 1: Model 2: Model 3: Model 4"
-    with pytest.raises(AnswerRejectedError, match="repeats itself"):
+    with pytest.raises(AnswerRejectedError, match="'model' more than once"):
         _accept(ThemeLabel(name=looping, description="Anything long enough here."))
     _accept(ThemeLabel(name="Sales and margin growth", description="Firms grew their sales."))
+
+
+def test_a_description_retelling_one_topics_summary_is_rejected() -> None:
+    retold = "Firms raised prices on demand in the quarter, as the topic says."
+    with pytest.raises(AnswerRejectedError, match="retells one topic's summary"):
+        _accept(ThemeLabel(name="Pricing power", description=retold))
+
+
+def test_a_topic_named_by_its_keywords_is_shown_by_its_keywords_alone() -> None:
+    shown = shown_topics(
+        ["Pricing", "Tax rate, 14"],
+        ["Firms raised prices.", "Sentences about tax rate, 14 (9 sentences; no LLM name...)."],
+        ["llm", "keyword_fallback"],
+        [["price"], ["tax rate", "14", "effective"]],
+    )
+    assert shown == [
+        ("Pricing", "Firms raised prices."),
+        ("Tax rate, 14", "about tax rate, 14, effective"),
+    ]
 
 
 def test_a_failed_prompt_is_asked_again_with_the_window_moved_by_one() -> None:

@@ -97,6 +97,20 @@ def test_fragment_and_copied_names_and_invented_facts_are_counted() -> None:
     assert report["theme_fragment_name_share"] == 1.0
 
 
+def test_descriptions_retelling_a_member_topics_summary_are_counted() -> None:
+    summary = "Freight costs rose again as trucking capacity stayed tight this quarter."
+    table = rows(*({**good(firm, 0), "summary": summary} for firm in "ABC"))
+    retold = "Firms say freight costs rose again as trucking capacity stayed tight."
+    own = "Firms report freight and trucking costs rising in the quarter."
+    themes = [
+        ThemeView([0], "Freight", description=retold),
+        ThemeView([1], "Trucking", description=own),
+        ThemeView([2], "Freight, trucking"),  # named by its keywords: not counted
+    ]
+    report = measure(table, SENTENCES, themes)
+    assert report["theme_descriptions"] == 2 and report["theme_copied_description_share"] == 0.5
+
+
 def test_nothing_named_leaves_the_name_measures_empty() -> None:
     table = rows({**good("A", 0), "naming_method": None})
     report = measure(table, SENTENCES, [])

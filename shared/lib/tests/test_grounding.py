@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from ftm_shared.llm.grounding import (
+    copied_run,
     copied_sentence,
     fragment_reason,
     naming_problem,
@@ -51,3 +52,31 @@ def test_naming_problem_names_the_first_failed_check() -> None:
     problem = naming_problem("Store growth", "Sales rose 9% in Texas.", SENTENCES)
     assert problem is not None and "9" in problem
     assert "leftover" in (naming_problem("Turn", "Sales rose 4%.", SENTENCES) or "")
+
+
+SUMMARIES = [
+    "Sentences about tax rate, 14, effective, benefit (14 sentences; no LLM name fitted).",
+    "Higher trucking and freight rates cut gross margin this quarter.",
+]
+
+
+@pytest.mark.parametrize(
+    "description",
+    [
+        "Sentences about tax rate, 14, effective, benefit (14 sentences; no LLM name fitted).",
+        "Firms say higher trucking and freight rates cut gross margin this quarter, and more.",
+    ],
+)
+def test_a_description_retelling_one_shown_text_is_found(description: str) -> None:
+    assert copied_run(description, SUMMARIES) in SUMMARIES
+
+
+@pytest.mark.parametrize(
+    "description",
+    [
+        "Companies describe a lower effective tax rate and one-off tax benefits.",
+        "Firms report freight rates and trucking costs weighing on gross margin.",
+    ],
+)
+def test_a_description_in_its_own_words_is_not_a_copy(description: str) -> None:
+    assert copied_run(description, SUMMARIES) is None

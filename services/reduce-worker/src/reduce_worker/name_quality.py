@@ -7,6 +7,9 @@
   a topic): an LLM name must beat it to earn its place.
 - **unfinished or repeated names**: names that end in punctuation or say a phrase twice, the
   fallbacks included (`ftm_shared.llm.grounding`); the target is none.
+- **descriptions that retell one topic**: LLM theme descriptions that repeat eight or more
+  words in a row of one member topic's summary (`grounding.copied_run`): they describe that
+  topic, or worse its keyword fallback ("Sentences about ..."), not what the firms share.
 - **theme keywords one firm uses**: the share of theme keywords that only one of the theme's
   firms uses in its topics' keywords or sentences (a name, a product, a place;
   `themes.TopicTerms`).
@@ -23,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from ftm_shared.llm.fit import Embed, accuracy, fit_ranks, keyword_name
-from ftm_shared.llm.grounding import fragment_reason, lone_name, repeated_phrase
+from ftm_shared.llm.grounding import copied_run, fragment_reason, lone_name, repeated_phrase
 from reduce_worker.filler import filler_words
 from reduce_worker.themes import TopicTerms, theme_centroids
 
@@ -107,6 +110,26 @@ def name_checks(
         ),
         "theme_lone_names": theme_lone,
         "theme_fragment_names": sum(fragment_reason(n) is not None for n in theme_names),
+    }
+
+
+def copied_descriptions(
+    topics: pd.DataFrame,
+    members: Sequence[Sequence[int]],
+    descriptions: Sequence[str | None],
+) -> dict[str, Any]:
+    """The share of LLM theme descriptions (None: named by keywords) that retell one member
+    topic's summary."""
+    written = [
+        (rows, text) for rows, text in zip(members, descriptions, strict=True) if text is not None
+    ]
+    copied = sum(
+        copied_run(text, topics["summary"].iloc[list(rows)].tolist()) is not None
+        for rows, text in written
+    )
+    return {
+        "theme_descriptions": len(written),
+        "theme_copied_description_share": round(copied / len(written), 4) if written else None,
     }
 
 

@@ -28,6 +28,7 @@ from ftm_shared.llm.accept import AnswerRejectedError, structured_accepted
 from ftm_shared.llm.fit import ItemFit, keyword_name
 from ftm_shared.llm.grounding import (
     NAME_MAX_CHARS,
+    copied_run,
     fragment_reason,
     lone_name,
     ungrounded_facts,
@@ -136,8 +137,31 @@ def messages_for(
     return [{"role": "user", "content": PREAMBLE + block}]
 
 
-# The small model sometimes loops on the member topics' names ("Model 1: Model 2: Model 3").
-MAX_WORD_REPEATS = 2
+# The firm-topic columns `shown_topics` takes, in its order.
+SHOWN_COLUMNS = ("name", "summary", "naming_method", "keywords")
+
+
+def shown_topics(
+    names: Sequence[str],
+    summaries: Sequence[str],
+    naming_methods: Sequence[str | None],
+    keywords: Sequence[Sequence[str]],
+) -> list[tuple[str, str]]:
+    """What the theme prompt shows of each topic: (name, summary) when an LLM wrote them; for a
+    topic named by its keywords, its keywords in place of its generated summary ("Sentences
+    about ...; no LLM name fitted the topic"), which says nothing a theme's description should
+    repeat."""
+    return [
+        (
+            name,
+            summary
+            if method != FALLBACK_METHOD
+            else f"about {', '.join(list(words)[:FALLBACK_KEYWORDS]) or 'no keywords'}",
+        )
+        for name, summary, method, words in zip(
+            names, summaries, naming_methods, keywords, strict=True
+        )
+    ]
 
 
 def accept_theme(
@@ -147,15 +171,14 @@ def accept_theme(
     contrast: Sequence[tuple[str, str]] = (),
     fit: ItemFit | None = None,
 ) -> None:
-    """Raise `AnswerRejectedError` for an answer that copies an example, loops, is a fragment
-    or generic, a lone name, takes a nearby theme's topic name, states a number or name that
-    none of the theme's topics shown gives, or fits another theme better (with `fit`)."""
+    """Raise `AnswerRejectedError` for an answer that copies an example, is a fragment or
+    generic, a lone name, takes a nearby theme's topic name, retells one topic's summary,
+    states a number or name that none of the theme's topics shown gives, or fits another theme
+    better (with `fit`)."""
     name = label.name.strip()
     if {name.lower(), label.description.strip().lower()} & _EXAMPLE_ANSWERS:
         raise AnswerRejectedError("the answer copies the prompt's example")
     words = re.findall(r"[a-z]+", name.lower())
-    if any(words.count(word) > MAX_WORD_REPEATS for word in set(words)):
-        raise AnswerRejectedError(f"the name repeats itself: {label.name!r}")
     problem = fragment_reason(name)
     if problem:
         raise AnswerRejectedError(problem)
@@ -166,6 +189,9 @@ def accept_theme(
         raise AnswerRejectedError(f"the name is a lone person, company or place name: {name!r}")
     if name.lower() in {other.strip().lower() for other, _ in contrast}:
         raise AnswerRejectedError(f"the name is a nearby theme's topic: {label.name!r}")
+    copied = copied_run(label.description, [summary for _, summary in topics])
+    if copied:
+        raise AnswerRejectedError(f"the description retells one topic's summary: {copied!r}")
     invented = ungrounded_facts(label.description, shown)
     if invented:
         raise AnswerRejectedError(

@@ -13,7 +13,8 @@ quality benchmark (`nox -s quality`), so that ftm and its baseline are compared 
   sentences are mostly procedure; a theme whose members are half or more such topics).
 - **names**: the share of LLM topic names that are fragments or copy a sentence, of
   summaries stating a number or name absent from what the model was shown, and of theme names
-  that are fragments (`ftm_shared.llm.grounding`, the checks the namers ask again on); how
+  that are fragments, of theme descriptions that retell one member topic's summary
+  (`ftm_shared.llm.grounding`, the checks the namers ask again on); how
   well every name fits its own topic or theme beside keyword names, theme keywords one firm
   uses, filler in the largest theme (`name_quality.py`).
 
@@ -41,7 +42,12 @@ from ftm_shared.llm.grounding import copied_sentence, fragment_reason, ungrounde
 from ftm_shared.procedure import wording_reason
 from ftm_shared.storage import ObjectStore
 from ftm_shared.text import split_sentences, words
-from reduce_worker.name_quality import keyword_spread, name_checks, name_fit
+from reduce_worker.name_quality import (
+    copied_descriptions,
+    keyword_spread,
+    name_checks,
+    name_fit,
+)
 
 TOP_WORDS = 10
 
@@ -122,6 +128,8 @@ class ThemeView:
     members: Sequence[int]
     name: str | None = None
     keywords: Sequence[str] = ()
+    # The LLM's description; None for a theme named by its keywords or not named.
+    description: str | None = None
 
 
 def procedural_topic(representative_docs: Sequence[str]) -> bool:
@@ -192,6 +200,7 @@ def measure(
     members = [list(t.members) for t in themes]
     report.update(_name_measures(named, theme_names))
     report.update(keyword_spread(topics, members, keywords))
+    report.update(copied_descriptions(topics, members, [t.description for t in themes]))
     if len(theme_names) == len(themes):
         report.update(name_checks(topics, theme_names, keywords))
     if embed is not None and len(topics):

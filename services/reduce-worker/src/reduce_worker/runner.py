@@ -35,7 +35,13 @@ from reduce_worker.config import ReduceWorkerSettings
 from reduce_worker.exposure import exposure_table
 from reduce_worker.inputs import QuarterTopics, read_firm_topics
 from reduce_worker.lineage import QuarterThemes, lineage_counts, previous_lineage
-from reduce_worker.naming import ThemeLabel, keyword_label, name_theme
+from reduce_worker.naming import (
+    SHOWN_COLUMNS,
+    ThemeLabel,
+    keyword_label,
+    name_theme,
+    shown_topics,
+)
 from reduce_worker.outputs import (
     contributions_table,
     publish,
@@ -246,11 +252,10 @@ class ReduceRun:
         return {"exposure": panel}
 
     async def _name_all(self, themes: list[Theme], topics: QuarterTopics) -> list[ThemeLabel]:
-        names = topics.rows["name"].to_pylist()
-        summaries = topics.rows["summary"].to_pylist()
+        shown = shown_topics(*(topics.rows[column].to_pylist() for column in SHOWN_COLUMNS))
         progress = Progress(f"reduce {self.quarter} themes named", len(themes), log)
         labels: dict[str, ThemeLabel] = {}
-        nearby = contrasts(themes, names, summaries)
+        nearby = contrasts(themes, shown)
         centroids = theme_centroids(
             [theme.members for theme in themes], topics.unit, topics.rows["n_docs"].to_numpy()
         )
@@ -258,7 +263,7 @@ class ReduceRun:
 
         async def one(client: LlmClient, own: int, theme: Theme) -> None:
             per_prompt = self.settings.theme_naming_topics
-            central = [(names[i], summaries[i]) for i in theme.members[: per_prompt + 1]]
+            central = [shown[i] for i in theme.members[: per_prompt + 1]]
             fit = gate.item(own)
             try:
                 labels[theme.theme_id] = await name_theme(
@@ -321,9 +326,13 @@ class ReduceRun:
         rows = pa.concat_tables([topics.rows, procedure.select(topics.rows.column_names)])
         firm_ids = rows["firm_id"].unique().to_pylist()
         named = len(labels) == len(found.themes)
+        keyword_named = set(self.summary.fallbacks)
         views = [
             ThemeView(
-                [int(i) for i in theme.members], labels[n].name if named else None, theme.keywords
+                [int(i) for i in theme.members],
+                labels[n].name if named else None,
+                theme.keywords,
+                labels[n].description if named and theme.theme_id not in keyword_named else None,
             )
             for n, theme in enumerate(found.themes)
         ]

@@ -199,14 +199,14 @@ def theme_centroids(
 
 def contrasts(
     themes: Sequence[Theme],
-    names: Sequence[str],
-    summaries: Sequence[str],
+    topics: Sequence[tuple[str, str]],
     *,
     nearest: int = 2,
     per_theme: int = 2,
 ) -> dict[str, list[tuple[str, str]]]:
-    """Per theme, (name, summary) of the `per_theme` most central topics of each of its
-    `nearest` most similar other themes: what its name must set it apart from."""
+    """Per theme, the `topics` entries (name, summary as shown) of the `per_theme` most central
+    topics of each of its `nearest` most similar other themes: what its name must set it apart
+    from."""
     if len(themes) < 2:
         return {theme.theme_id: [] for theme in themes}
     centroids = np.stack([theme.centroid for theme in themes]).astype(np.float64)
@@ -216,7 +216,7 @@ def contrasts(
     for row, theme in enumerate(themes):
         closest = np.argsort(-similarity[row], kind="stable")[:nearest]
         shown[theme.theme_id] = [
-            (names[i], summaries[i]) for other in closest for i in themes[other].members[:per_theme]
+            topics[i] for other in closest for i in themes[other].members[:per_theme]
         ]
     return shown
 

@@ -43,6 +43,11 @@ MAX_NAME_WORDS = 8
 # the string there: a name that fills the cap was cut off ("..., coach brand, st").
 NAME_MAX_CHARS = 60
 MIN_COPIED_WORDS = 4
+# A description that repeats this many words in a row of one text it was shown retells that one
+# text, not what the texts it was shown to sum up share.
+COPIED_RUN_WORDS = 8
+# A word said this many times in a short name is a loop ("Model 1: Model 2: Model 3").
+LOOPING_WORD_COUNT = 3
 _WORD = re.compile(r"[a-z0-9][a-z0-9'&.-]*", re.IGNORECASE)
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
@@ -63,8 +68,9 @@ _UNFINISHED_END = re.compile(r"[^\w)%?!]\s*$")
 
 def repeated_phrase(name: str) -> str | None:
     """The phrase `name` says twice ("Lower labor costs and lower labor costs", "Margins and
-    margins"), or None. "Year over year growth" repeats a word, not a phrase: a lone word
-    counts only where it is joined to itself ("X and X", "X, X")."""
+    margins"), or a word it says `LOOPING_WORD_COUNT` times ("Model 1: Model 2: Model 3"), or
+    None. "Year over year growth" repeats a word, not a phrase: a lone word said twice counts
+    only where it is joined to itself ("X and X", "X, X")."""
     words = _words(name)
     for size in range(len(words) // 2, 1, -1):
         seen: set[tuple[str, ...]] = set()
@@ -73,6 +79,9 @@ def repeated_phrase(name: str) -> str | None:
             if gram in seen:
                 return " ".join(gram)
             seen.add(gram)
+    looping = [word for word in dict.fromkeys(words) if words.count(word) >= LOOPING_WORD_COUNT]
+    if looping:
+        return looping[0]
     joined = re.findall(r"\b([a-z0-9'&.-]+)\s*(?:,|and|or|&|/)\s*\1\b", name.lower())
     if joined:
         return str(joined[0])
@@ -97,7 +106,7 @@ def fragment_reason(name: str) -> str | None:
         return f"the name fills the {NAME_MAX_CHARS}-character limit, so it was cut off: {name!r}"
     repeated = repeated_phrase(name)
     if repeated:
-        return f"the name says {repeated!r} twice: {name!r}"
+        return f"the name says {repeated!r} more than once: {name!r}"
     if len(words) > MAX_NAME_WORDS:
         return f"the name is a sentence ({len(words)} words), not a short name"
     if len(words) == 1 and words[0] in _LONE_FRAGMENTS:
@@ -146,6 +155,17 @@ def copied_sentence(name: str, sentences: Iterable[str]) -> str | None:
     for sentence in sentences:
         if phrase in f" {' '.join(_words(sentence))} ":
             return sentence
+    return None
+
+
+def copied_run(text: str, sources: Iterable[str], run: int = COPIED_RUN_WORDS) -> str | None:
+    """The source `text` repeats `run` or more words in a row of, or None."""
+    words = _words(text)
+    runs = {f" {' '.join(words[start : start + run])} " for start in range(len(words) - run + 1)}
+    for source in sources:
+        joined = f" {' '.join(_words(source))} "
+        if any(gram in joined for gram in runs):
+            return source
     return None
 
 

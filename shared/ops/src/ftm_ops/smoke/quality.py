@@ -73,6 +73,11 @@ MEASURES = (
     Measure("fragment_or_copied_name_share", "topic names that are fragments or copies", "0"),
     Measure("theme_fragment_name_share", "theme names that are fragments", "0"),
     Measure(
+        "theme_copied_description_share",
+        "LLM theme descriptions retelling one topic's summary",
+        "0",
+    ),
+    Measure(
         "ungrounded_summary_share", "summaries with a number or name not in their sentences", "0"
     ),
 )
