@@ -16,11 +16,11 @@ from ftm_ops.quarter.processes import stop_group, stream_lines
 
 pytestmark = pytest.mark.integration
 
-# Few enough firms for the default test run, enough for themes that span firms: the first 4
-# firms of the sample share no keyword across firms (no theme since themes need shared words),
-# the first 8 give two themes ("rate", "brand").
-SAMPLE_FIRMS = "8"
-# About 5 minutes here; a run this much slower is stuck, and is stopped and reported.
+# Few enough firms for the default test run, enough for themes that span firms: a theme needs
+# two subject words its firms share, and the first 14 firms of the sample share none; the first
+# 20 give five themes (store and customers; capital and cash; tax; ...).
+SAMPLE_FIRMS = "20"
+# About 6 minutes here; a run this much slower is stuck, and is stopped and reported.
 SMOKE_TIMEOUT_S = 900
 
 # A test run started in the background inherits an ignored SIGINT, which exec keeps; a user's

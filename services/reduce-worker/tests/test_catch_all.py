@@ -30,7 +30,7 @@ def generic_topics(seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 def partition_with(settings: ReduceWorkerSettings, **changes: object) -> Partition:
     unit, firms, _ = generic_topics()
     changed = settings.model_copy(update=changes)
-    return quarter_themes(unit, firms, [["demand"]] * len(unit), changed, "2017Q1")
+    return quarter_themes(unit, firms, [["customer demand"]] * len(unit), changed, "2017Q1")
 
 
 def themes_with(settings: ReduceWorkerSettings, **changes: object) -> list[set[int]]:

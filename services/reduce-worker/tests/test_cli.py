@@ -84,7 +84,7 @@ def test_the_summary_names_every_count_and_each_failed_theme() -> None:
     for line in (
         "topics read     65 of 11 firm(s)",
         "themes          2 (9 topics)",
-        "firm-specific   50 topics in 40 group(s) of one firm or no shared keyword",
+        "firm-specific   50 topics in 40 group(s) of one firm or under two shared words",
         "unassigned      6 topics",
         "clustering 0.2s, naming 12.0s",
         "LLM             3 requests (4 attempts, 1 retries, 0 failed), 0 recoveries",

@@ -10,7 +10,14 @@ import pytest
 from reduce_worker.config import ReduceWorkerSettings
 from reduce_worker.inputs import quarter_topics
 from reduce_worker.runner import find_themes
-from reduce_worker.themes import Partition, TopicTerms, keyword_idf, partition, shared_keywords
+from reduce_worker.themes import (
+    Partition,
+    TopicTerms,
+    keyword_idf,
+    partition,
+    shared_keywords,
+    subject_words,
+)
 
 THEME_ID = re.compile(r"^theme_\d{4}Q[1-4]_\d{3}$")
 
@@ -91,7 +98,7 @@ def test_a_member_far_from_its_themes_centroid_is_unassigned() -> None:
         vectors,
         np.zeros(5, dtype=np.int64),
         np.array(["A", "B", "C", "D", "E"]),
-        [["freight"]] * 5,
+        [["freight rates"]] * 5,
         quarter="2017Q1",
         min_similarity=0.5,
         min_firms=2,
@@ -110,7 +117,7 @@ def test_ids_grow_past_999_themes_without_renumbering_the_first() -> None:
         vectors,
         np.arange(n),
         np.arange(n).astype(str),
-        [["growth"]] * n,
+        [["loan growth"]] * n,
         quarter="2017Q1",
         min_similarity=0.5,
         min_firms=1,
@@ -150,3 +157,38 @@ def test_firms_that_share_no_word_are_firm_specific_not_a_theme() -> None:
     )
     assert (found.firm_specific, found.firm_specific_groups) == (2, 1)
     assert [sorted(t.keywords) for t in found.themes] == [["cash", "flow"]]
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize(
+    ("keywords", "theme"),
+    [
+        ([["growth", "pizza"], ["growth", "hut"]], False),  # one broad word in common
+        ([["course", "better", "strong"], ["course", "better", "early"]], False),  # call words
+        ([["cash flow"], ["cash flow", "buybacks"]], True),  # one phrase of two subject words
+        ([["growth", "loan"], ["loan growth"]], True),
+    ],
+)
+def test_firms_sharing_fewer_than_two_subject_words_make_no_theme(
+    keywords: list[list[str]], theme: bool
+) -> None:
+    vectors = np.array([[1.0, 0.0], [0.99, 0.14]], dtype=np.float32)
+    found = partition(
+        vectors / np.linalg.norm(vectors, axis=1, keepdims=True),
+        np.array([0, 0]),
+        np.array(["a", "b"]),
+        keywords,
+        quarter="2017Q1",
+        min_similarity=0.5,
+        min_firms=2,
+        n_keywords=5,
+    )
+    assert (len(found.themes) == 1) == theme
+    assert found.firm_specific == (0 if theme else 2)
+
+
+@pytest.mark.unit
+def test_a_plural_beside_its_singular_is_one_keyword_and_one_subject_word() -> None:
+    terms = [TopicTerms.of(["store", "stores"]), TopicTerms.of(["stores", "store"])]
+    assert shared_keywords(terms, ["a", "b"], keyword_idf(terms), 5) in (["store"], ["stores"])
+    assert subject_words(["store", "stores", "years"]) == {"store"}

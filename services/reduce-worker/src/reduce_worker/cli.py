@@ -97,7 +97,7 @@ def render_summary(summary: ReduceSummary) -> str:
         f"  topics read     {summary.topics} of {summary.firms} firm(s)",
         f"  themes          {summary.themes} ({summary.in_themes} topics)",
         f"  firm-specific   {summary.firm_specific} topics in "
-        f"{summary.firm_specific_groups} group(s) of one firm or no shared keyword, "
+        f"{summary.firm_specific_groups} group(s) of one firm or under two shared words, "
         "no theme written",
         f"  filler          {summary.filler} topics in {summary.filler_groups} group(s) of "
         "hedging and turn-taking, no theme written",

@@ -22,12 +22,17 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from ftm_shared.text import FILLER_WORDS, words
 
-# Words every earnings call says (the calendar, "the company", "the business"): shared by any
-# two firms, so a group whose keywords are only these ("Year", "Company", "Work") is not a
-# subject. Never a theme keyword alone; inside a phrase ("fourth quarter margin") they stay.
+# Words every earnings call says (the calendar, "the company", "the business", "$2 million";
+# the frame of a comparison, "compared to the prior year"; the praise of a result, "a strong
+# quarter, better than expected, early days"; and "of course"): shared by any two firms, so a
+# group whose keywords are only these ("Year", "Company", "Better, early, strong") is not a
+# subject. Never a theme keyword alone; inside a phrase ("fourth quarter margin", "strong
+# demand") they stay.
 _CALL = (
     "year years quarter quarters month months week weeks today time times company companies "
-    "business businesses work overall level levels half second fourth fiscal"
+    "business businesses work overall level levels half second fourth fiscal "
+    "million millions billion billions thousand percent compared compare prior versus "
+    "better best strong stronger great early course"
 )
 CALL_WORDS = frozenset(_CALL.split())
 NOT_SUBJECT_WORDS = frozenset(ENGLISH_STOP_WORDS) | FILLER_WORDS | CALL_WORDS

@@ -6,8 +6,10 @@ Every topic read ends in exactly one of three counts, so none is dropped silentl
   group's unit vectors) is below `min_similarity` — it fits no theme (an outlier that the
   linkage, or a k-means micro-cluster, pulled in);
 - **firm-specific**: the rest of its group comes from fewer than `min_firms` firms (a single
-  topic alone is the smallest such group), or its firms share no keyword at all: each uses
-  its own words (its names, products, places) and only the embedding put them together.
+  topic alone is the smallest such group), or its firms share fewer than
+  `MIN_SHARED_WORDS` subject words: each uses its own words (its names, products, places),
+  and only the embedding put them together; or one broad word ("growth", "products") is all
+  they have in common, which names no subject a reader could use.
   One firm talking about one thing in several topics is not a theme *across* firms, so no
   theme row is written for it;
 - **filler**: its group's words or sentences are hedging and turn-taking, not a subject
@@ -33,7 +35,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ftm_shared.text import words
+from ftm_shared.text import singular, words
 from reduce_worker.clustering import (
     Oversized,
     cluster_topics,
@@ -47,6 +49,7 @@ from reduce_worker.filler import NOT_SUBJECT_WORDS, filler_reason
 # down to SPLIT_FLOOR, where topics are near duplicates and the group is one theme after all.
 SPLIT_STEP = 0.1
 SPLIT_FLOOR = 0.2
+MIN_SHARED_WORDS = 2
 
 
 @dataclass(frozen=True)
@@ -157,7 +160,7 @@ def partition(
         shared = shared_keywords(
             [terms[i] for i in group], [str(firm_ids[i]) for i in group], idf, n_keywords
         )
-        if n_firms < min_firms or not shared:
+        if n_firms < min_firms or len(subject_words(shared)) < MIN_SHARED_WORDS:
             result.firm_specific += len(group)
             result.firm_specific_groups += 1
             continue
@@ -180,6 +183,17 @@ def partition(
             )
         )
     return result
+
+
+def _one_form(term: str) -> str:
+    return " ".join(singular(word) for word in term.split())
+
+
+def subject_words(keywords: Sequence[str]) -> set[str]:
+    """The distinct words of `keywords` that say something (not function, filler or call
+    words), a plural the same word: "cash flow" holds two, "growth" one, "store, stores" one."""
+    said = {word for keyword in keywords for word in words(keyword)} - NOT_SUBJECT_WORDS
+    return {singular(word) for word in said}
 
 
 def theme_centroids(
@@ -267,8 +281,8 @@ def shared_keywords(
     firm): those most of its firms use, weighted by `idf`; ties go to the better average rank
     among the topics that list it, then alphabetical order. A term inside a chosen phrase
     ("cash" beside "cash flow") comes only when it has more firms than it. A term only one
-    firm uses (its name, products, places) is never chosen: firms that share no term get no
-    keywords (and `partition` writes no theme for them)."""
+    firm uses (its name, products, places) is never chosen, nor a plural beside its singular:
+    firms that share no term get no keywords (and `partition` writes no theme for them)."""
     firms: defaultdict[str, set[str]] = defaultdict(set)
     rank_sum: Counter[str] = Counter()
     listed: Counter[str] = Counter()
@@ -288,6 +302,8 @@ def shared_keywords(
 
     chosen: list[str] = []
     for term in sorted(candidates, key=order):
+        if _one_form(term) in {_one_form(c) for c in chosen}:  # "stores" beside "store"
+            continue
         inside = [c for c in chosen if f" {term} " in f" {c} " or f" {c} " in f" {term} "]
         if any(len(firms[term]) <= len(firms[c]) for c in inside):
             continue

@@ -48,7 +48,7 @@ _FILLER = (
     "really think know going like lot kind sort bit little um uh maybe look looking said say "
     "saying got get getting want way things thing able inaudible crosstalk "
     # contractions as normalised text has them
-    "weve were im youre dont thats its theyre ive lets well youve didnt doesnt isnt ill id "
+    "weve were im youre dont thats its theyre theyve ive lets well youve didnt doesnt isnt ill id "
     "youll theyll wed youd theyd hes shes wont cant arent wasnt werent theres heres whats "
     # hedging and modal talk
     "believe expect expecting expected hope hopefully guess mean means feel need needs "
