@@ -16,6 +16,9 @@ TARGETS = {
     "fragment_or_copied_name_share": "<= 0.05",
     "unfinished_or_repeated_names": "0",
     "theme_copied_description_share": "0",
+    "unfinished_or_looping_summary_share": "0",
+    "theme_unfinished_or_looping_description_share": "0",
+    "theme_first_person_description_share": "0",
     "topic_name_fit_at1": ">= keyword names",
     "theme_name_fit_at1": ">= 0.70 and >= keyword names",
 }
@@ -35,7 +38,11 @@ def verdicts(result: dict[str, Any]) -> dict[str, bool | None]:
 
     theme_fit = ftm.get("theme_name_fit_at1")
     unfinished = ftm.get("unfinished_or_repeated_names")
-    copied = ftm.get("theme_copied_description_share")
+
+    def none_of(key: str) -> bool | None:
+        share = ftm.get(key)
+        return None if share is None else share == 0
+
     return {
         "keyword_npmi": higher("keyword_npmi"),
         "topic_diversity": higher("topic_diversity"),
@@ -49,7 +56,12 @@ def verdicts(result: dict[str, Any]) -> dict[str, bool | None]:
         "largest_theme_filler_words": ftm["largest_theme_filler_words"] <= 3,
         "fragment_or_copied_name_share": None if share is None else share <= 0.05,
         "unfinished_or_repeated_names": None if unfinished is None else unfinished == 0,
-        "theme_copied_description_share": None if copied is None else copied == 0,
+        "theme_copied_description_share": none_of("theme_copied_description_share"),
+        "unfinished_or_looping_summary_share": none_of("unfinished_or_looping_summary_share"),
+        "theme_unfinished_or_looping_description_share": none_of(
+            "theme_unfinished_or_looping_description_share"
+        ),
+        "theme_first_person_description_share": none_of("theme_first_person_description_share"),
         "topic_name_fit_at1": beats_keywords("topic"),
         "theme_name_fit_at1": None
         if theme_fit is None
@@ -84,6 +96,9 @@ SHOWN = (
     "theme_fragment_name_share",
     "unfinished_or_repeated_names",
     "theme_copied_description_share",
+    "unfinished_or_looping_summary_share",
+    "theme_unfinished_or_looping_description_share",
+    "theme_first_person_description_share",
     "topic_llm_name_share",
     "topic_name_fit_at1",
     "topic_keyword_name_fit_at1",
@@ -105,13 +120,13 @@ def render(quarter: str, result: dict[str, Any]) -> str:
     lines = [
         f"quality {quarter}: {result['firms_sampled']} firms sampled, {result['seconds']}s "
         f"(baseline crashed on {result['baseline']['firms_crashed']})",
-        f"  {'':<30}{'ftm':>10}{'baseline':>10}   target",
+        f"  {'':<46}{'ftm':>10}{'baseline':>10}   target",
     ]
     for key in SHOWN:
         ftm, base = result["ftm"].get(key), result["baseline"].get(key)
         target = TARGETS.get(key, "")
         mark = {True: "PASS", False: "FAIL", None: "n/a"}[marks[key]] if key in marks else ""
-        lines.append(f"  {key:<30}{_cell(ftm):>10}{_cell(base):>10}   {target} {mark}".rstrip())
+        lines.append(f"  {key:<46}{_cell(ftm):>10}{_cell(base):>10}   {target} {mark}".rstrip())
     return "\n".join(lines)
 
 

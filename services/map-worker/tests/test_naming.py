@@ -137,6 +137,26 @@ def test_fragments_copies_and_invented_facts_are_asked_again(bad: TopicLabel, re
     assert never_fits.naming_method == FALLBACK_METHOD
 
 
+def test_a_summary_cut_off_or_said_twice_is_written_as_its_whole_sentences() -> None:
+    rambling = TopicLabel(
+        name="Gross margin",
+        summary="Gross margin rose on a better mix. Gross margin rose on a better mix. And we,",
+    )
+    naming = asyncio.run(name_topic(ScriptedClient([rambling]), MARGIN, TUNING))  # type: ignore[arg-type]
+    assert (naming.summary, naming.naming_method) == (
+        "Gross margin rose on a better mix.",
+        LLM_METHOD,
+    )
+
+
+def test_a_summary_with_no_whole_sentence_or_a_loop_is_asked_again() -> None:
+    cut = TopicLabel(name="Gross margin", summary="Gross margin rose on a better mix and we,")
+    looping = TopicLabel(name="Gross margin", summary="Mix, better mix, better mix, better mix.")
+    for bad, reason in ((cut, "no whole sentence"), (looping, "loops")):
+        with pytest.raises(AnswerRejectedError, match=reason):
+            check_label(bad, MARGIN, None)
+
+
 def test_the_call_procedure_row_is_labelled_without_the_llm() -> None:
     procedure = Topic(-1, ["operator", "greeting or thanks"], ["Thank you all."], 7, np.ones(3))
     naming = asyncio.run(name_topic(ScriptedClient([]), procedure, TUNING))  # type: ignore[arg-type]

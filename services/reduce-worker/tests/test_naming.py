@@ -102,6 +102,21 @@ def test_a_description_retelling_one_topics_summary_is_rejected() -> None:
         _accept(ThemeLabel(name="Pricing power", description=retold))
 
 
+@pytest.mark.parametrize(
+    ("description", "reason"),
+    [
+        ("We are looking to focus on the store and the customer experience.", "speaks as one"),
+        ("Firms raised prices on demand,", "no whole sentence"),
+        ("Firms raised prices on demand. Firms raised prices on demand again.", "loops"),
+    ],
+)
+def test_a_description_speaking_as_one_firm_cut_off_or_looping_is_rejected(
+    description: str, reason: str
+) -> None:
+    with pytest.raises(AnswerRejectedError, match=reason):
+        _accept(ThemeLabel(name="Pricing power", description=description))
+
+
 def test_a_topic_named_by_its_keywords_is_shown_by_its_keywords_alone() -> None:
     shown = shown_topics(
         ["Pricing", "Tax rate, 14"],

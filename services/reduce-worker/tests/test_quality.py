@@ -109,6 +109,22 @@ def test_descriptions_retelling_a_member_topics_summary_are_counted() -> None:
     ]
     report = measure(table, SENTENCES, themes)
     assert report["theme_descriptions"] == 2 and report["theme_copied_description_share"] == 0.5
+    assert report["theme_unfinished_or_looping_description_share"] == 0.0
+
+
+def test_summaries_cut_off_or_looping_are_counted() -> None:
+    cut = "Freight costs rose again as trucking capacity,"
+    looping = "Freight costs rose, freight costs rose, freight costs rose."
+    table = rows(
+        good("A", 0), {**good("A", 1), "summary": cut}, {**good("B", 0), "summary": looping}
+    )
+    descriptions = [cut, "Firms report freight costs rising.", "We saw freight costs rise."]
+    report = measure(
+        table, SENTENCES, [ThemeView([0], "Freight", description=d) for d in descriptions]
+    )
+    assert report["unfinished_or_looping_summary_share"] == pytest.approx(2 / 3, abs=1e-4)
+    assert report["theme_unfinished_or_looping_description_share"] == pytest.approx(1 / 3, 1e-3)
+    assert report["theme_first_person_description_share"] == pytest.approx(1 / 3, 1e-3)
 
 
 def test_nothing_named_leaves_the_name_measures_empty() -> None:

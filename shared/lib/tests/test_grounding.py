@@ -3,10 +3,13 @@ from __future__ import annotations
 import pytest
 
 from ftm_shared.llm.grounding import (
+    clean_summary,
     copied_run,
     copied_sentence,
     fragment_reason,
     naming_problem,
+    speaker_word,
+    summary_problem,
     ungrounded_facts,
 )
 
@@ -80,3 +83,61 @@ def test_a_description_retelling_one_shown_text_is_found(description: str) -> No
 )
 def test_a_description_in_its_own_words_is_not_a_copy(description: str) -> None:
     assert copied_run(description, SUMMARIES) is None
+
+
+# Answers the small model wrote on the smoke run's firms, labelled as a reader would.
+@pytest.mark.parametrize(
+    ("summary", "written"),
+    [
+        (
+            "Growth in the food area is strong. We're seeing a lot of positive,",
+            "Growth in the food area is strong.",
+        ),
+        (
+            "Cost of services was higher than in prior years. Cost of services was higher "
+            "than in prior years.",
+            "Cost of services was higher than in prior years.",
+        ),
+        (
+            "EPS was $0.03 above plan and leverage ended at 2.1 times.",
+            "EPS was $0.03 above plan and leverage ended at 2.1 times.",
+        ),
+        ("We expect to be at the high end of this range due to our fiscal year,", None),
+        ("Yes. Thanks.", None),  # under the schema's 20 characters: no summary
+    ],
+)
+def test_a_summary_is_written_as_whole_sentences_each_once(
+    summary: str, written: str | None
+) -> None:
+    assert clean_summary(summary) == written
+
+
+@pytest.mark.parametrize(
+    ("summary", "problem"),
+    [
+        ("Firms report store performance, store performance, store performance, store.", "loops"),
+        ("It is a theme related to the other themes, but it is a theme related to the other "
+         "themes, but it is a theme related to the other themes.", "loops"),
+        ("Firms describe investment strategy and growth,", "no whole sentence"),
+        ("Store management is a key focus. We are looking to focus on the store management and "
+         "the customer experience. We are looking to focus on the store.", "loops"),
+        ("Same-store sales rose 4% as traffic improved. Management expects more.", None),
+        ("Gross margin fell on freight costs; gross margin should recover in the fall.", None),
+    ],
+)  # fmt: skip
+def test_a_looping_or_cut_off_summary_is_found(summary: str, problem: str | None) -> None:
+    found = summary_problem(summary)
+    assert (found is None) if problem is None else (problem in (found or ""))
+
+
+@pytest.mark.parametrize(
+    ("text", "word"),
+    [
+        ("We are looking to focus on the store.", "we"),
+        ("Premium growth is a key theme in our financial statements.", "our"),
+        ("Firms report that customers moved to the cloud.", None),
+        ("Companies describe U.S. sales; management expects more.", None),
+    ],
+)
+def test_a_description_speaking_as_one_firm_is_found(text: str, word: str | None) -> None:
+    assert speaker_word(text) == word

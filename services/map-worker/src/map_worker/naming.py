@@ -1,14 +1,16 @@
 """Every topic gets a short name and a one- or two-sentence summary from the LLM.
 
 An answer that only repeats the keyword string, copies the prompt's worked example, names the
-topic with a sentence fragment or a sentence copied word for word, states a number or name
-found in none of the sentences shown (`ftm_shared.llm.grounding`), or whose name or summary
-fits another of the firm's topics better than its own (`ftm_shared.llm.fit`) is not accepted:
-it is asked again at the next of `NAMING_TEMPERATURES` (`structured_accepted`). When no answer
-is accepted, the topic is named by its own keyword phrases, the candidate that fits it best,
-and marked `keyword_fallback`: every run writes a checked name or none. A topic the LLM gives
-no usable answer for at all (`StructuredOutputError`) fails its firm, unless the caller allows
-the keyword fallback for that too (the smoke run's small CPU model).
+topic with a sentence fragment or a sentence copied word for word, has no whole sentence of
+summary or loops, states a number or name found in none of the sentences shown
+(`ftm_shared.llm.grounding`), or whose name or summary fits another of the firm's topics better
+than its own (`ftm_shared.llm.fit`) is not accepted: it is asked again at the next of
+`NAMING_TEMPERATURES` (`structured_accepted`). An accepted summary is written as whole
+sentences, each once (`grounding.clean_summary`: the model's text trimmed, never reworded).
+When no answer is accepted, the topic is named by its own keyword phrases, the candidate that
+fits it best, and marked `keyword_fallback`: every run writes a checked name or none. A topic
+the LLM gives no usable answer for at all (`StructuredOutputError`) fails its firm, unless the
+caller allows the keyword fallback for that too (the smoke run's small CPU model).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from pydantic import BaseModel, Field
 from ftm_shared.llm import LlmClient, StructuredOutputError
 from ftm_shared.llm.accept import AnswerRejectedError, structured_accepted
 from ftm_shared.llm.fit import ItemFit, keyword_name
-from ftm_shared.llm.grounding import NAME_MAX_CHARS, naming_problem
+from ftm_shared.llm.grounding import NAME_MAX_CHARS, naming_problem, written_summary
 from map_worker.config import NamingTuning
 from map_worker.topics import PROCEDURE_TOPIC_ID, Topic
 
@@ -121,7 +123,7 @@ def check_label(label: TopicLabel, topic: Topic, fit: ItemFit | None) -> None:
     if problem:
         raise AnswerRejectedError(problem)
     if fit is not None:
-        fit.check(label.name, label.summary)
+        fit.check(label.name, written_summary(label.summary))
 
 
 async def name_topic(
@@ -152,7 +154,7 @@ async def name_topic(
         if not keyword_fallback:
             raise
         return keyword_naming(topic, tuning, fit)
-    return TopicNaming(label.name.strip(), label.summary.strip(), LLM_METHOD)
+    return TopicNaming(label.name.strip(), written_summary(label.summary), LLM_METHOD)
 
 
 def keyword_naming(topic: Topic, tuning: NamingTuning, fit: ItemFit | None) -> TopicNaming:

@@ -10,6 +10,11 @@
 - **descriptions that retell one topic**: LLM theme descriptions that repeat eight or more
   words in a row of one member topic's summary (`grounding.copied_run`): they describe that
   topic, or worse its keyword fallback ("Sentences about ..."), not what the firms share.
+- **summaries cut off or looping**: LLM theme descriptions with no whole sentence (the
+  server's grammar cut them at the schema's limit) or saying a five-word phrase twice
+  (`grounding.summary_problem`); the topic summaries' share is in `quality.py`.
+- **descriptions speaking as one firm**: LLM theme descriptions in the first or second person
+  ("We are looking to focus on the store"): a firm's words, not what the firms share.
 - **theme keywords one firm uses**: the share of theme keywords that only one of the theme's
   firms uses in its topics' keywords or sentences (a name, a product, a place;
   `themes.TopicTerms`).
@@ -26,7 +31,14 @@ import numpy as np
 import pandas as pd
 
 from ftm_shared.llm.fit import Embed, accuracy, fit_ranks, keyword_name
-from ftm_shared.llm.grounding import copied_run, fragment_reason, lone_name, repeated_phrase
+from ftm_shared.llm.grounding import (
+    copied_run,
+    fragment_reason,
+    lone_name,
+    repeated_phrase,
+    speaker_word,
+    summary_problem,
+)
 from reduce_worker.filler import filler_words
 from reduce_worker.themes import TopicTerms, theme_centroids
 
@@ -113,13 +125,13 @@ def name_checks(
     }
 
 
-def copied_descriptions(
+def description_checks(
     topics: pd.DataFrame,
     members: Sequence[Sequence[int]],
     descriptions: Sequence[str | None],
 ) -> dict[str, Any]:
-    """The share of LLM theme descriptions (None: named by keywords) that retell one member
-    topic's summary."""
+    """The shares of LLM theme descriptions (None: named by keywords) that retell one member
+    topic's summary, that have no whole sentence or loop, and that speak as one firm."""
     written = [
         (rows, text) for rows, text in zip(members, descriptions, strict=True) if text is not None
     ]
@@ -127,9 +139,17 @@ def copied_descriptions(
         copied_run(text, topics["summary"].iloc[list(rows)].tolist()) is not None
         for rows, text in written
     )
+    unusable = sum(summary_problem(text) is not None for _, text in written)
+    speaking = sum(speaker_word(text) is not None for _, text in written)
+
+    def share(count: int) -> float | None:
+        return round(count / len(written), 4) if written else None
+
     return {
         "theme_descriptions": len(written),
-        "theme_copied_description_share": round(copied / len(written), 4) if written else None,
+        "theme_copied_description_share": share(copied),
+        "theme_unfinished_or_looping_description_share": share(unusable),
+        "theme_first_person_description_share": share(speaking),
     }
 
 

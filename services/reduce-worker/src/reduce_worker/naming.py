@@ -4,7 +4,8 @@ The prompt shows the theme's most central member topics (name and summary, a few
 stays short), its keywords, and the most central topics of the nearest other themes, asking
 what sets this theme apart (as Anthropic's Clio names its clusters): so that generic names
 ("Quarterly results", "Growth") do not recur across themes. An answer that is a fragment,
-generic, a nearby theme's topic, states a number or name none of the theme's topics shown
+generic, a nearby theme's topic, has no whole sentence of description or loops, speaks as one
+firm ("we"), retells one topic's summary, states a number or name none of the theme's topics shown
 gives (`accept_theme`), or whose name or description fits another of the quarter's themes
 better than its own (`ftm_shared.llm.fit`) is asked again. When no answer is accepted, the
 theme is named by its own keyword phrases, the candidate that fits it best (`keyword_label`),
@@ -31,7 +32,10 @@ from ftm_shared.llm.grounding import (
     copied_run,
     fragment_reason,
     lone_name,
+    speaker_word,
+    summary_problem,
     ungrounded_facts,
+    written_summary,
 )
 
 SUMMARY_CHARS = 200
@@ -172,7 +176,8 @@ def accept_theme(
     fit: ItemFit | None = None,
 ) -> None:
     """Raise `AnswerRejectedError` for an answer that copies an example, is a fragment or
-    generic, a lone name, takes a nearby theme's topic name, retells one topic's summary,
+    generic, a lone name, takes a nearby theme's topic name, has no whole sentence of
+    description or loops, speaks as one firm ("we"), retells one topic's summary,
     states a number or name that none of the theme's topics shown gives, or fits another theme
     better (with `fit`)."""
     name = label.name.strip()
@@ -189,16 +194,23 @@ def accept_theme(
         raise AnswerRejectedError(f"the name is a lone person, company or place name: {name!r}")
     if name.lower() in {other.strip().lower() for other, _ in contrast}:
         raise AnswerRejectedError(f"the name is a nearby theme's topic: {label.name!r}")
-    copied = copied_run(label.description, [summary for _, summary in topics])
+    problem = summary_problem(label.description, "description")
+    if problem:
+        raise AnswerRejectedError(problem)
+    description = written_summary(label.description)
+    speaker = speaker_word(description)
+    if speaker:
+        raise AnswerRejectedError(f"the description speaks as one firm ({speaker!r})")
+    copied = copied_run(description, [summary for _, summary in topics])
     if copied:
         raise AnswerRejectedError(f"the description retells one topic's summary: {copied!r}")
-    invented = ungrounded_facts(label.description, shown)
+    invented = ungrounded_facts(description, shown)
     if invented:
         raise AnswerRejectedError(
             f"the description states what the topics do not: {', '.join(invented[:5])}"
         )
     if fit is not None:
-        fit.check(name, label.description)
+        fit.check(name, description)
 
 
 async def name_theme(
@@ -240,6 +252,6 @@ async def name_theme(
                 raise
             continue
         return label.model_copy(
-            update={"name": label.name.strip(), "description": label.description.strip()}
+            update={"name": label.name.strip(), "description": written_summary(label.description)}
         )
     raise AssertionError("unreachable")

@@ -13,7 +13,8 @@ quality benchmark (`nox -s quality`), so that ftm and its baseline are compared 
   sentences are mostly procedure; a theme whose members are half or more such topics).
 - **names**: the share of LLM topic names that are fragments or copy a sentence, of
   summaries stating a number or name absent from what the model was shown, and of theme names
-  that are fragments, of theme descriptions that retell one member topic's summary
+  that are fragments, of LLM summaries and theme descriptions with no whole sentence or that
+  loop, of theme descriptions that retell one member topic's summary
   (`ftm_shared.llm.grounding`, the checks the namers ask again on); how
   well every name fits its own topic or theme beside keyword names, theme keywords one firm
   uses, filler in the largest theme (`name_quality.py`).
@@ -38,12 +39,17 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from ftm_shared import layout
 from ftm_shared.llm.fit import Embed
-from ftm_shared.llm.grounding import copied_sentence, fragment_reason, ungrounded_facts
+from ftm_shared.llm.grounding import (
+    copied_sentence,
+    fragment_reason,
+    summary_problem,
+    ungrounded_facts,
+)
 from ftm_shared.procedure import wording_reason
 from ftm_shared.storage import ObjectStore
 from ftm_shared.text import split_sentences, words
 from reduce_worker.name_quality import (
-    copied_descriptions,
+    description_checks,
     keyword_spread,
     name_checks,
     name_fit,
@@ -200,7 +206,7 @@ def measure(
     members = [list(t.members) for t in themes]
     report.update(_name_measures(named, theme_names))
     report.update(keyword_spread(topics, members, keywords))
-    report.update(copied_descriptions(topics, members, [t.description for t in themes]))
+    report.update(description_checks(topics, members, [t.description for t in themes]))
     if len(theme_names) == len(themes):
         report.update(name_checks(topics, theme_names, keywords))
     if embed is not None and len(topics):
@@ -209,7 +215,7 @@ def measure(
 
 
 def _name_measures(named: pd.DataFrame, theme_names: Sequence[str]) -> dict[str, Any]:
-    fragments = copies = ungrounded = 0
+    fragments = copies = ungrounded = unusable = 0
     for name, summary, docs, keywords in zip(
         named["name"],
         named["summary"],
@@ -221,11 +227,13 @@ def _name_measures(named: pd.DataFrame, theme_names: Sequence[str]) -> dict[str,
         fragments += fragment_reason(name) is not None
         copies += copied_sentence(name, docs) is not None
         ungrounded += bool(ungrounded_facts(summary, shown))
+        unusable += summary_problem(summary) is not None
     return {
         "fragment_name_share": _share(fragments, len(named)),
         "copied_name_share": _share(copies, len(named)),
         "fragment_or_copied_name_share": _share(fragments + copies, len(named)),
         "ungrounded_summary_share": _share(ungrounded, len(named)),
+        "unfinished_or_looping_summary_share": _share(unusable, len(named)),
         "theme_fragment_name_share": _share(
             sum(fragment_reason(name) is not None for name in theme_names), len(theme_names)
         ),

@@ -169,6 +169,75 @@ def copied_run(text: str, sources: Iterable[str], run: int = COPIED_RUN_WORDS) -
     return None
 
 
+# A sentence ends in . ! or ? (closing quotes or brackets after it) before a space or the end:
+# "$0.03" and "2.1 times" do not end one.
+_SENTENCE_CLOSE = re.compile(r"[.!?][\"')\]]*(?=\s|$)")
+# The summaries' schemas start at this many characters; less is no summary.
+MIN_SUMMARY_CHARS = 20
+# A phrase this long said twice in a one- or two-sentence summary is a loop ("store
+# performance, store performance, store", "we are looking to focus on the store ... we are
+# looking to focus on the store").
+LOOPING_PHRASE_WORDS = 5
+
+
+def clean_summary(text: str) -> str | None:
+    """`text` up to the end of its last whole sentence, each sentence said once, or None when
+    less than `MIN_SUMMARY_CHARS` is left. The server's grammar cuts a long answer at the
+    schema's limit mid-sentence ("..., and we are,"), and a small model repeats its own
+    sentences ("X. X. X."): both are the model's text, trimmed, never reworded."""
+    stripped = text.strip()
+    ends = [match.end() for match in _SENTENCE_CLOSE.finditer(stripped)]
+    if not ends:
+        return None
+    kept: list[str] = []
+    seen: set[str] = set()
+    for sentence in _SENTENCE_END.split(stripped[: ends[-1]]):
+        said = " ".join(_words(sentence))
+        if said not in seen:
+            seen.add(said)
+            kept.append(sentence)
+    cleaned = " ".join(kept)
+    return cleaned if len(cleaned) >= MIN_SUMMARY_CHARS else None
+
+
+def looping_summary(text: str) -> str | None:
+    """The `LOOPING_PHRASE_WORDS`-word phrase `text` says twice, or None."""
+    words = _words(text)
+    size = LOOPING_PHRASE_WORDS
+    grams = [" ".join(words[start : start + size]) for start in range(len(words) - size + 1)]
+    return next((gram for n, gram in enumerate(grams) if gram in grams[:n]), None)
+
+
+_SPEAKER_WORDS = _PRONOUNS | _vocabulary("our ours my your")
+
+
+def speaker_word(text: str) -> str | None:
+    """The first- or second-person word `text` uses ("we", "our", "you"), or None: a
+    description of what several firms share that speaks as one of them repeats its call."""
+    return next((word for word in _words(text) if word in _SPEAKER_WORDS), None)
+
+
+def summary_problem(text: str, what: str = "summary") -> str | None:
+    """Why a summary (or description: `what`) is not one a reader can use as written, or None:
+    no whole sentence in it, or it loops (`clean_summary` trims the rest)."""
+    cleaned = clean_summary(text)
+    if cleaned is None:
+        return f"the {what} has no whole sentence: {text[-60:]!r}"
+    looping = looping_summary(cleaned)
+    if looping:
+        return f"the {what} loops on {looping!r}"
+    return None
+
+
+def written_summary(text: str) -> str:
+    """A summary as it is written once accepted (`summary_problem` found nothing):
+    `clean_summary`'s whole sentences."""
+    cleaned = clean_summary(text)
+    if cleaned is None:
+        raise ValueError(f"no whole sentence to write: {text!r}")
+    return cleaned
+
+
 def ungrounded_facts(summary: str, sentences: Sequence[str]) -> list[str]:
     """Numbers and capitalised names in `summary` that appear in none of `sentences`."""
     source = " ".join(sentences)
@@ -190,7 +259,7 @@ def naming_problem(
     name: str, summary: str, sentences: Sequence[str], keywords: Sequence[str] = ()
 ) -> str | None:
     """The first reason a (name, summary) answer about `sentences` (and the item's `keywords`)
-    is not acceptable."""
+    is not acceptable; the summary as `clean_summary` writes it."""
     reason = fragment_reason(name)
     if reason:
         return reason
@@ -198,6 +267,9 @@ def naming_problem(
         return f"the name is a lone person, company or place name in no keyword: {name!r}"
     if copied_sentence(name, sentences):
         return f"the name copies a sentence word for word: {name!r}"
+    problem = summary_problem(summary)
+    if problem:
+        return problem
     invented = ungrounded_facts(summary, sentences)
     if invented:
         return f"the summary states what the sentences do not: {', '.join(invented[:5])}"

@@ -73,6 +73,21 @@ MEASURES = (
     Measure("fragment_or_copied_name_share", "topic names that are fragments or copies", "0"),
     Measure("theme_fragment_name_share", "theme names that are fragments", "0"),
     Measure(
+        "unfinished_or_looping_summary_share",
+        "LLM topic summaries cut off or looping",
+        "0",
+    ),
+    Measure(
+        "theme_unfinished_or_looping_description_share",
+        "LLM theme descriptions cut off or looping",
+        "0",
+    ),
+    Measure(
+        "theme_first_person_description_share",
+        "LLM theme descriptions speaking as one firm (we, our)",
+        "0",
+    ),
+    Measure(
         "theme_copied_description_share",
         "LLM theme descriptions retelling one topic's summary",
         "0",
