@@ -78,6 +78,7 @@ def test_the_summary_names_every_count_and_each_failed_theme() -> None:
             "largest_theme_topic_share": 0.091,
             "theme_name_fit_at1": 0.75,
             "theme_keyword_name_fit_at1": 0.7,
+            "theme_first_person_description_share": 0.0,
         },
     )
     text = render_summary(summary)
@@ -96,5 +97,7 @@ def test_the_summary_names_every_count_and_each_failed_theme() -> None:
         "quality         keyword NPMI 0.026, diversity -, largest theme 0.091 of topics",
         "filler          3 topics in 1 group(s) of hedging and turn-taking, no theme written",
         "names           theme fit@1 0.750 (keyword names 0.700), topic fit@1 -",
+        "summaries       topic summaries cut off or looping -; theme descriptions cut off or "
+        "looping -, speaking as one firm 0.000, retelling one topic -",
     ):
         assert line in text

@@ -78,6 +78,17 @@ def describe_names(quality: dict[str, Any]) -> str:
     )
 
 
+def describe_texts(quality: dict[str, Any]) -> str:
+    """The LLM summaries and descriptions a reader could not use as written (shares)."""
+    return (
+        f"topic summaries cut off or looping "
+        f"{_shown(quality, 'unfinished_or_looping_summary_share')}; theme descriptions cut off "
+        f"or looping {_shown(quality, 'theme_unfinished_or_looping_description_share')}, "
+        f"speaking as one firm {_shown(quality, 'theme_first_person_description_share')}, "
+        f"retelling one topic {_shown(quality, 'theme_copied_description_share')}"
+    )
+
+
 def describe_lineage(lineage: dict[str, Any]) -> str:
     """Themes per status against the previous quarter's run (`lineage.lineage_counts`), or
     why they were not linked."""
@@ -117,6 +128,7 @@ def render_summary(summary: ReduceSummary) -> str:
     if summary.quality:
         lines.append(f"  quality         {describe_quality(summary.quality)}")
         lines.append(f"  names           {describe_names(summary.quality)}")
+        lines.append(f"  summaries       {describe_texts(summary.quality)}")
     if summary.lineage:
         lines.append(f"  lineage         {describe_lineage(summary.lineage)}")
     if summary.exposure:
