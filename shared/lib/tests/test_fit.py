@@ -11,6 +11,7 @@ from ftm_shared.llm.fit import (
     keyword_candidates,
     keyword_name,
 )
+from ftm_shared.llm.grounding import repeated_phrase
 
 pytestmark = pytest.mark.unit
 
@@ -46,6 +47,19 @@ def test_keyword_names_add_a_new_word_each_and_never_repeat_a_phrase() -> None:
     assert keyword_name([]) == "No keywords"
     # A plural is the same word: never "Revenues, revenue".
     assert keyword_name(["revenues", "revenue", "growth"]) == "Revenues, growth"
+
+
+@pytest.mark.parametrize(
+    "keywords",
+    [  # keyword-named topics of 66 firms of 2017Q1 that once read "Bands, bands hearing"
+        ["cardtronics", "cardtronics great", "day"],
+        ["rehearsing", "bands", "bands hearing"],
+        ["metals", "metals business", "solution", "healthcare"],
+    ],
+)
+def test_no_keyword_name_says_a_word_twice(keywords: list[str]) -> None:
+    for name in keyword_candidates(keywords):
+        assert repeated_phrase(name) is None, name
 
 
 def test_the_gate_refuses_a_name_or_summary_that_fits_another_item() -> None:

@@ -65,9 +65,13 @@ def keyword_candidates(keywords: Sequence[str], n: int = KEYWORD_NAME_PHRASES) -
     def phrases(start: int) -> list[str]:
         chosen: list[str] = []
         used: set[str] = set()
+
+        def said(phrase: str) -> set[str]:
+            return {singular(word) for word in words(phrase)}
+
         for keyword in keywords[start:]:
-            new = {singular(word) for word in words(keyword)}
-            if not new or new <= used or any(set(words(c)) <= new for c in chosen):
+            new = said(keyword)
+            if not new or new <= used or any(said(c) <= new for c in chosen):
                 continue
             chosen.append(keyword.strip())
             used |= new
