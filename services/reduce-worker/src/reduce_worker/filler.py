@@ -23,15 +23,19 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 from ftm_shared.text import FILLER_WORDS, words
 
 # Words every earnings call says (the calendar, "the company", "the business", "$2 million";
-# the frame of a comparison, "compared to the prior year"; the praise of a result, "a strong
-# quarter, better than expected, early days"; and "of course"): shared by any two firms, so a
-# group whose keywords are only these ("Year", "Company", "Better, early, strong") is not a
-# subject. Never a theme keyword alone; inside a phrase ("fourth quarter margin", "strong
-# demand") they stay.
+# the frame of a comparison, "compared to the prior year", or of an answer, "given that, going
+# forward, it's important"; the praise of a result, "a strong quarter, better than expected";
+# and "of course"): shared by any two firms, so a group whose keywords are only these ("Year",
+# "Company", "Better, early, strong") is not a subject. Never a theme keyword alone; inside a
+# phrase ("fourth quarter margin", "strong demand") they stay. They stay map keywords: taken
+# out of the map's keywords, the answer-frame words cost keyword NPMI (-0.014 to -0.024 on 66
+# firms of 2017Q1) for no better topic.
 _CALL = (
     "year years quarter quarters month months week weeks today time times company companies "
-    "business businesses work overall level levels half second fourth fiscal "
+    "january february march april may june july august september october november december "
+    "yearoveryear business businesses work overall level levels half second fourth fiscal "
     "million millions billion billions thousand percent compared compare prior versus "
+    "higher lower new right given forward important "
     "better best strong stronger great early course"
 )
 CALL_WORDS = frozenset(_CALL.split())

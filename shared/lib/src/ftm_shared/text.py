@@ -59,8 +59,6 @@ _FILLER = (
     "floor comment comments color colour add follow followup clarify helpful hear talk "
     "talked talking mentioned touch walk "
     # verbs of turn-taking and agreement ("let me make it right", "we haven't done that")
-    "make making let havent hasnt doing happen happens happened typically stuff "
-    # the frame of an answer, not its subject ("given that", "going forward", "it's important")
-    "right given forward important"
+    "make making let havent hasnt doing happen happens happened typically stuff"
 )
 FILLER_WORDS = frozenset(_FILLER.split())
