@@ -25,6 +25,7 @@ nox.options.sessions = ["lint", "tests"]
 ROOT = Path(__file__).parent
 MEMBERS = {
     "shared/lib": "ftm-shared",
+    "shared/local": "ftm-local",
     "shared/ops": "ftm-ops",
     "services/map-worker": "ftm-map-worker",
     "services/reduce-worker": "ftm-reduce-worker",
@@ -267,6 +268,7 @@ def lint(session: nox.Session) -> None:
     session.run(
         "mypy",
         "shared/lib/src",
+        "shared/local/src",
         "shared/ops/src",
         "expectations/src",
         *[f"services/{s}/src" for s in SERVICES],

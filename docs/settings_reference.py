@@ -1,8 +1,8 @@
 """Write docs/settings.md, the settings reference, from the settings classes themselves.
 
-Every pydantic-settings class in the workspace's sources (`shared/lib`, `shared/ops`,
-`services/*`, `expectations`) is found by reading the sources, imported, and listed with each
-field's variable, type, default and description. It runs with the whole workspace installed
+Every pydantic-settings class in the workspace's sources (`shared/*`, `services/*`,
+`expectations`) is found by reading the sources, imported, and listed with each field's
+variable, type, default and description. It runs with the whole workspace installed
 (`nox -s docs` runs it before building the site), so it imports the services' settings without
 any member importing another upward. `tests/test_settings_reference.py` fails when the page
 and the code differ, or when a field has no description.
@@ -34,7 +34,7 @@ from ftm_shared.config import FtmSettings, setting_name
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = ROOT / "docs" / "settings.md"
 # Where settings classes live, in the order the page lists them.
-SOURCE_ROOTS = ("shared/lib/src", "shared/ops/src", "services/*/src", "expectations/src")
+SOURCE_ROOTS = ("shared/*/src", "services/*/src", "expectations/src")
 
 PREAMBLE = """\
 # Settings

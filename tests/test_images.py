@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from ftm_ops.local.cloud import LocalCloud, provision
-from ftm_ops.local.process import LOOPBACK, free_port, http_ok
+from ftm_local.cloud import LocalCloud, provision
+from ftm_local.process import LOOPBACK, free_port, http_ok
 from ftm_ops.validate import expectations_checklist
 from ftm_shared import pipeline
 from ftm_shared.config import FtmSettings, load_settings
@@ -31,7 +31,7 @@ from ftm_shared.storage import ObjectStore
 pytestmark = pytest.mark.integration
 
 IMAGE_TAG = os.environ.get("IMAGE_TAG", "dev")
-MOTO_IMAGE = "motoserver/moto:5.2.5"  # the moto ftm-ops pins
+MOTO_IMAGE = "motoserver/moto:5.2.5"  # the moto ftm-local pins
 QUARTER, FIRMS = "2017Q1", 4
 STAGE_TIMEOUT_S = 1800
 

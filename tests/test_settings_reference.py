@@ -18,6 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 GENERATOR = ROOT / "docs" / "settings_reference.py"
 OUR_PACKAGES = (
     "ftm_shared",
+    "ftm_local",
     "ftm_ops",
     "map_worker",
     "reduce_worker",

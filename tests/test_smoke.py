@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from ftm_ops.local.process import ServerRecord, pid_alive
+from ftm_local.process import ServerRecord, pid_alive
 from ftm_ops.quarter.processes import stop_group, stream_lines
 
 pytestmark = pytest.mark.integration

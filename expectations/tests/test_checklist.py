@@ -4,15 +4,13 @@ output fails exactly the criterion written for it, naming the offending row."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 import pandas as pd
 import pytest
 
 from ftm_expectations.checklist import Checklist
+from ftm_local.published import Outputs
 
-# conftest's Outputs (test modules cannot import conftest by name)
-Outputs = Any
 pytestmark = pytest.mark.integration
 LINEAGE_FITS_STATUS = (
     "Lineage rows fit their status (no theme only when vanished, no previous theme only when "

@@ -29,8 +29,8 @@ import pytest
 from ftm_ops.cloud import images
 from ftm_ops.cloud.settings import DeploySettings, SmokeSettings
 from ftm_ops.cloud.terraform import STACKS, find_plugin_dir, stack_variables
-from ftm_ops.local.cloud import MOTO_CREDENTIALS, LocalCloud
-from ftm_ops.local.process import LOOPBACK, free_port, http_ok, start_server, stop_process
+from ftm_local.cloud import MOTO_CREDENTIALS, LocalCloud
+from ftm_local.process import LOOPBACK, free_port, http_ok, start_server, stop_process
 from ftm_shared.config import FtmSettings, load_settings, local_paths
 from ftm_shared.llm import LlmSettings
 from model_tester.config import ModelTesterSettings

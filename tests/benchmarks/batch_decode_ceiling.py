@@ -3,7 +3,7 @@ decoding B sequences together vs one, on the local Gemma 3 270M.
 
     uvx nox -s bench -- decode        # B = 1, 2, 4, 8, 16; `-- decode --batches 1,8` for fewer
 
-The benchmark is built with the local server (`ftm_ops.local.llama_build`), from the same
+The benchmark is built with the local server (`ftm_local.llama_build`), from the same
 llama.cpp sources, so it measures the ceiling of the server that serves us.
 """
 
@@ -15,7 +15,7 @@ import os
 import subprocess
 import sys
 
-from ftm_ops.local.llama_build import ensure_built
+from ftm_local.llama_build import ensure_built
 from ftm_shared.models import local_llm_gguf
 
 # About a naming request: a few hundred prompt tokens, a few dozen answer tokens.

@@ -21,8 +21,8 @@ from pathlib import Path
 
 import httpx
 
-from ftm_ops.local.llm_server import env_for, start_llm
-from ftm_ops.local.process import stop_process
+from ftm_local.llm_server import env_for, start_llm
+from ftm_local.process import stop_process
 from ftm_shared.data import earnings_call_file
 from ftm_shared.llm import LlmClient, LlmConfig
 from ftm_shared.llm.client import response_format

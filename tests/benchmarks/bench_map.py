@@ -28,8 +28,8 @@ from batch_decode_ceiling import ceiling
 from naive_map import read_firms
 from own_cloud import own_local_cloud
 
+from ftm_local.llm_server import LocalLlmSettings
 from ftm_ops.ingest import ingest
-from ftm_ops.local.llm_server import LocalLlmSettings
 from ftm_shared.config import load_settings, read_settings
 from ftm_shared.data import earnings_call_file
 from ftm_shared.storage import ObjectStore

@@ -30,8 +30,8 @@ from typing import Any
 from bench_map import warm_llm
 from own_cloud import own_local_cloud
 
+from ftm_local.llm_server import LocalLlmSettings
 from ftm_ops.ingest import ingest
-from ftm_ops.local.llm_server import LocalLlmSettings
 from ftm_ops.quarter.projection import ProjectionSettings, crossover, describe, project, table
 from ftm_shared.config import FtmSettings, load_settings, read_settings
 from ftm_shared.data import earnings_call_file

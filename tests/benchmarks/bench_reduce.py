@@ -26,9 +26,9 @@ from reduce_worker.inputs import quarter_topics
 from reduce_worker.runner import find_themes
 
 ROOT = Path(__file__).resolve().parents[2]
-# The real map output the tests use (ftm_ops.testing.FIRM_TOPICS_2017Q1), read by path: this
+# The real map output the tests use (ftm_local.testing.FIRM_TOPICS_2017Q1), read by path: this
 # session installs reduce-worker alone.
-FIXTURE = ROOT / "shared/ops/src/ftm_ops/fixtures/firm_topics_2017Q1.parquet"
+FIXTURE = ROOT / "shared/local/src/ftm_local/fixtures/firm_topics_2017Q1.parquet"
 TARGET_ROWS, TARGET_S = 50_000, 60.0
 TOPICS_PER_FIRM = 8
 # Noise per dimension that leaves a copy at cosine ~0.8 to its subject (384-d MiniLM vectors).

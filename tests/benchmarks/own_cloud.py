@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from ftm_ops.local import cloud
+from ftm_local import cloud
 from ftm_shared.config import ENV_FILE_NAME, read_env_file
 
 FOREIGN = ("LLM_BASE_URL", "LLM_MODEL", "LLM_RESPONSE_FORMAT", "FTM_ENV_FILE", "FTM_USE_SSM")

@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ftm_ops.local.llm_server import env_for, start_llm
-from ftm_ops.local.process import stop_process
+from ftm_local.llm_server import env_for, start_llm
+from ftm_local.process import stop_process
 from ftm_shared.embedding import embed
 from ftm_shared.progress import Progress
 from map_worker.topics import Topic

@@ -13,10 +13,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from ftm_local.cloud import LocalCloud
+from ftm_local.testing import small_quarter
 from ftm_ops.ingest import ingest
-from ftm_ops.local.cloud import LocalCloud
 from ftm_ops.quarter.local import QuarterRun, run_quarter
-from ftm_ops.testing import small_quarter
 from ftm_shared import layout, pipeline
 from ftm_shared.storage import ObjectStore
 

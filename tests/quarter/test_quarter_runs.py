@@ -15,10 +15,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from ftm_local.cloud import LocalCloud
+from ftm_local.testing import run_module, small_quarter
 from ftm_ops.ingest import ingest
-from ftm_ops.local.cloud import LocalCloud
 from ftm_ops.quarter.local import QuarterRun, run_quarter
-from ftm_ops.testing import run_module, small_quarter
 from ftm_shared import layout, runs, schemas
 from ftm_shared.plan import Plan, plans_of
 from ftm_shared.runs import ShardProgress

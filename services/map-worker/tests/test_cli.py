@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from ftm_ops.local.cloud import LocalCloud
-from ftm_ops.testing import run_module
+from ftm_local.cloud import LocalCloud
+from ftm_local.testing import run_module
 from ftm_shared.llm import LlmStats
 from map_worker.cli import render_summary
 from map_worker.fanout import MapSummary

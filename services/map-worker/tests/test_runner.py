@@ -1,4 +1,4 @@
-"""`map-worker run` end to end (real MAEC data, the moto server, the real local LLM server),
+"""`map-worker run` end to end (real MAEC calls, the moto server, the real local LLM server),
 and the runner's pieces. Killing and resuming a run: tests/quarter/test_quarter_runs.py."""
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from ftm_ops.ingest import ingest
-from ftm_ops.local.cloud import LocalCloud
+from ftm_local.cloud import LocalCloud
+from ftm_local.testing import put_raw_quarter
 from ftm_shared import layout, runs, schemas
 from ftm_shared.plan import Plan, plans_of
 from ftm_shared.storage import ObjectStore
@@ -23,11 +23,6 @@ from map_worker.runner import BusyClock
 
 # Three small real firms keep the LLM time low; one of them (AAOI) is too small to cluster.
 FIRMS = "AAOI,AAP,ABC"
-
-
-@pytest.fixture
-def maec(data_dir: Path) -> Path:
-    return data_dir / "earnings_calls" / "maec_2017h1_sentences.parquet"
 
 
 def start_map(*args: str, **env: str) -> subprocess.Popen[str]:
@@ -82,9 +77,9 @@ def test_busy_clock_counts_overlapping_work_once() -> None:
 
 @pytest.mark.integration
 def test_output_matches_the_contract(
-    pipeline_env: LocalCloud, store: ObjectStore, maec: Path, tmp_path: Path
+    pipeline_env: LocalCloud, store: ObjectStore, tmp_path: Path
 ) -> None:
-    ingest(maec, "2017Q1", store)
+    put_raw_quarter(store)
     summary_file = tmp_path / "summary.json"
     # The small model now and then names no topic acceptably in all its asks (a firm failure
     # without the fallback): the contract is under test here, and LLM-named rows are asserted.
@@ -140,9 +135,9 @@ def _write(
 
 @pytest.mark.integration
 def test_workers_that_do_not_start_in_time_are_one_clear_error(
-    pipeline_env: LocalCloud, store: ObjectStore, maec: Path
+    pipeline_env: LocalCloud, store: ObjectStore
 ) -> None:
-    ingest(maec, "2017Q1", store, firms=1)
+    put_raw_quarter(store, firms=1)
 
     code, output = run_map(RAY_STARTUP_TIMEOUT_S="0.01")
 
@@ -154,10 +149,10 @@ def test_workers_that_do_not_start_in_time_are_one_clear_error(
 
 @pytest.mark.integration
 def test_bad_input_gives_clear_failures_and_other_firms_run(
-    pipeline_env: LocalCloud, store: ObjectStore, maec: Path
+    pipeline_env: LocalCloud, store: ObjectStore
 ) -> None:
-    ingest(maec, "2017Q1", store, firms=2)  # the first two firms by id: A and AAOI (tiny)
-    good = store.read_parquet(layout.raw_transcripts_key("2017Q1", maec.stem)).to_pandas()
+    key = put_raw_quarter(store, firms=2)  # the first two firms by id: A and AAOI (tiny)
+    good = store.read_parquet(key).to_pandas()
     row = good.iloc[0].to_dict()
 
     def firm(firm_id: str, texts: list[str]) -> pd.DataFrame:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from ftm_ops.testing import run_module
+from ftm_local.testing import run_module
 from ftm_shared import layout
 from ftm_shared.storage import ObjectStore
 from model_tester.adapters import list_adapters

@@ -9,7 +9,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from ftm_ops.local.cloud import LocalCloud
+from ftm_local.cloud import LocalCloud
 from ftm_shared import layout
 from ftm_shared.storage import ObjectStore
 from model_tester.adapters import METADATA_FILE, upload_adapter

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from ftm_ops.local.cloud import LocalCloud
+from ftm_local.cloud import LocalCloud
 from ftm_shared.storage import ObjectStore
 from model_tester.adapters import upload_adapter
 from model_tester.remote import Instance, RemoteError, wait_for

@@ -7,7 +7,7 @@ import sys
 import pyarrow as pa
 import pytest
 
-from ftm_ops.testing import mapped_run
+from ftm_local.published import mapped_run
 from ftm_shared.llm import LlmStats
 from ftm_shared.storage import ObjectStore
 from reduce_worker.cli import render_summary

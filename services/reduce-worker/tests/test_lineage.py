@@ -10,7 +10,7 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from ftm_ops.testing import mapped_run
+from ftm_local.published import mapped_run
 from ftm_shared import layout, runs, schemas
 from ftm_shared.storage import ObjectStore
 from reduce_worker.clustering import unit_rows

@@ -6,7 +6,7 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from ftm_ops.testing import mapped_run
+from ftm_local.published import mapped_run
 from ftm_shared import layout, runs, schemas
 from ftm_shared.storage import ObjectStore
 from reduce_worker.config import ReduceWorkerSettings

@@ -10,7 +10,7 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from ftm_ops.testing import mapped_run
+from ftm_local.published import mapped_run
 from ftm_shared import layout, schemas
 from reduce_worker.config import ReduceWorkerSettings
 from reduce_worker.inputs import quarter_topics

@@ -10,8 +10,9 @@ from functools import partial
 import pyarrow as pa
 import pytest
 
-from ftm_ops.local.cloud import LocalCloud
-from ftm_ops.testing import mapped_run, run_module
+from ftm_local.cloud import LocalCloud
+from ftm_local.published import mapped_run
+from ftm_local.testing import run_module
 from ftm_shared import layout, runs, schemas
 from ftm_shared.config import load_settings
 from ftm_shared.llm import StructuredOutputError

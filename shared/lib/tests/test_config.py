@@ -8,7 +8,7 @@ import pytest
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from ftm_ops.local.cloud import LocalCloud
+from ftm_local.cloud import LocalCloud
 from ftm_shared.config import (
     FtmSettings,
     SettingsError,

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from ftm_ops.local.llm_server import env_for, start_llm
-from ftm_ops.local.process import ServerRecord, free_port, stop_process
+from ftm_local.llm_server import env_for, start_llm
+from ftm_local.process import ServerRecord, free_port, stop_process
 from ftm_shared.llm import (
     LlmClient,
     LlmConfig,

@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
-from ftm_ops.local.cloud import LocalCloud
+from ftm_local.cloud import LocalCloud
 
 ACCOUNT = "123456789012"  # moto's account
 MOTO_AMI = "ami-12c6146b"  # one of moto's built-in images (listing them all is slow)

@@ -14,13 +14,13 @@ from pathlib import Path
 
 import pytest
 
+from ftm_local.cloud import LocalCloud
 from ftm_ops.cloud import images
 from ftm_ops.cloud.commands import Command
 from ftm_ops.cloud.deploy import deploy
 from ftm_ops.cloud.errors import CloudError
 from ftm_ops.cloud.settings import DeploySettings
 from ftm_ops.cloud.terraform import STACKS
-from ftm_ops.local.cloud import LocalCloud
 from ftm_shared.config import SettingsError, load_settings
 
 REPO = Path(__file__).resolve().parents[3]

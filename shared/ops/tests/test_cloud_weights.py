@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from ftm_local.cloud import LocalCloud
 from ftm_ops.cloud.weights import ByteProgress, cached_snapshot, model_files, upload_weights
-from ftm_ops.local.cloud import LocalCloud
 from ftm_shared.errors import InputError
 
 ACCOUNT = "123456789012"  # moto's account

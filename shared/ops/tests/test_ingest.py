@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from ftm_local.testing import RAW_SOURCE, raw_quarter
 from ftm_ops.ingest import IngestError, ingest
 from ftm_shared import layout, schemas
 from ftm_shared.storage import ObjectStore
@@ -36,6 +37,14 @@ def test_maec_quarter_lands_in_the_contract(maec: Path, store: ObjectStore) -> N
     source = pd.read_parquet(maec)
     expected = source[(source.quarter == "2017Q1") & source.firm_id.isin(frame.firm_id.unique())]
     assert len(frame) == len(expected)
+
+
+def test_the_members_test_quarter_is_what_ingest_writes(maec: Path, store: ObjectStore) -> None:
+    # The other members test on ftm_local's committed copy instead of running ingest; when this
+    # fails, ingest's output changed: write `store.read_parquet(result.key)` over the copy.
+    result = ingest(maec, "2017Q1", store, firms=12)
+    assert result.key == layout.raw_transcripts_key("2017Q1", RAW_SOURCE)
+    assert store.read_parquet(result.key).equals(raw_quarter())
 
 
 def test_earnings21_names_go_to_the_firm_metadata(

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from ftm_ops.local.cloud import LocalCloud
-from ftm_ops.local.process import ServerRecord, http_ok, pid_alive
+from ftm_local.cloud import LocalCloud
+from ftm_local.process import ServerRecord, http_ok, pid_alive
 from ftm_shared.config import read_env_file
 
 pytestmark = pytest.mark.integration

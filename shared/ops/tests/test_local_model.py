@@ -1,4 +1,4 @@
-"""The embedded LLM is assembled from its chunk packages (ftm-ops installs them)."""
+"""The embedded LLM is assembled from its chunk packages (ftm-local installs them)."""
 
 import hashlib
 import threading

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from ftm_ops.local.process import pid_alive
+from ftm_local.process import pid_alive
 from ftm_ops.quarter.processes import run_service, stop_group, stream_lines
 
 pytestmark = pytest.mark.unit

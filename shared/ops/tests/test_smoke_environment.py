@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from ftm_ops.local.cloud import MOTO_CREDENTIALS, LocalCloud
+from ftm_local.cloud import MOTO_CREDENTIALS, LocalCloud
 from ftm_ops.quarter import local as quarter_local
 from ftm_ops.quarter.processes import ServiceRun, run_service
 from ftm_ops.smoke.environment import SmokeStageSettings, StageEnvironment, local_settings

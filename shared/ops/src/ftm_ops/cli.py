@@ -13,14 +13,14 @@ from typing import NoReturn
 
 import click
 
+from ftm_local import cloud
+from ftm_local.llm_server import LlmServerError, LocalLlmSettings
+from ftm_local.process import ServerStartError
 from ftm_ops import ingest as ingest_module
 from ftm_ops.cloud.cli import cloud as cloud_group
 from ftm_ops.cloud.errors import CloudError
 from ftm_ops.datasets.cli import data_group
 from ftm_ops.export_command import export_command
-from ftm_ops.local import cloud
-from ftm_ops.local.llm_server import LlmServerError, LocalLlmSettings
-from ftm_ops.local.process import ServerStartError
 from ftm_ops.quarter.cli import quarter_group, runs_command
 from ftm_ops.raw_summary import summarise_raw
 from ftm_ops.validate import expectations_checklist

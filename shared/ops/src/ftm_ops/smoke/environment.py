@@ -20,8 +20,8 @@ from typing import Any
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from ftm_ops.local.cloud import LocalCloud
-from ftm_ops.local.llm_server import LocalLlmSettings
+from ftm_local.cloud import LocalCloud
+from ftm_local.llm_server import LocalLlmSettings
 from ftm_shared.config import ENV_FILE_NAME, FtmSettings, read_env_file, read_settings, setting_name
 
 # Never inherited from the caller: the smoke run's substrate is its own local cloud, so it can

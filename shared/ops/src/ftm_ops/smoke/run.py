@@ -21,8 +21,8 @@ from typing import TypeVar
 import click
 import pandas as pd
 
+from ftm_local import cloud
 from ftm_ops import export, ingest
-from ftm_ops.local import cloud
 from ftm_ops.quarter.local import run_quarter
 from ftm_ops.quarter.processes import run_service
 from ftm_ops.smoke.checks import EXPORTED, demo_criterion, export_criterion, pipeline_criteria

@@ -1,35 +1,34 @@
 """Pytest fixtures for every ftm package: a real moto server over HTTP and the provided data.
 
-Registered as a pytest plugin (entry point `pytest11`), so any test suite with ftm-shared
+Registered as a pytest plugin (entry point `pytest11`), so any test suite with ftm-local
 installed can ask for `local_cloud` or `data_dir` without a conftest of its own.
 """
 
 from __future__ import annotations
 
 import contextlib
+import copy
 import os
 import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 
-from ftm_ops.local import cloud
-from ftm_ops.local.llama_build import LlamaBuildError, ensure_built
-from ftm_ops.local.llm_server import env_for as llm_env_for
-from ftm_ops.local.llm_server import start_llm
-from ftm_ops.local.process import ServerRecord, stop_process
-from ftm_shared import data, runs
+from ftm_local import cloud, published
+from ftm_local.llama_build import LlamaBuildError, ensure_built
+from ftm_local.llm_server import env_for as llm_env_for
+from ftm_local.llm_server import start_llm
+from ftm_local.process import ServerRecord, stop_process
+from ftm_shared import data, layout
 from ftm_shared.config import FtmSettings, load_settings, local_paths
 from ftm_shared.llm.config import LlmConfig
-from ftm_shared.plan import Plan, ShardPlan
-from ftm_shared.runs import ShardProgress
 from ftm_shared.storage import ObjectStore
 
 
@@ -118,8 +117,14 @@ def data_dir() -> Path:
         pytest.skip(str(missing))
 
 
-# Real map-worker output: 11 MAEC firms of 2017Q1 (of the quarter's first 12; one failed in map).
-FIRM_TOPICS_2017Q1 = Path(__file__).parent / "fixtures" / "firm_topics_2017Q1.parquet"
+FIXTURES = Path(__file__).parent / "fixtures"
+# The provided MAEC sentences of 2017Q1's first 12 firms as `ftm ingest` writes them: members
+# test on a quarter in the raw-transcripts contract without ingest, which is ops' (whose tests
+# hold this file to what ingest writes).
+RAW_TRANSCRIPTS_2017Q1 = FIXTURES / "raw_transcripts_2017Q1.parquet"
+RAW_SOURCE = "maec_2017h1_sentences"
+# Real map-worker output of those 12 firms (11 mapped; one failed in map).
+FIRM_TOPICS_2017Q1 = FIXTURES / "firm_topics_2017Q1.parquet"
 
 
 @pytest.fixture(scope="session")
@@ -127,6 +132,22 @@ def real_firm_topics() -> pa.Table:
     """Real firm-topic rows (`FIRM_TOPICS_2017Q1`), for reduce and the expectations suites
     (an Arrow table cannot be changed in place, so one per session)."""
     return pq.read_table(FIRM_TOPICS_2017Q1)
+
+
+def raw_quarter(firms: int | None = None) -> pa.Table:
+    """`RAW_TRANSCRIPTS_2017Q1`, or its first `firms` firms by id (as `ftm ingest --firms`)."""
+    table = pq.read_table(RAW_TRANSCRIPTS_2017Q1)
+    if firms is None:
+        return table
+    chosen = sorted(set(table.column("firm_id").to_pylist()))[:firms]
+    return table.filter(pc.is_in(table["firm_id"], value_set=pa.array(chosen)))
+
+
+def put_raw_quarter(store: ObjectStore, firms: int | None = None) -> str:
+    """Put `raw_quarter(firms)` where `ftm ingest` puts 2017Q1's MAEC source; its key."""
+    key = layout.raw_transcripts_key("2017Q1", RAW_SOURCE)
+    store.write_parquet(key, raw_quarter(firms))
+    return key
 
 
 def run_module(
@@ -141,41 +162,6 @@ def run_module(
         timeout=timeout,
         check=False,
     )
-
-
-def mapped_run(
-    store: ObjectStore,
-    quarter: str,
-    parts: list[pa.Table],
-    run_id: str = "20260101T000000Z-test0000",
-    settings: dict[str, Any] | None = None,
-) -> Plan:
-    """A run whose map finished with `parts` as its output (one shard per part), as the stages
-    after map find it: its plan, each shard's progress listing its part, the manifest `mapped`."""
-    shards = [
-        ShardPlan(f"{n:05d}", sorted({str(f) for f in part.to_pydict().get("firm_id", [])}))
-        for n, part in enumerate(parts)
-    ]
-    plan = Plan(
-        quarter=quarter,
-        run_id=run_id,
-        fingerprint=run_id,
-        created_at=f"{run_id[:4]}-{run_id[4:6]}-{run_id[6:8]}T{run_id[9:11]}:00:00+00:00",
-        shards=shards,
-        settings=settings or {},
-        concurrency={"shards_in_flight": 1},
-        tolerated_failure_pct=5.0,
-    )
-    plan.save(store)
-    for shard, part in zip(shards, parts, strict=True):
-        progress = ShardProgress(quarter, run_id, shard.shard, firms_done=shard.firms)
-        key = progress.next_part_key()
-        store.write_parquet(key, part)
-        progress.parts.append(key)
-        progress.complete = True
-        progress.save(store)
-    runs.update_manifest(store, plan, state=runs.MAPPED)
-    return plan
 
 
 def small_quarter(
@@ -207,3 +193,15 @@ def small_quarter(
     path = folder / "small_quarter.parquet"
     pd.concat(parts).to_parquet(path, index=False)
     return path, chosen[:failing]
+
+
+@pytest.fixture(scope="session")
+def good_outputs(real_firm_topics: pa.Table) -> published.Outputs:
+    """One run's outputs for 2017Q1's first 12 firms (`realistic_outputs`), built once."""
+    return published.realistic_outputs(raw_quarter(), real_firm_topics)
+
+
+@pytest.fixture
+def outputs(good_outputs: published.Outputs) -> published.Outputs:
+    """A copy of `good_outputs` each test may break as it likes."""
+    return copy.deepcopy(good_outputs)

@@ -13,8 +13,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ftm_ops.local import llm_server
-from ftm_ops.local.process import (
+from ftm_local import llm_server
+from ftm_local.process import (
     LOOPBACK,
     ServerRecord,
     free_port,
@@ -77,7 +77,7 @@ def record_path(name: str, directory: Path | None = None) -> Path:
 def start_moto(directory: Path, timeout_s: float = 60.0) -> ServerRecord:
     if importlib.util.find_spec("moto") is None:
         raise LocalCloudError(
-            "the moto server is not installed: install ftm-ops "
+            "the moto server is not installed: install ftm-local "
             "(`uv sync` in the repository does it)"
         )
     port = free_port()

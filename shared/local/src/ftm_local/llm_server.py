@@ -14,8 +14,8 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from ftm_ops.local.llama_build import LlamaBuildError, ensure_built
-from ftm_ops.local.process import LOOPBACK, ServerRecord, free_port, http_ok, start_server
+from ftm_local.llama_build import LlamaBuildError, ensure_built
+from ftm_local.process import LOOPBACK, ServerRecord, free_port, http_ok, start_server
 from ftm_shared.config import read_settings
 from ftm_shared.models import LOCAL_LLM_NAME, EmbeddedModelError, local_llm_gguf
 

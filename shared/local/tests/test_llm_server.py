@@ -7,14 +7,14 @@ from pathlib import Path
 import httpx
 import pytest
 
-from ftm_ops.local.llm_server import (
+from ftm_local.llm_server import (
     CONTEXT_TOKENS,
     LOCAL_MODEL,
     LocalLlmSettings,
     env_for,
     server_command,
 )
-from ftm_ops.local.process import ServerRecord
+from ftm_local.process import ServerRecord
 from ftm_shared.config import SettingsError, read_settings
 
 

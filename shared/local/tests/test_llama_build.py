@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ftm_ops.local import llama_build
+from ftm_local import llama_build
 
 pytestmark = pytest.mark.unit
 
