@@ -42,8 +42,8 @@ def _refused(source: Path, store: ObjectStore, match: str) -> None:
     [
         (
             ["c1,F,2017-01-05,0,a", "c1,F,2017-01-05,two,b"],
-            r"bad\.csv: column 'para_idx' holds values that are not whole numbers >= 0 "
-            r"\('two'\) in line\(s\) 3",
+            r"bad\.csv: column 'para_idx' holds values that are not whole numbers from 0 to "
+            r"2147483647 \('two'\) in line\(s\) 3",
         ),
         (
             ["c1,F,2017-01-05,1.5,a"],
@@ -96,8 +96,18 @@ def test_permno_must_be_a_whole_number(tmp_path: Path, bucket: ObjectStore) -> N
         ('["c1", "F"]', "not a JSON object"),
         (
             '{"call_id": "c2", "firm_id": "F", "quarter": "2017Q1", "para_idx": "x", "text": "b"}',
-            r"column 'para_idx' holds values that are not whole numbers >= 0 \('x'\) "
-            r"in line\(s\) 3",
+            r"column 'para_idx' holds values that are not whole numbers from 0 to 2147483647 "
+            r"\('x'\) in line\(s\) 3",
+        ),
+        (
+            '{"call_id": "c2", "firm_id": "F", "quarter": "2017Q1", "para_idx": true, "text": "b"}',
+            r"column 'para_idx' holds values that are not whole numbers .*\(True\) in line\(s\) 3",
+        ),
+        (
+            '{"call_id": "c2", "firm_id": "F", "quarter": "2017Q1", "para_idx": 99999999999, '
+            '"text": "b"}',
+            r"column 'para_idx' holds values that are not whole numbers from 0 to 2147483647 "
+            r"\(99999999999\) in line\(s\) 3",
         ),
         (
             '{"call_id": "c2", "firm_id": "F", "quarter": "2017Q1", "para_idx": 0, "text": ["b"]}',
@@ -233,6 +243,6 @@ def test_parquet_rows_are_named_from_0(tmp_path: Path, bucket: ObjectStore) -> N
     _refused(
         path,
         bucket,
-        r"bad\.parquet: column 'para_idx' holds values that are not whole numbers >= 0 \(1\.5\) "
-        r"in row\(s\) 2",
+        r"bad\.parquet: column 'para_idx' holds values that are not whole numbers from 0 to "
+        r"2147483647 \(1\.5\) in row\(s\) 2",
     )

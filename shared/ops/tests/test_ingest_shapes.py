@@ -132,3 +132,47 @@ def test_speaker_rule() -> None:
 def test_bad_column_options_are_refused(specs: list[str], message: str) -> None:
     with pytest.raises(IngestError, match=message):
         parse_mapping(specs)
+
+
+GVKEY_HELD_AS = {
+    "parquet text": ["001234", "001234", None],
+    "parquet integers": [1234, 1234, 77],
+    "parquet integers with a null (float)": [1234.0, 1234.0, None],
+    "text without its zeros": ["1234", "1234", "77"],
+}
+
+
+@pytest.mark.parametrize("held", list(GVKEY_HELD_AS.values()), ids=list(GVKEY_HELD_AS))
+def test_gvkey_is_six_zero_padded_digits_however_the_file_held_it(
+    bucket: ObjectStore, tmp_path: Path, held: list[object]
+) -> None:
+    calls = pd.read_csv(EXAMPLES / "calls.csv", dtype=str).head(3)
+    source = tmp_path / "calls.parquet"
+    calls.assign(gvkey=pd.Series(held, dtype=object)).to_parquet(source, index=False)
+    written = _written(bucket, ingest(source, "2017Q1", bucket).key)
+    assert written["gvkey"].tolist() == ["001234"] * 3
+    assert _firms(bucket).loc["ACME", "gvkey"] == "001234"
+
+
+def test_a_firm_metadata_table_with_integer_gvkeys_keeps_the_zeros(
+    bucket: ObjectStore, tmp_path: Path
+) -> None:
+    table = tmp_path / "firms.parquet"
+    pd.DataFrame({"firm_id": ["ACME", "BOLT"], "gvkey": [1234, None]}).to_parquet(table)
+    ingest(EXAMPLES / "calls.csv", "2017Q1", bucket, metadata_file=table)
+    firms = _firms(bucket)
+    assert firms.loc["ACME", "gvkey"] == "001234"
+    assert pd.isna(firms.loc["BOLT", "gvkey"])
+
+
+@pytest.mark.parametrize("bad", ["12.5", "ABC123", "1234567", "1234.0"])
+def test_a_value_that_is_no_gvkey_is_refused_naming_it(
+    bucket: ObjectStore, tmp_path: Path, bad: str
+) -> None:
+    calls = pd.read_csv(EXAMPLES / "calls.csv", dtype=str).assign(gvkey=bad)
+    source = tmp_path / "calls.csv"
+    calls.to_csv(source, index=False)
+    with pytest.raises(
+        IngestError, match=rf"column 'gvkey' holds values that are not gvkeys .*{bad!r}"
+    ):
+        ingest(source, "2017Q1", bucket)

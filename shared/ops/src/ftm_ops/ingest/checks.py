@@ -3,6 +3,9 @@ column and the rows, and runs on the whole file (a file is good or refused as a 
 
 from __future__ import annotations
 
+import numbers
+import re
+
 import pandas as pd
 
 from ftm_ops.ingest.columns import DATE_COLUMNS, REQUIRED_COLUMNS
@@ -12,7 +15,10 @@ from ftm_shared.errors import InputError
 
 INT32_MAX = 2**31 - 1
 # Read as text whatever the file held (a JSON number as speaker, say): the contract's types.
-TEXT_COLUMNS = ("call_id", "firm_id", "quarter", "speaker", "firm_name", "gvkey", "sector")
+TEXT_COLUMNS = ("call_id", "firm_id", "quarter", "speaker", "firm_name", "sector")
+# Compustat's firm key: six digits, zero-padded ("001690"); a file or spreadsheet that held it
+# as a number dropped the zeros, which are put back.
+GVKEY = re.compile(r"[0-9]{1,6}")
 
 
 def check_paragraphs(source: Source) -> Source:
@@ -22,7 +28,7 @@ def check_paragraphs(source: Source) -> Source:
     derive_quarter = "quarter" not in source.frame.columns and date_column(source) is not None
     required = [c for c in REQUIRED_COLUMNS if not (c == "quarter" and derive_quarter)]
     _require_columns(source, required)
-    source = source.with_frame(_as_text(source.frame))
+    source = _with_gvkeys(source.with_frame(_as_text(source.frame)))
     _check_ids(source)
     _check_text(source)
     frame = source.frame.assign(para_idx=integers(source, "para_idx", required=True))
@@ -45,7 +51,7 @@ def check_calls_table(source: Source) -> Source:
     """A table with one row per call: `call_id`, `firm_id`, a call date; optional firm fields."""
     column = date_column(source)
     _require_columns(source, ["call_id", "firm_id", column or DATE_COLUMNS[0]])
-    source = source.with_frame(_as_text(source.frame))
+    source = _with_gvkeys(source.with_frame(_as_text(source.frame)))
     _check_ids(source)
     _check_unique(source, ["call_id"], "repeats")
     _require_values(source, str(column), "is empty")
@@ -77,7 +83,8 @@ def integers(
     source: Source, column: str, *, required: bool, minimum: int = 0, maximum: int = INT32_MAX
 ) -> pd.Series:
     values = source.frame[column]
-    numbers = pd.to_numeric(values, errors="coerce")
+    # A JSON `true` would otherwise count as 1.
+    numbers = pd.to_numeric(values.map(lambda v: None if isinstance(v, bool) else v), "coerce")
     missing = values.isna()
     if required and missing.any():
         raise source.error(column, "is empty", source.frame.index[missing])
@@ -86,9 +93,40 @@ def integers(
     if len(bad):
         shown = ", ".join(repr(v) for v in values.loc[bad[:3]])
         raise source.error(
-            column, f"holds values that are not whole numbers >= {minimum} ({shown})", bad
+            column,
+            f"holds values that are not whole numbers from {minimum} to {maximum} ({shown})",
+            bad,
         )
     return numbers.astype("Int64")
+
+
+def gvkeys(source: Source) -> pd.Series:
+    """The `gvkey` column as six zero-padded digits, whether the file held text ("001690",
+    "1690") or numbers (1690, or 1690.0 where a null made the column float)."""
+    values = source.frame["gvkey"]
+    keys = values.map(_gvkey)
+    bad = source.frame.index[values.notna() & keys.isna()]
+    if len(bad):
+        shown = ", ".join(repr(v) for v in values.loc[bad[:3]])
+        raise source.error(
+            "gvkey", f"holds values that are not gvkeys (up to six digits: 001690) ({shown})", bad
+        )
+    return keys.astype("string")
+
+
+def _gvkey(value: object) -> str | None:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, (numbers.Integral, str)):
+        return None
+    text = str(value).strip()
+    return text.zfill(6) if GVKEY.fullmatch(text) else None
+
+
+def _with_gvkeys(source: Source) -> Source:
+    if "gvkey" not in source.frame.columns:
+        return source
+    return source.with_frame(source.frame.assign(gvkey=gvkeys(source)))
 
 
 def _require_columns(source: Source, required: list[str]) -> None:

@@ -45,6 +45,8 @@ def read_metadata_file(path: Path) -> pd.DataFrame:
     frame = source.frame
     if "permno" in frame.columns:
         frame = frame.assign(permno=checks.integers(source, "permno", required=False, minimum=1))
+    if "gvkey" in frame.columns:
+        frame = frame.assign(gvkey=checks.gvkeys(source))
     return frame.drop_duplicates("firm_id", keep="last").set_index("firm_id")
 
 
