@@ -92,6 +92,14 @@ def test_llm_up_answers_a_chat_completion_and_down_stops_it(tmp_path: Path) -> N
     assert "stopped: llm" in stopped.stdout
     assert "LLM_BASE_URL" not in read_env_file(state / "local.env")
 
+    # Started again, it keeps its URL: a run in flight finds it with its health wait.
+    again = run("llm", "up")
+    try:
+        assert again.returncode == 0, again.stderr
+        assert read_env_file(state / "local.env")["LLM_BASE_URL"] == values["LLM_BASE_URL"]
+    finally:
+        run("llm", "down")
+
 
 def test_user_llm_base_url_skips_the_launch(tmp_path: Path) -> None:
     result = subprocess.run(

@@ -17,8 +17,11 @@ from ftm_local import llm_server
 from ftm_local.process import (
     LOOPBACK,
     ServerRecord,
+    ServerRecordError,
     free_port,
     http_ok,
+    pid_alive,
+    port_free,
     start_server,
     stop_process,
 )
@@ -37,6 +40,9 @@ DEFAULT_SSM_PREFIX = "/ftm/"
 # moto accepts any credentials; these dummies keep boto3 from looking for real ones.
 MOTO_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
 MOTO = "moto"
+# The servers `up` starts, by record name: `down` and `status` read these records only.
+SERVERS = (MOTO, llm_server.LLM)
+LLM_PORT_FILE = "llm.port"
 
 
 class LocalCloudError(RuntimeError):
@@ -122,10 +128,24 @@ def update_env_file(
 
 
 def _running(name: str, directory: Path, probe_path: str) -> ServerRecord | None:
-    record = ServerRecord.load(record_path(name, directory))
+    try:
+        record = ServerRecord.load(record_path(name, directory))
+    except ServerRecordError:
+        return None  # `up` writes a new one over it
     if record is not None and record.alive and http_ok(record.url + probe_path):
         return record
     return None
+
+
+def _port_to_reuse(port_file: Path) -> int | None:
+    """The port the last LLM server here had, while it is free: a run in flight keeps the URL
+    it was given, so a server started again on that port is found by the client's health
+    wait, where one on a new port never would be."""
+    try:
+        port = int(port_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return port if 0 < port < 65536 and port_free(port) else None
 
 
 def llm_up(directory: Path | None = None) -> dict[str, str]:
@@ -138,14 +158,16 @@ def llm_up(directory: Path | None = None) -> dict[str, str]:
         return {}
     record = _running(llm_server.LLM, directory, "/health")
     if record is None:
-        record = llm_server.start_llm(directory)
+        port_file = directory / LLM_PORT_FILE
+        record = llm_server.start_llm(directory, port=_port_to_reuse(port_file))
         record.save(record_path(llm_server.LLM, directory))
+        port_file.write_text(str(record.port), encoding="utf-8")
     env = llm_server.env_for(record.url)
     update_env_file(directory / ENV_FILE_NAME, env)
     return env
 
 
-def llm_down(directory: Path | None = None) -> bool:
+def llm_down(directory: Path | None = None) -> Stopped | None:
     directory = directory or state_dir()
     stopped = _stop(record_path(llm_server.LLM, directory))
     env_file = directory / ENV_FILE_NAME
@@ -171,36 +193,66 @@ def up(
     return cloud
 
 
-def _stop(path: Path) -> bool:
-    record = ServerRecord.load(path)
+@dataclass(frozen=True)
+class Stopped:
+    """What `down` did about one recorded server: stopped it, or why it left the pid alone."""
+
+    name: str
+    stopped: bool
+    note: str = ""
+
+    def __str__(self) -> str:
+        return self.name if self.stopped else f"{self.name} ({self.note})"
+
+
+def _stop(path: Path) -> Stopped | None:
+    """Stop the server recorded at `path` (only if its pid still runs the recorded command)
+    and remove the record; None where there is no record."""
+    name = path.stem
+    try:
+        record = ServerRecord.load(path)
+    except ServerRecordError as error:
+        path.unlink()
+        return Stopped(name, False, f"{error}; removed it, stopped nothing")
     if record is None:
-        return False
+        return None
+    path.unlink()
     if record.alive:
         stop_process(record.pid)
-    path.unlink()
-    return True
+        return Stopped(name, True)
+    if pid_alive(record.pid):
+        return Stopped(
+            name, False, f"pid {record.pid} now runs another program: left alone, record removed"
+        )
+    return Stopped(name, False, "had already stopped: record removed")
 
 
-def down(directory: Path | None = None) -> list[str]:
-    """Stop every server `up` recorded; return their names."""
+def down(directory: Path | None = None) -> list[Stopped]:
+    """Stop every server `up` recorded; say what was done about each record."""
     directory = directory or state_dir()
-    stopped = [path.stem for path in sorted(directory.glob("*.json")) if _stop(path)]
+    done = [_stop(record_path(name, directory)) for name in SERVERS]
     (directory / ENV_FILE_NAME).unlink(missing_ok=True)
-    return stopped
+    return [outcome for outcome in done if outcome is not None]
 
 
 @dataclass(frozen=True)
 class ServerStatus:
-    record: ServerRecord
+    name: str
+    record: ServerRecord | None
     process_alive: bool
     answering: bool
+    problem: str = ""
 
 
 def status(directory: Path | None = None) -> list[ServerStatus]:
     directory = directory or state_dir()
     found = []
-    for path in sorted(directory.glob("*.json")):
-        record = ServerRecord.load(path)
+    for name in SERVERS:
+        try:
+            record = ServerRecord.load(record_path(name, directory))
+        except ServerRecordError as error:
+            found.append(ServerStatus(name, None, False, False, str(error)))
+            continue
         if record is not None:
-            found.append(ServerStatus(record, record.alive, http_ok(record.url)))
+            found.append(ServerStatus(name, record, record.alive, http_ok(record.url)))
     return found

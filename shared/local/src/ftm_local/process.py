@@ -10,10 +10,13 @@ import socket
 import subprocess
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
+
+import psutil
 
 LOOPBACK = "127.0.0.1"
 
@@ -22,11 +25,27 @@ class ServerStartError(RuntimeError):
     pass
 
 
+class ServerRecordError(RuntimeError):
+    """A record file that ftm did not write, or that was cut short."""
+
+
 def free_port(host: str = LOOPBACK) -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((host, 0))
         port: int = sock.getsockname()[1]
         return port
+
+
+def port_free(port: int, host: str = LOOPBACK) -> bool:
+    """Nothing listens on `port`: a server may bind it (connections of a stopped one that
+    linger in TIME_WAIT do not count, as servers bind with SO_REUSEADDR)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+        return True
 
 
 def http_ok(url: str, timeout: float = 2.0) -> bool:
@@ -50,6 +69,17 @@ def pid_alive(pid: int) -> bool:
     return True
 
 
+def runs_command(pid: int, command: Sequence[str]) -> bool:
+    """True while process `pid` runs exactly `command`: after a crash and a reboot, or on a
+    busy shared machine, a recorded pid may since have been given to another program."""
+    if not command:
+        return False
+    try:
+        return bool(psutil.Process(pid).cmdline() == list(command))
+    except (psutil.NoSuchProcess, psutil.ZombieProcess, psutil.AccessDenied):
+        return False
+
+
 @dataclass(frozen=True)
 class ServerRecord:
     """What `ftm local status` and `down` need to know about a server we started."""
@@ -59,6 +89,7 @@ class ServerRecord:
     url: str
     log_file: str
     started_at: float
+    command: tuple[str, ...] = ()
 
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -66,13 +97,33 @@ class ServerRecord:
 
     @classmethod
     def load(cls, path: Path) -> ServerRecord | None:
+        """The record at `path`, None where there is none; ServerRecordError names a file that
+        is not one."""
         if not path.is_file():
             return None
-        return cls(**json.loads(path.read_text(encoding="utf-8")))
+        try:
+            raw = json.loads(path.read_text(encoding="utf-8"))
+            return cls(
+                name=str(raw["name"]),
+                pid=int(raw["pid"]),
+                url=str(raw["url"]),
+                log_file=str(raw["log_file"]),
+                started_at=float(raw["started_at"]),
+                command=tuple(str(part) for part in raw.get("command", [])),
+            )
+        except (ValueError, KeyError, TypeError, AttributeError) as error:
+            raise ServerRecordError(
+                f"{path} is not a server record ftm wrote ({type(error).__name__}: {error})"
+            ) from None
 
     @property
     def alive(self) -> bool:
-        return pid_alive(self.pid)
+        """The recorded server still runs (its pid runs the recorded command)."""
+        return runs_command(self.pid, self.command)
+
+    @property
+    def port(self) -> int | None:
+        return urllib.parse.urlsplit(self.url).port
 
 
 def start_server(
@@ -105,7 +156,7 @@ def start_server(
                 f"last log lines ({log_file}):\n{tail}"
             )
         if ready():
-            return ServerRecord(name, process.pid, url, str(log_file), time.time())
+            return ServerRecord(name, process.pid, url, str(log_file), time.time(), tuple(command))
         time.sleep(0.2)
     stop_process(process.pid)
     raise ServerStartError(

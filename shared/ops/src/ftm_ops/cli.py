@@ -91,8 +91,15 @@ def _echo_llm(env: dict[str, str]) -> None:
 @local.command("down")
 def local_down() -> None:
     """Stop every server `ftm local up` started."""
-    stopped = cloud.down()
-    click.echo(f"stopped: {', '.join(stopped)}" if stopped else "nothing was running")
+    done = cloud.down()
+    if not done:
+        click.echo("nothing was running")
+    for outcome in done:
+        _echo_stopped(outcome)
+
+
+def _echo_stopped(outcome: cloud.Stopped) -> None:
+    click.echo(f"stopped: {outcome.name}" if outcome.stopped else f"{outcome.name}: {outcome.note}")
 
 
 @local.command("status")
@@ -102,15 +109,18 @@ def local_status() -> None:
 
 
 def _echo_status(only: str | None = None) -> None:
-    servers = [s for s in cloud.status() if only is None or s.record.name == only]
+    servers = [s for s in cloud.status() if only is None or s.name == only]
     if not servers:
         click.echo("nothing running (start it with `ftm local up`)")
         return
     for server in servers:
+        if server.record is None:
+            click.echo(f"{server.name:8} {server.problem}")
+            continue
         state = "up" if server.answering else ("not answering" if server.process_alive else "dead")
         since = time.strftime("%H:%M:%S", time.localtime(server.record.started_at))
         click.echo(
-            f"{server.record.name:8} {state:14} pid {server.record.pid:<7} {server.record.url}"
+            f"{server.name:8} {state:14} pid {server.record.pid:<7} {server.record.url}"
             f"  since {since}  log {server.record.log_file}"
         )
 
@@ -129,7 +139,11 @@ def llm_up() -> None:
 @llm.command("down")
 def llm_down() -> None:
     """Stop the LLM server `ftm llm up` started."""
-    click.echo("stopped: llm" if cloud.llm_down() else "the LLM server was not running")
+    outcome = cloud.llm_down()
+    if outcome is None:
+        click.echo("the LLM server was not running")
+    else:
+        _echo_stopped(outcome)
 
 
 @llm.command("status")

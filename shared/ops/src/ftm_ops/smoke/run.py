@@ -208,7 +208,7 @@ def _local_up(state: Path) -> tuple[cloud.LocalCloud, StageEnvironment]:
 
 
 def down(state: Path) -> str:
-    return ", ".join(cloud.down(state)) or "nothing was running"
+    return ", ".join(map(str, cloud.down(state))) or "nothing was running"
 
 
 def _print_summary(result: SmokeResult, stages: StageLog, memory: PeakMemory, report: Path) -> None:
