@@ -176,3 +176,35 @@ def test_a_value_that_is_no_gvkey_is_refused_naming_it(
         IngestError, match=rf"column 'gvkey' holds values that are not gvkeys .*{bad!r}"
     ):
         ingest(source, "2017Q1", bucket)
+
+
+def test_a_quarter_that_disagrees_with_the_call_date_is_refused(
+    bucket: ObjectStore, tmp_path: Path
+) -> None:
+    calls = pd.read_csv(EXAMPLES / "calls.csv", dtype=str).assign(quarter="2017Q1")
+    calls.loc[calls.firm_id == "BOLT", "call_date"] = "2017-05-15"
+    source = tmp_path / "calls.csv"
+    calls.to_csv(source, index=False)
+    with pytest.raises(
+        IngestError,
+        match=r"column 'quarter' disagrees with 'call_date', the call's calendar quarter "
+        r"\('2017Q1' for a call on 2017-05-15; drop the quarter column .*\) in line\(s\) 6, 7",
+    ):
+        ingest(source, "2017Q1", bucket)
+
+
+def test_calls_in_no_quarter_are_named_never_dropped_unsaid(
+    bucket: ObjectStore, tmp_path: Path
+) -> None:
+    calls = pd.read_csv(EXAMPLES / "calls.csv", dtype=str).drop(columns="call_date")
+    calls["quarter"] = calls["firm_id"].map({"ACME": "2017Q1", "BOLT": "17Q1"})
+    source = tmp_path / "calls.csv"
+    calls.to_csv(source, index=False)
+
+    result = ingest(source, "2017Q1", bucket)
+
+    assert (result.n_calls, result.unplaced) == (1, (("20170301_BOLT", "17Q1"),))
+    assert result.unplaced_line() == (
+        "left out: 1 call(s) whose quarter is no quarter like 2017Q1 ('17Q1'): 20170301_BOLT; "
+        "give them a year to ingest them"
+    )

@@ -211,6 +211,8 @@ def ingest_command(
             f"{source.name}: {result.n_rows:,} rows, {result.n_calls} calls, "
             f"{result.n_firms} firms -> {result.uri}"
         )
+        if (unplaced := result.unplaced_line()) is not None:
+            click.secho(f"  {unplaced}", fg="yellow")
 
 
 @main.command("summary")

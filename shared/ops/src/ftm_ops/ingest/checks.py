@@ -40,11 +40,42 @@ def check_paragraphs(source: Source) -> Source:
     _check_one_per_call(source, "firm_id", frame["firm_id"])
     if (column := date_column(source)) is not None:
         _check_one_per_call(source, column, dates.astype("string"))
+    quarters = pd.to_datetime(dates).dt.to_period("Q").astype("string")
     if derive_quarter:
         _require_values(source, str(date_column(source)), "is empty (the quarter comes from it)")
-        quarters = pd.to_datetime(dates).dt.to_period("Q").astype(str)
-        source = source.with_frame(frame.assign(quarter=quarters))
+        return source.with_frame(frame.assign(quarter=quarters))
+    _check_quarters(source, quarters)
     return source
+
+
+def _check_quarters(source: Source, calendar: pd.Series) -> None:
+    """A `quarter` that is its call date's calendar quarter, where the file has dates: a value
+    off by a typo would put the call into another quarter's run. (A value that is no quarter
+    at all, "Q2" or "2017Q5", leaves its call out of every run: `unplaced_calls` says so.)"""
+    quarters = source.frame["quarter"]
+    column = date_column(source)
+    disagree = source.frame.index[calendar.notna() & (calendar.fillna("") != quarters)]
+    if column is not None and len(disagree):
+        first = disagree[0]
+        raise source.error(
+            "quarter",
+            f"disagrees with {column!r}, the call's calendar quarter ({quarters[first]!r} for a "
+            f"call on {source.frame.loc[first, column]}; drop the quarter column to take each "
+            "call's quarter from its date)",
+            disagree,
+        )
+
+
+def unplaced_calls(frame: pd.DataFrame) -> dict[str, str]:
+    """Each call whose `quarter` is no quarter like 2017Q1: its call_id and that value."""
+    placed = frame["quarter"].map(
+        lambda q: isinstance(q, str) and bool(layout.QUARTER_PATTERN.match(q))
+    )
+    unplaced = frame.loc[~placed.astype(bool)].drop_duplicates("call_id")
+    return {
+        str(c): "" if pd.isna(q) else str(q)
+        for c, q in zip(unplaced["call_id"], unplaced["quarter"], strict=True)
+    }
 
 
 def check_calls_table(source: Source) -> Source:

@@ -12,7 +12,7 @@ import pandas as pd
 import pyarrow as pa
 
 from ftm_ops.ingest.bucket import refuse_calls_elsewhere
-from ftm_ops.ingest.checks import check_paragraphs
+from ftm_ops.ingest.checks import check_paragraphs, unplaced_calls
 from ftm_ops.ingest.contract import to_contract
 from ftm_ops.ingest.metadata import (
     load_firm_metadata,
@@ -38,6 +38,19 @@ class IngestResult:
     n_rows: int
     n_calls: int
     n_firms: int
+    unplaced: tuple[tuple[str, str], ...]
+    """The source's calls in no quarter, (call_id, its `quarter` value): in no run."""
+
+    def unplaced_line(self) -> str | None:
+        if not self.unplaced:
+            return None
+        values = ", ".join(repr(v) for v in dict.fromkeys(value for _, value in self.unplaced))
+        calls = ", ".join(call for call, _ in self.unplaced[:5])
+        more = f" and {len(self.unplaced) - 5} more" if len(self.unplaced) > 5 else ""
+        return (
+            f"left out: {len(self.unplaced)} call(s) whose quarter is no quarter like 2017Q1 "
+            f"({values}): {calls}{more}; give them a year to ingest them"
+        )
 
 
 def _select_quarter(source: Source, quarter: str) -> pd.DataFrame:
@@ -98,6 +111,7 @@ def ingest(
         n_rows=table.num_rows,
         n_calls=frame["call_id"].nunique(),
         n_firms=frame["firm_id"].nunique(),
+        unplaced=tuple(unplaced_calls(checked.frame).items()),
     )
     log.debug(
         "ingested %s: %d rows, %d calls, %d firms -> %s",
