@@ -208,3 +208,43 @@ def test_calls_in_no_quarter_are_named_never_dropped_unsaid(
         "left out: 1 call(s) whose quarter is no quarter like 2017Q1 ('17Q1'): 20170301_BOLT; "
         "give them a year to ingest them"
     )
+
+
+def _batch(tmp_path: Path, folder: str, firm: str) -> Path:
+    calls = pd.read_csv(EXAMPLES / "calls.csv", dtype=str)
+    (tmp_path / folder).mkdir()
+    path = tmp_path / folder / "calls.csv"
+    calls[calls.firm_id == firm].to_csv(path, index=False)
+    return path
+
+
+def test_the_same_file_name_again_says_which_calls_it_replaces(
+    bucket: ObjectStore, tmp_path: Path
+) -> None:
+    first = ingest(_batch(tmp_path, "batch1", "ACME"), "2017Q1", bucket)
+    assert first.replaced is None and first.replaced_line() is None
+
+    second = ingest(_batch(tmp_path, "batch2", "BOLT"), "2017Q1", bucket)
+
+    assert second.replaced_line() == (
+        "replaces the 1 call(s) ingested before as 'calls': 1 of them are not in this file and "
+        "are gone (20170215_ACME); to keep both, ingest each under its own name with --source NAME"
+    )
+
+
+def test_a_source_kept_under_its_own_name_keeps_both(bucket: ObjectStore, tmp_path: Path) -> None:
+    ingest(_batch(tmp_path, "batch1", "ACME"), "2017Q1", bucket)
+    second = ingest(_batch(tmp_path, "batch2", "BOLT"), "2017Q1", bucket, name="batch2")
+    assert second.replaced is None
+    assert second.key == layout.raw_transcripts_key("2017Q1", "batch2")
+    assert len(bucket.list_keys(layout.raw_transcripts_prefix("2017Q1"))) == 2
+
+
+def test_a_file_name_that_cannot_be_a_key_names_the_file_and_the_fix(
+    bucket: ObjectStore, tmp_path: Path
+) -> None:
+    source = tmp_path / "my calls.csv"
+    source.write_text((EXAMPLES / "calls.csv").read_text())
+    with pytest.raises(IngestError, match=r"my calls\.csv: the source name 'my calls' .*--source"):
+        ingest(source, "2017Q1", bucket)
+    assert ingest(source, "2017Q1", bucket, name="my_calls").n_calls == 2

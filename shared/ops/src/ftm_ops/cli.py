@@ -191,28 +191,45 @@ def llm_ask(prompt: str, max_tokens: int) -> None:
     metavar="NAME=COLUMN",
     help="Read our column NAME from the file's COLUMN, e.g. --column text=body (repeatable).",
 )
+@click.option(
+    "--source",
+    "source_name",
+    metavar="NAME",
+    help="The name the source is kept under in the quarter (default: its file name); "
+    "ingesting the same name again replaces it.",
+)
 @click.argument("sources", nargs=-1, required=True, type=click.Path(path_type=Path))
 def ingest_command(
     quarter: str,
     firms: int | None,
     firm_metadata: Path | None,
     column_specs: tuple[str, ...],
+    source_name: str | None,
     sources: tuple[Path, ...],
 ) -> None:
     """Convert earnings-call SOURCES (Parquet, CSV, JSON Lines files; folders of .txt calls with
     a metadata.csv) into the raw-transcripts contract in the bucket, one source at a time."""
+    if source_name is not None and len(sources) > 1:
+        raise click.UsageError("--source names one source: ingest one file at a time with it")
     columns = ingest_module.parse_mapping(column_specs)
     store = ObjectStore.from_settings(load_settings(FtmSettings))
     for source in sources:
         result = ingest_module.ingest(
-            source, quarter, store, firms=firms, metadata_file=firm_metadata, columns=columns
+            source,
+            quarter,
+            store,
+            firms=firms,
+            metadata_file=firm_metadata,
+            columns=columns,
+            name=source_name,
         )
         click.echo(
             f"{source.name}: {result.n_rows:,} rows, {result.n_calls} calls, "
             f"{result.n_firms} firms -> {result.uri}"
         )
-        if (unplaced := result.unplaced_line()) is not None:
-            click.secho(f"  {unplaced}", fg="yellow")
+        for note in (result.replaced_line(), result.unplaced_line()):
+            if note is not None:
+                click.secho(f"  {note}", fg="yellow")
 
 
 @main.command("summary")

@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 
-from ftm_ops.ingest.bucket import refuse_calls_elsewhere
+from ftm_ops.ingest.bucket import Replaced, calls_replaced, refuse_calls_elsewhere
 from ftm_ops.ingest.checks import check_paragraphs, unplaced_calls
 from ftm_ops.ingest.contract import to_contract
 from ftm_ops.ingest.metadata import (
@@ -21,7 +21,7 @@ from ftm_ops.ingest.metadata import (
     source_firm_metadata,
 )
 from ftm_ops.ingest.shapes import read_source
-from ftm_ops.ingest.source import IngestError, Source
+from ftm_ops.ingest.source import IngestError, Source, preview
 from ftm_shared import layout, schemas
 from ftm_shared.errors import InputError
 from ftm_shared.storage import ObjectStore
@@ -40,6 +40,21 @@ class IngestResult:
     n_firms: int
     unplaced: tuple[tuple[str, str], ...]
     """The source's calls in no quarter, (call_id, its `quarter` value): in no run."""
+    replaced: Replaced | None
+    """What the same source name held in this quarter before, now replaced."""
+
+    def replaced_line(self) -> str | None:
+        if self.replaced is None:
+            return None
+        name = Path(self.key).stem
+        gone = self.replaced.gone
+        if not gone:
+            return f"replaces the {self.replaced.n_calls} call(s) ingested before as {name!r}"
+        return (
+            f"replaces the {self.replaced.n_calls} call(s) ingested before as {name!r}: "
+            f"{len(gone)} of them are not in this file and are gone ({preview(gone)}); "
+            "to keep both, ingest each under its own name with --source NAME"
+        )
 
     def unplaced_line(self) -> str | None:
         if not self.unplaced:
@@ -51,6 +66,16 @@ class IngestResult:
             f"left out: {len(self.unplaced)} call(s) whose quarter is no quarter like 2017Q1 "
             f"({values}): {calls}{more}; give them a year to ingest them"
         )
+
+
+def _source_key(source: Path, quarter: str, name: str) -> str:
+    try:
+        return layout.raw_transcripts_key(quarter, name)
+    except InputError:
+        raise IngestError(
+            f"{source}: the source name {name!r} cannot be part of an object key (letters, "
+            "digits, '.', '_' and '-' only): give it one with --source NAME"
+        ) from None
 
 
 def _select_quarter(source: Source, quarter: str) -> pd.DataFrame:
@@ -82,17 +107,21 @@ def ingest(
     firms: int | None = None,
     metadata_file: Path | None = None,
     columns: Mapping[str, str] | None = None,
+    name: str | None = None,
 ) -> IngestResult:
     """Check `source` (any shape `shapes.py` reads; `columns` maps our column names to the
-    file's), keep `quarter` (and the first `firms` firms), write the contract."""
+    file's), keep `quarter` (and the first `firms` firms), write the contract under the
+    source's `name` (default: the file name without its suffix)."""
     try:
         layout.validate_quarter(quarter)
     except InputError as error:
         raise IngestError(f"--quarter: {error}") from None
     checked = check_paragraphs(read_source(source, columns or {}))
     frame = _select_firms(_select_quarter(checked, quarter), firms)
-    key = layout.raw_transcripts_key(quarter, checked.name)
-    refuse_calls_elsewhere(store, quarter, key, source, frame["call_id"].unique())
+    key = _source_key(source, quarter, name or checked.name)
+    call_ids = frame["call_id"].unique()
+    refuse_calls_elsewhere(store, quarter, key, source, call_ids)
+    replaced = calls_replaced(store, key, call_ids)
 
     extra = [read_metadata_file(metadata_file)] if metadata_file else []
     metadata = merge_firm_metadata(load_firm_metadata(store), source_firm_metadata(frame), *extra)
@@ -112,6 +141,7 @@ def ingest(
         n_calls=frame["call_id"].nunique(),
         n_firms=frame["firm_id"].nunique(),
         unplaced=tuple(unplaced_calls(checked.frame).items()),
+        replaced=replaced,
     )
     log.debug(
         "ingested %s: %d rows, %d calls, %d firms -> %s",
