@@ -197,3 +197,13 @@ def test_a_table_no_quarter_has_is_written_empty_with_its_columns(
     for name in ("exposure", "lineage"):
         assert exported.tables[name].height == 0
         assert exported.tables[name].columns == COLUMNS[name]
+
+
+@pytest.mark.unit
+def test_a_folder_that_cannot_be_written_is_one_line_before_any_work(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("")
+    target = tmp_path / "file" / "export"
+    # No bucket is set: the folder is checked before the settings are read.
+    result = CliRunner().invoke(main, ["export", "--quarters", "2017Q1", "--to", str(target)])
+    assert result.exit_code == 2
+    assert f"Invalid value for --to: cannot write into {target}: Not a directory" in result.output

@@ -163,6 +163,28 @@ def test_folder_text_without_its_row(tmp_path: Path, bucket: ObjectStore) -> Non
     _refused(folder, bucket, r"20170302_NEW\.txt: no row in .*metadata\.csv \(column 'call_id'")
 
 
+def test_folder_with_a_folder_for_a_text(tmp_path: Path, bucket: ObjectStore) -> None:
+    folder = _folder(tmp_path)
+    (folder / "20170301_BOLT.txt").unlink()
+    (folder / "20170301_BOLT.txt").mkdir()
+    _refused(folder, bucket, r"names calls without a text file \(20170301_BOLT\.txt\)")
+
+
+def test_folder_text_that_cannot_be_read_is_named(tmp_path: Path, bucket: ObjectStore) -> None:
+    folder = _folder(tmp_path)
+    (folder / "20170301_BOLT.txt").unlink()
+    (folder / "20170301_BOLT.txt").symlink_to(tmp_path / "gone.txt")
+    _refused(folder, bucket, r"20170301_BOLT\.txt: cannot be read \(No such file or directory\)")
+
+
+def test_a_paragraph_longer_than_the_csv_modules_default_limit_is_read(
+    tmp_path: Path, bucket: ObjectStore
+) -> None:
+    long = "Revenue grew in every region this quarter. " * 5_000  # 215,000 characters
+    path = _csv(tmp_path, f'c1,F,2017-01-05,0,"{long}"', name="long.csv")
+    assert ingest(path, "2017Q1", bucket).n_rows == 1
+
+
 def test_folder_empty_text(tmp_path: Path, bucket: ObjectStore) -> None:
     folder = _folder(tmp_path)
     (folder / "20170301_BOLT.txt").write_text("\n  \nSPEAKER 2:\n")

@@ -5,6 +5,7 @@ it (polars and pyarrow loaded together abort now and then at interpreter exit, p
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import click
@@ -26,6 +27,20 @@ def parse_quarters(value: str) -> list[str]:
     if not quarters:
         raise InputError("give at least one quarter, e.g. 2017Q1,2017Q2")
     return quarters
+
+
+def require_writable(folder: Path) -> None:
+    """Create `folder` and write a probe file in it before any table is read: an export that
+    cannot be written is said first, in one line, not after the work as a traceback."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".ftm-export-probe-"):
+            pass
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        raise click.BadParameter(
+            f"cannot write into {folder}: {reason}", param_hint="--to"
+        ) from None
 
 
 @click.command("export")
@@ -51,6 +66,7 @@ def export_command(quarters_text: str, folder: Path, file_format: str) -> None:
         quarters = parse_quarters(quarters_text)
     except InputError as error:
         raise click.BadParameter(str(error), param_hint="--quarters") from None
+    require_writable(folder)
     settings = load_settings(FtmSettings)
     wait_for_bucket(settings, timeout_s=BUCKET_READY_TIMEOUT_S)
     from ftm_ops.export import export, render

@@ -9,12 +9,17 @@ import pandas as pd
 
 from ftm_ops.ingest.source import IngestError, Source, not_utf8
 
+# A call transcribed without paragraph breaks is one long cell: the csv module's default limit
+# (131,072 characters) refused such a file as "not valid CSV".
+MAX_CELL_CHARS = 2**31 - 1
+
 
 def read_csv(path: Path) -> Source:
     """Cells stay text (gvkey and ids keep their leading zeros); an empty cell is missing.
     Rows are named by the line they start on, so a quoted cell spanning lines is counted right."""
     records: list[list[str | None]] = []
     lines: list[int] = []
+    csv.field_size_limit(MAX_CELL_CHARS)
     try:
         with path.open(encoding="utf-8-sig", newline="") as handle:
             reader = csv.reader(handle, strict=True)

@@ -13,7 +13,7 @@ import ftm_ops.ingest.checks as checks
 from ftm_ops.ingest.columns import METADATA_COLUMNS
 from ftm_ops.ingest.csv_file import read_csv
 from ftm_ops.ingest.parquet_file import read_parquet
-from ftm_ops.ingest.source import IngestError, require_file
+from ftm_ops.ingest.source import IngestError, reading, require_file
 from ftm_shared import layout
 from ftm_shared.storage import ObjectNotFoundError, ObjectStore
 
@@ -39,7 +39,8 @@ def merge_firm_metadata(*tables: pd.DataFrame) -> pd.DataFrame:
 def read_metadata_file(path: Path) -> pd.DataFrame:
     """A user's firm table, CSV (cells read as text: gvkey keeps its zeros) or Parquet."""
     require_file(path)
-    source = read_parquet(path) if path.suffix == ".parquet" else read_csv(path)
+    with reading(path):
+        source = read_parquet(path) if path.suffix == ".parquet" else read_csv(path)
     if "firm_id" not in source.frame.columns:
         raise IngestError(f"{path}: missing column 'firm_id' in the firm-metadata table")
     frame = source.frame

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,6 +40,17 @@ class Source:
 def require_file(path: Path) -> None:
     if not path.is_file():
         raise IngestError(f"{path}: no such file")
+
+
+@contextlib.contextmanager
+def reading(path: Path) -> Iterator[None]:
+    """A file that cannot be read (permissions, a folder where a file should be) is one line
+    naming it, whichever file of a source it was."""
+    try:
+        yield
+    except OSError as error:
+        where = error.filename or path
+        raise IngestError(f"{where}: cannot be read ({error.strerror or error})") from None
 
 
 def preview(items: Sequence[object] | pd.Index) -> str:

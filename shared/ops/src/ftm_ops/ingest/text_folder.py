@@ -29,7 +29,7 @@ def read_text_folder(folder: Path, mapping: Mapping[str, str]) -> Source:
     calls = checks.check_calls_table(apply_mapping(read_csv(meta_path), mapping))
     if calls.frame.empty:
         raise IngestError(f"{meta_path}: no rows")
-    texts = {path.stem: path for path in folder.glob(f"*{TEXT_SUFFIX}")}
+    texts = {path.stem: path for path in folder.glob(f"*{TEXT_SUFFIX}") if not path.is_dir()}
     frame = calls.frame
     missing = frame.index[~frame["call_id"].isin(texts.keys())]
     if len(missing):
