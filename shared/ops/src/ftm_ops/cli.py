@@ -17,6 +17,7 @@ from ftm_local import cloud
 from ftm_local.llm_server import LlmServerError, LocalLlmSettings
 from ftm_local.process import ServerStartError
 from ftm_ops import ingest as ingest_module
+from ftm_ops.bucket import ready_store
 from ftm_ops.cloud.cli import cloud as cloud_group
 from ftm_ops.cloud.errors import CloudError
 from ftm_ops.datasets.cli import data_group
@@ -24,7 +25,6 @@ from ftm_ops.export_command import export_command
 from ftm_ops.quarter.cli import quarter_group, runs_command
 from ftm_ops.raw_summary import summarise_raw
 from ftm_ops.validate import expectations_checklist
-from ftm_shared.aws import wait_for_bucket
 from ftm_shared.cli_support import run_cli
 from ftm_shared.config import (
     ENV_FILE_NAME,
@@ -37,10 +37,6 @@ from ftm_shared.config import (
 from ftm_shared.errors import InputError
 from ftm_shared.layout import validate_quarter
 from ftm_shared.logs import configure_logging
-from ftm_shared.storage import ObjectStore
-
-# Validating reads every output; an unreachable bucket is said once, not as a traceback.
-BUCKET_READY_TIMEOUT_S = 10.0
 
 
 def _quarter(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
@@ -212,7 +208,7 @@ def ingest_command(
     if source_name is not None and len(sources) > 1:
         raise click.UsageError("--source names one source: ingest one file at a time with it")
     columns = ingest_module.parse_mapping(column_specs)
-    store = ObjectStore.from_settings(load_settings(FtmSettings))
+    store = ready_store()
     for source in sources:
         result = ingest_module.ingest(
             source,
@@ -236,7 +232,7 @@ def ingest_command(
 @click.option("--quarter", required=True, callback=_quarter)
 def summary_command(quarter: str) -> None:
     """Read a quarter's raw transcripts back from the bucket and describe them."""
-    store = ObjectStore.from_settings(load_settings(FtmSettings))
+    store = ready_store()
     click.echo("\n".join(summarise_raw(store, quarter).lines()))
 
 
@@ -249,7 +245,7 @@ def validate_command(quarter: str, run_id: str | None) -> None:
     Exits 1 when any criterion fails. The data docs go under FTM_GX_DIR (default .ftm/gx).
     """
     settings = load_settings(FtmSettings)
-    wait_for_bucket(settings, timeout_s=BUCKET_READY_TIMEOUT_S)
+    ready_store(settings)
     checklist = expectations_checklist(settings, quarter, run_id)
     click.echo(checklist.render())
     if not checklist.passed:

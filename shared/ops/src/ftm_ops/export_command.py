@@ -10,15 +10,11 @@ from pathlib import Path
 
 import click
 
+from ftm_ops.bucket import ready_store
 from ftm_shared import layout
-from ftm_shared.aws import wait_for_bucket
-from ftm_shared.config import FtmSettings, load_settings
 from ftm_shared.errors import InputError
-from ftm_shared.storage import ObjectStore
 
 FORMATS = ("parquet", "csv")
-# An unreachable bucket is said once, not as a traceback.
-BUCKET_READY_TIMEOUT_S = 10.0
 
 
 def parse_quarters(value: str) -> list[str]:
@@ -67,10 +63,9 @@ def export_command(quarters_text: str, folder: Path, file_format: str) -> None:
     except InputError as error:
         raise click.BadParameter(str(error), param_hint="--quarters") from None
     require_writable(folder)
-    settings = load_settings(FtmSettings)
-    wait_for_bucket(settings, timeout_s=BUCKET_READY_TIMEOUT_S)
+    store = ready_store()
     from ftm_ops.export import export, render
 
-    exported = export(ObjectStore.from_settings(settings), quarters, folder, file_format)
+    exported = export(store, quarters, folder, file_format)
     click.echo(f"export of {', '.join(quarters)} -> {folder}")
     click.echo("\n".join(render(exported)))

@@ -6,11 +6,11 @@ import time
 
 import click
 
+from ftm_ops.bucket import ready_store
 from ftm_ops.quarter.local import run_quarter
 from ftm_shared import layout, runs
 from ftm_shared.config import FtmSettings, load_settings
 from ftm_shared.errors import InputError
-from ftm_shared.storage import ObjectStore
 
 
 def _quarter(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
@@ -24,7 +24,7 @@ def _quarter(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
 @click.option("--quarter", required=True, callback=_quarter, help="Calendar quarter, e.g. 2017Q1.")
 def runs_command(quarter: str) -> None:
     """List QUARTER's runs, newest first: state, firms, failures, themes, and which is current."""
-    store = ObjectStore.from_settings(load_settings(FtmSettings))
+    store = ready_store()
     found = runs.runs_of(store, quarter)
     if not found:
         click.echo(f"no runs of {quarter} under {store.uri(layout.runs_prefix(quarter))}")
@@ -69,7 +69,7 @@ def quarter_run_command(quarter: str, new_run: bool) -> None:
     """Run QUARTER's stages in the state machine's order, each as its own process: re-running
     resumes the unfinished shards of the same run and redoes nothing finished."""
     settings = load_settings(FtmSettings)
-    store = ObjectStore.from_settings(settings)
+    store = ready_store(settings)
     started = time.perf_counter()
     done = run_quarter(store, settings.s3_bucket, quarter, new_run=new_run)
     for note in done.notes:
