@@ -187,6 +187,20 @@ def _theme_without_quotes(o: Outputs) -> str:
     return str(theme)
 
 
+def _theme_without_exposure(o: Outputs) -> str:
+    theme = o.themes.loc[2, "theme_id"]
+    o.exposure = o.exposure[o.exposure["theme_id"] != theme].reset_index(drop=True)
+    return str(theme)
+
+
+def _no_themes(o: Outputs) -> str:
+    # A quarter whose firms share no subject: reduce writes every theme table empty.
+    o.themes, o.contributions, o.exposure, o.quotes, o.lineage = (
+        frame.iloc[0:0] for frame in (o.themes, o.contributions, o.exposure, o.quotes, o.lineage)
+    )
+    return "0 rows"
+
+
 def _quote_of_an_unknown_theme(o: Outputs) -> str:
     # A theme's last quote, so that the ranks left and its own still run 1..n.
     last = o.quotes.index[o.quotes["theme_id"] == o.quotes.loc[0, "theme_id"]][-1]
@@ -260,6 +274,11 @@ def _topic(o: Outputs, index: int) -> str:
         (_sentence_quoted_twice, "No sentence quoted twice for a theme (case and spacing aside)"),
         (_rank_repeated, "Quote ranks 1..n, one quote per (theme, rank)"),
         (_theme_without_quotes, "Every theme has a quote"),
+        (_theme_without_exposure, "Every theme is in the exposure panel"),
+        (
+            _no_themes,
+            "Themes found (none: the quarter's firms share no subject, too few or too unlike)",
+        ),
         (_quote_of_an_unknown_theme, "Every quote's theme is a theme of the quarter"),
         (_vanished_row_with_a_theme, LINEAGE_FITS_STATUS),
         (_new_row_with_a_similarity, LINEAGE_FITS_STATUS),

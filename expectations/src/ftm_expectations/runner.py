@@ -45,7 +45,9 @@ def derive_views(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     if topics is not None:
         derived[datasets.FIRM_TOPICS.name] = views.firm_topics_view(topics)
     if themes is not None:
-        derived[datasets.THEMES.name] = views.themes_view(themes, contributions, quotes, lineage)
+        derived[datasets.THEMES.name] = views.themes_view(
+            themes, contributions, quotes, lineage, exposure
+        )
     if contributions is not None:
         derived[datasets.THEME_CONTRIBUTIONS.name] = views.contributions_view(
             contributions, themes, topics

@@ -10,7 +10,8 @@ is validated as a *view*: its own columns plus a few derived ones computed here 
   `procedure_is_topic_minus_one` (a `procedure` row is topic -1, and topic -1 is one);
 - themes: `contribution_rows` and `contribution_firms`, counted in the contributions, so
   `expect_column_pair_values_to_be_equal` compares them with `n_topics` and `n_firms`;
-  `quote_rows` (its quotes, at least one) and `lineage_rows` (its rows in the lineage, at
+  `quote_rows` (its quotes, at least one), `exposure_rows` (its rows in the exposure panel,
+  at least one: its member firms' calls) and `lineage_rows` (its rows in the lineage, at
   least one; null for every theme when the lineage is empty: the previous quarter had no run);
 - contributions: `theme_exists` and `topic_exists` (its theme is in themes, its (firm, topic)
   in firm-topics);
@@ -92,6 +93,7 @@ def themes_view(
     contributions: pd.DataFrame | None,
     quotes: pd.DataFrame | None = None,
     lineage: pd.DataFrame | None = None,
+    exposure: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     view = themes.copy()
     if contributions is not None and {"theme_id", "firm_id"} <= set(contributions.columns):
@@ -100,6 +102,8 @@ def themes_view(
         view["contribution_firms"] = firms.fillna(0).astype("int64")
     if quotes is not None and "theme_id" in quotes.columns:
         view["quote_rows"] = _rows_of(view["theme_id"], quotes)
+    if exposure is not None and "theme_id" in exposure.columns:
+        view["exposure_rows"] = _rows_of(view["theme_id"], exposure)
     if lineage is not None and "theme_id" in lineage.columns:
         rows = _rows_of(view["theme_id"], lineage).astype("Int64")
         view["lineage_rows"] = rows if len(lineage) else rows.mask(rows.notna())

@@ -171,6 +171,29 @@ def test_runs_are_listed_newest_first_with_their_state(store: ObjectStore) -> No
     ]
 
 
+@pytest.mark.parametrize(
+    ("damage", "reason"), [(b'{"state": "redu', "Unterminated string"), (b"[1, 2]", "a JSON list")]
+)
+def test_a_damaged_manifest_is_named_and_hides_no_other_run(
+    store: ObjectStore, damage: bytes, reason: str
+) -> None:
+    damaged = plan("20260101T000000Z-aaaa", "2026-01-01T00:00:00")
+    good = plan("20260102T000000Z-bbbb", "2026-01-02T00:00:00")
+    for each in (damaged, good):
+        each.save(store)
+    runs.update_manifest(store, good, state=runs.REDUCED)
+    store.put_bytes(layout.run_manifest_key("2017Q1", damaged.run_id), damage)
+
+    listed = runs.runs_of(store, "2017Q1")
+
+    assert [(s.plan.run_id, s.state) for s in listed] == [
+        (good.run_id, runs.REDUCED),
+        (damaged.run_id, "unknown (manifest unreadable)"),
+    ]
+    assert "manifest.json is not a readable Parquet/JSON object" in listed[1].problem
+    assert reason in listed[1].problem
+
+
 def test_the_gpu_time_of_an_execution_goes_into_its_runs_manifest(store: ObjectStore) -> None:
     planned = plan("20260101T000000Z-aaaa", "2026-01-01T00:00:00")
     planned.save(store)

@@ -31,7 +31,7 @@ def suite(quarter: str) -> Suite:
     return Suite(
         data_set,
         [
-            columns_and_types(data_set, COLUMNS),
+            columns_and_types(data_set, COLUMNS, require_rows=False),
             columns_and_types(
                 data_set,
                 IDENTIFIERS,

@@ -1,14 +1,23 @@
 """Themes (`processed/themes/quarter={q}/themes.parquet`): reduce-worker's cross-firm themes.
 
-Every theme is named by the LLM (`naming_method` `llm`) or, where no LLM answer fitted it, by
-its keyword phrases (`keyword_fallback`, each named in the checklist, at most half of them).
-Reduce quotes every theme (each member topic has representative sentences, never blank) and,
-when the previous quarter has a run, gives every theme a lineage row (a link or `new`).
+A quarter has themes: none means its firms share no subject (too few of them, or too unlike),
+one criterion that says so; the tables that follow from themes may then be empty. Every theme
+is named by the LLM (`naming_method` `llm`) or, where no LLM answer fitted it, by its keyword
+phrases (`keyword_fallback`, each named in the checklist, at most half of them). Reduce quotes
+every theme (each member topic has representative sentences, never blank), gives it rows in
+the exposure panel (its member firms' calls) and, when the previous quarter has a run, a
+lineage row (a link or `new`).
 """
 
 from __future__ import annotations
 
-from ftm_expectations.datasets import THEME_CONTRIBUTIONS, THEME_LINEAGE, THEME_QUOTES, THEMES
+from ftm_expectations.datasets import (
+    FIRM_THEME_EXPOSURE,
+    THEME_CONTRIBUTIONS,
+    THEME_LINEAGE,
+    THEME_QUOTES,
+    THEMES,
+)
 from ftm_expectations.suites.spec import (
     Rule,
     Suite,
@@ -31,7 +40,12 @@ def suite(quarter: str) -> Suite:
     return Suite(
         THEMES,
         [
-            columns_and_types(THEMES, COLUMNS),
+            Rule(
+                "Themes found (none: the quarter's firms share no subject, too few or too unlike)",
+                [expect.ExpectTableRowCountToBeBetween(min_value=1)],
+                per_row=False,
+            ),
+            columns_and_types(THEMES, COLUMNS, require_rows=False),
             Rule(
                 f"Theme ids unique and like theme_{quarter}_NNN",
                 [
@@ -70,6 +84,11 @@ def suite(quarter: str) -> Suite:
                 "Every theme has a quote",
                 [expect.ExpectColumnValuesToBeBetween(column="quote_rows", min_value=1)],
                 needs=(THEME_QUOTES,),
+            ),
+            Rule(
+                "Every theme is in the exposure panel",
+                [expect.ExpectColumnValuesToBeBetween(column="exposure_rows", min_value=1)],
+                needs=(FIRM_THEME_EXPOSURE,),
             ),
             Rule(
                 "Every theme is in the lineage (when the previous quarter has a run)",

@@ -18,7 +18,7 @@ from ftm_shared import layout
 from ftm_shared.errors import InputError
 from ftm_shared.plan import Plan, executed_plan, plans_of
 from ftm_shared.provenance import git_commit, installed_versions
-from ftm_shared.storage import ObjectNotFoundError, ObjectStore
+from ftm_shared.storage import CorruptObjectError, ObjectNotFoundError, ObjectStore
 
 PLANNED, MAPPED, MAP_FAILED, REDUCED, REDUCE_FAILED = (
     "planned",
@@ -103,10 +103,15 @@ def shard_progress(store: ObjectStore, plan: Plan) -> list[ShardProgress]:
 
 
 def read_manifest(store: ObjectStore, quarter: str, run_id: str) -> dict[str, Any]:
+    """The run's manifest ({} before its first stage wrote it); CorruptObjectError names one
+    that is cut short or not a JSON object."""
+    key = layout.run_manifest_key(quarter, run_id)
     try:
-        manifest: dict[str, Any] = store.read_json(layout.run_manifest_key(quarter, run_id))
+        manifest = store.read_json(key)
     except ObjectNotFoundError:
         return {}
+    if not isinstance(manifest, dict):
+        raise CorruptObjectError(store.uri(key), f"a JSON {type(manifest).__name__}, not an object")
     return manifest
 
 
@@ -142,9 +147,13 @@ class RunStatus:
     manifest: dict[str, Any]
     shards_complete: int
     current: bool
+    problem: str = ""
+    """Why the manifest could not be read, where it could not."""
 
     @property
     def state(self) -> str:
+        if self.problem:
+            return "unknown (manifest unreadable)"
         state = str(self.manifest.get("state", PLANNED))
         if state == PLANNED:
             return f"mapping ({self.shards_complete}/{len(self.plan.shards)} shards done)"
@@ -154,15 +163,17 @@ class RunStatus:
 def runs_of(store: ObjectStore, quarter: str) -> list[RunStatus]:
     """Every run of the quarter and how far it got, newest first."""
     current = current_run(store, quarter)
-    return [
-        RunStatus(
-            plan,
-            read_manifest(store, quarter, plan.run_id),
-            sum(p.complete for p in shard_progress(store, plan)),
-            plan.run_id == current,
-        )
-        for plan in plans_of(store, quarter)
-    ]
+    return [_status(store, plan, plan.run_id == current) for plan in plans_of(store, quarter)]
+
+
+def _status(store: ObjectStore, plan: Plan, current: bool) -> RunStatus:
+    # One run's damaged manifest is said beside it; it hides none of the others.
+    try:
+        manifest, problem = read_manifest(store, plan.quarter, plan.run_id), ""
+    except CorruptObjectError as error:
+        manifest, problem = {}, str(error)
+    done = sum(p.complete for p in shard_progress(store, plan))
+    return RunStatus(plan, manifest, done, current, problem)
 
 
 def reducible_run(store: ObjectStore, quarter: str, run_id: str | None = None) -> Plan:

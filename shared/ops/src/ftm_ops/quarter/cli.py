@@ -11,6 +11,7 @@ from ftm_ops.quarter.local import run_quarter
 from ftm_shared import layout, runs
 from ftm_shared.config import FtmSettings, load_settings
 from ftm_shared.errors import InputError
+from ftm_shared.storage import ObjectStore
 
 
 def _quarter(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
@@ -50,6 +51,7 @@ def render_runs(found: list[runs.RunStatus]) -> str:
             f"{status.state:30} {status.plan.firms:>6} {failed!s:>6} {themes!s:>6} "
             f"{len(status.plan.shards)} ({status.plan.concurrency['shards_in_flight']} at once)"
         )
+    lines += [f"  {s.plan.run_id}: {s.problem}" for s in found if s.problem]
     return "\n".join(lines)
 
 
@@ -72,11 +74,24 @@ def quarter_run_command(quarter: str, new_run: bool) -> None:
     store = ready_store(settings)
     started = time.perf_counter()
     done = run_quarter(store, settings.s3_bucket, quarter, new_run=new_run)
-    for note in done.notes:
+    notes = list(done.notes)
+    if done.passed and done.run_id and _themes_written(store, quarter, done.run_id) == 0:
+        notes.append(
+            "reduce found no themes: the quarter's firms share no subject (too few or too "
+            "unlike); `ftm validate` fails on it"
+        )
+    for note in notes:
         click.echo(f"note: {note}")
     took = time.perf_counter() - started
     verdict = "finished" if done.passed else "FAILED"
-    click.echo(f"quarter {quarter} run {done.run_id}: {verdict} in {took:.0f}s")
+    run = f"run {done.run_id}" if done.run_id else "(no run planned)"
+    click.echo(f"quarter {quarter} {run}: {verdict} in {took:.0f}s")
     if not done.passed:
         failed = next(reversed(done.ran.values()))
         raise click.exceptions.Exit(failed.exit_code or 1)
+
+
+def _themes_written(store: ObjectStore, quarter: str, run_id: str) -> int | None:
+    counts = runs.read_manifest(store, quarter, run_id).get("reduce", {}).get("counts", {})
+    themes = counts.get("themes")
+    return int(themes) if themes is not None else None
