@@ -13,6 +13,7 @@ from ftm_shared.config import FtmSettings, SettingsError, load_settings
 from ftm_shared.data import DataNotFoundError
 from ftm_shared.errors import InputError
 from ftm_shared.logs import configure_logging
+from ftm_shared.parent import die_with_parent
 from ftm_shared.storage import CorruptObjectError, ObjectNotFoundError
 
 # Errors that are the user's to fix: print the message, not a traceback. Nothing broader: a
@@ -28,6 +29,7 @@ USER_ERRORS: tuple[type[Exception], ...] = (
 
 
 def run_cli(group: click.Group, user_errors: tuple[type[Exception], ...] = ()) -> None:
+    die_with_parent()
     try:
         # Without standalone mode click returns (not raises) a `click.exceptions.Exit` code.
         exit_code = group.main(standalone_mode=False)

@@ -17,6 +17,8 @@ from typing import Any
 
 import click
 
+from ftm_shared.parent import PARENT_PID_ENV
+
 # Ray and torch shut down cleanly on SIGINT within seconds; past this the group is killed.
 GRACE_S = 20.0
 # Once a process has exited, its output is read until it has been quiet this long.
@@ -100,7 +102,8 @@ def _process_group(command: list[str], env: Mapping[str, str]) -> Iterator[subpr
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         start_new_session=True,
-        env={**env, "PYTHONUNBUFFERED": "1"},
+        # The stage ends with this process, even one killed with -9 (ftm_shared.parent).
+        env={**env, "PYTHONUNBUFFERED": "1", PARENT_PID_ENV: str(os.getpid())},
     )
     try:
         yield process
