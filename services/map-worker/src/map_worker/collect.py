@@ -106,4 +106,11 @@ def _collected_before(store: ObjectStore, plan: Plan, manifest: dict[str, Any]) 
     verdict = FailurePolicy(plan.tolerated_failure_pct).judge(
         plan.firms + len(plan.input_failures), len(failures), store.uri(key)
     )
+    # The tolerance is operational: a re-run under another one judges the same firms again,
+    # and the state follows, so that reduce runs on what is now within it (or not).
+    judged = runs.MAPPED if verdict.passed else runs.MAP_FAILED
+    if manifest.get("state") in {runs.MAPPED, runs.MAP_FAILED} - {judged}:
+        runs.update_manifest(
+            store, plan, state=judged, map={**manifest["map"], "verdict": verdict.message()}
+        )
     return Collected(verdict, failures, manifest["map"]["counts"])
