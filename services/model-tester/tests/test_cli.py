@@ -81,7 +81,30 @@ def test_use_ssm_reads_the_bucket_from_parameter_store(
 
 def test_sample_or_input_exactly_one(env: Path, cli: Cli) -> None:
     code, _, err = cli("test", "--timestamp", "20261120-120000")
-    assert code == 2 and "exactly one of --sample-index and --input" in err
+    assert code == 2 and "exactly one of --sample-index, --input and --input-file" in err
+
+
+@pytest.mark.parametrize("text", ["", "  \n "])
+def test_an_empty_input_is_refused_before_any_model_loads(env: Path, cli: Cli, text: str) -> None:
+    code, _, err = cli("test", "--timestamp", "20261120-120000", "--input", text)
+    assert code == 2 and "the input text is empty" in err
+
+
+def test_an_input_over_the_models_context_is_refused_before_generating(
+    env: Path,
+    store: ObjectStore,
+    tiny: LoadedModel,
+    tmp_path: Path,
+    lora_factory: Callable[..., Path],
+    cli: Cli,
+) -> None:
+    _upload(store, lora_factory(tiny.model, tmp_path / "adapter"), "20261120-120000")
+    long_text = tmp_path / "long.txt"
+    long_text.write_text("Timolol one drop in each eye. " * 200)  # over the tiny model's 512
+    code, _, err = cli("test", "--timestamp", "20261120-120000", "--input-file", str(long_text))
+    assert code == 2, err
+    assert "the input is too long for" in err and "over its 512-token context" in err
+    assert list(env.iterdir()) == []
 
 
 def test_mismatched_adapter_is_named_and_temp_files_removed(

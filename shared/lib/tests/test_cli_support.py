@@ -1,5 +1,10 @@
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
 import click
 import pytest
 
@@ -60,3 +65,45 @@ def test_a_plain_value_error_is_a_bug_and_keeps_its_traceback(
     monkeypatch.setattr("sys.argv", ["prog", "go"])
     with pytest.raises(ValueError, match="operands could not be broadcast"):
         run_cli(_raising(ValueError("operands could not be broadcast together")))
+
+
+# A service command that holds a temporary folder (as model-tester holds a downloaded adapter)
+# and blocks until stopped.
+HOLDING_A_FOLDER = """
+import sys, tempfile, time
+import click
+from ftm_shared.cli_support import run_cli
+
+root = sys.argv[1]
+
+@click.group()
+def group() -> None:
+    pass
+
+@group.command()
+def hold() -> None:
+    with tempfile.TemporaryDirectory(dir=root) as folder:
+        print(folder, flush=True)
+        time.sleep(120)
+
+sys.argv = ["prog", "hold"]
+run_cli(group)
+"""
+
+
+def test_sigterm_stops_a_service_command_as_ctrl_c_does(tmp_path: Path) -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-c", HOLDING_A_FOLDER, str(tmp_path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    held = Path(process.stdout.readline().strip())
+    assert held.is_dir()
+
+    process.send_signal(signal.SIGTERM)
+    _, err = process.communicate(timeout=30)
+
+    assert process.returncode == 130, err
+    assert not held.exists()

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import click
 
@@ -43,9 +44,17 @@ def default_output() -> Path:
     return state_dir() / "evaluations"
 
 
-def _exactly_one_input(sample_index: int | None, text: str | None) -> None:
-    if (sample_index is None) == (text is None):
-        raise click.UsageError("give exactly one of --sample-index and --input")
+def _one_input(sample_index: int | None, text: str | None, text_file: TextIO | None) -> str | None:
+    """The text to extract from (None for a built-in sample), refused before any model loads
+    when it is missing twice or blank."""
+    given = [sample_index is not None, text is not None, text_file is not None]
+    if sum(given) != 1:
+        raise click.UsageError("give exactly one of --sample-index, --input and --input-file")
+    if text_file is not None:
+        text = text_file.read()
+    if text is not None and not text.strip():
+        raise click.UsageError("the input text is empty: give the text to extract from")
+    return text
 
 
 timestamp_option = click.option(
@@ -67,7 +76,18 @@ task_option = click.option(
 sample_option = click.option(
     "--sample-index", type=click.IntRange(0, 2), help="A built-in held-back sample."
 )
-input_option = click.option("--input", "text", help="Custom text to extract from.")
+
+
+def input_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    command = click.option(
+        "--input-file",
+        "text_file",
+        type=click.File("r", encoding="utf-8"),
+        help="Read the text from a file ('-' for standard input).",
+    )(command)
+    return click.option("--input", "text", help="Custom text to extract from.")(command)
+
+
 start_option = click.option(
     "--start", is_flag=True, help="Start the instance (and wait) if it is stopped."
 )
@@ -92,12 +112,17 @@ def models_command() -> None:
 @task_option
 @ssm_option
 def test_command(
-    timestamp: str, sample_index: int | None, text: str | None, task: str | None, use_ssm: bool
+    timestamp: str,
+    sample_index: int | None,
+    text: str | None,
+    text_file: TextIO | None,
+    task: str | None,
+    use_ssm: bool,
 ) -> None:
     """Extract entities from one text with base model + adapter, and print them."""
     from model_tester.inference import extract_input, render_extraction
 
-    _exactly_one_input(sample_index, text)
+    text = _one_input(sample_index, text, text_file)
     settings, store = _settings(use_ssm)
     result, gold = extract_input(settings, store, timestamp, sample_index, text, task)
     click.echo(render_extraction(result, gold))
@@ -242,12 +267,17 @@ def _run_on_box(command: str, comment: str, start: bool) -> None:
 @click.option("--list", "list_only", is_flag=True, help="Print the docker command and exit.")
 @start_option
 def remote_test_command(
-    timestamp: str | None, sample_index: int | None, text: str | None, list_only: bool, start: bool
+    timestamp: str | None,
+    sample_index: int | None,
+    text: str | None,
+    text_file: TextIO | None,
+    list_only: bool,
+    start: bool,
 ) -> None:
     """Run `model-tester test` on the box, print its output; exit 1 when it fails."""
     from model_tester.remote import remote_test
 
-    _exactly_one_input(sample_index, text)
+    text = _one_input(sample_index, text, text_file)
     settings, store = _remote_settings()
     planned = remote_test(settings, store, timestamp, sample_index, text)
     newest_first = ", ".join(v.timestamp for v in planned.adapters) or "none"

@@ -6,7 +6,9 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ftm_shared.errors import InputError
 from ftm_shared.storage import ObjectStore
+from model_tester.base_model import LoadedModel
 from model_tester.config import ModelTesterSettings
 from model_tester.extraction import generate
 from model_tester.medical_data import TASKS, Entity, Task, builtin_samples
@@ -35,12 +37,16 @@ def extract_one(
     text: str,
     task: Task | None,
 ) -> Extraction:
+    if not text.strip():
+        raise InputError("the input text is empty: give the text to extract from")
     with base_and_adapter(settings, store, timestamp) as tested:
         chosen = task or adapter_task(tested.check, None)
+        prompt = build_prompt(chosen, text)
+        require_fit(tested.loaded, prompt, settings.max_new_tokens)
         started = time.perf_counter()
         [generation] = generate(
             tested.loaded,
-            [build_prompt(chosen, text)],
+            [prompt],
             model=tested.model,
             max_new_tokens=settings.max_new_tokens,
         )
@@ -54,6 +60,19 @@ def extract_one(
             noop_adapter=tested.check.is_noop,
             load_seconds=tested.loaded.load_seconds,
             generate_seconds=seconds,
+        )
+
+
+def require_fit(loaded: LoadedModel, prompt: str, max_new_tokens: int) -> None:
+    """Refuse a prompt that with its answer would pass the model's context, before generating:
+    past it the model reads nothing sensible, and a long input ran for minutes at gigabytes."""
+    context = int(getattr(loaded.model.config, "max_position_embeddings", 0) or 0)
+    tokens = len(loaded.tokenizer(prompt).input_ids)
+    if context and tokens + max_new_tokens > context:
+        raise InputError(
+            f"the input is too long for {loaded.name}: the prompt is {tokens:,} tokens and the "
+            f"answer may take {max_new_tokens:,} (MAX_NEW_TOKENS), over its {context:,}-token "
+            "context; give a shorter text"
         )
 
 

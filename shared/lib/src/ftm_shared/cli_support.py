@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 from collections.abc import Callable
-from typing import Any
+from types import FrameType
+from typing import Any, NoReturn
 
 import click
 
@@ -28,7 +30,15 @@ USER_ERRORS: tuple[type[Exception], ...] = (
 )
 
 
+def stop_on_sigterm(_signum: int, _frame: FrameType | None) -> NoReturn:
+    """SIGTERM (`kill`, a stage whose parent died, a Batch job stopped, a CI job cancelled)
+    stops a command as Ctrl-C does: its cleanup runs (servers stopped, a downloaded adapter
+    removed, Ray shut down), and it exits 130."""
+    raise KeyboardInterrupt
+
+
 def run_cli(group: click.Group, user_errors: tuple[type[Exception], ...] = ()) -> None:
+    signal.signal(signal.SIGTERM, stop_on_sigterm)
     die_with_parent()
     try:
         # Without standalone mode click returns (not raises) a `click.exceptions.Exit` code.

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import logging
 import os
-import signal
 import sys
 import time
 from pathlib import Path
-from types import FrameType
-from typing import NoReturn
 
 import click
 
@@ -295,12 +292,6 @@ main.add_command(quarter_group)
 main.add_command(export_command)
 
 
-def _interrupt(_signum: int, _frame: FrameType | None) -> NoReturn:
-    """SIGTERM (`kill`, a CI job cancelled or timed out) stops ftm as Ctrl-C does: the command's
-    cleanup runs, so the smoke run's servers and current stage are stopped, not orphaned."""
-    raise KeyboardInterrupt
-
-
 def entrypoint() -> None:
     """`ftm`: run the command, then leave without the interpreter's teardown.
 
@@ -311,7 +302,6 @@ def entrypoint() -> None:
     registers no exit handlers, so nothing is lost by skipping the teardown.
     """
     code: int = 0
-    signal.signal(signal.SIGTERM, _interrupt)
     try:
         run_cli(
             main,
