@@ -210,6 +210,7 @@ def render_summary(summary: MapSummary) -> str:
         ]
         lines += [
             f"    - {f.firm_id or f.object_key} [{f.stage}] {f.error_type}: {f.message[:120]}"
+            + ("" if f.final else "  (the LLM or S3 was unavailable: a re-run tries it again)")
             for f in shard.failures[:10]
         ]
         if shard.llm:

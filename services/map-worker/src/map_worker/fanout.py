@@ -15,12 +15,14 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from ftm_shared import layout
 from ftm_shared.plan import Plan
 from ftm_shared.runs import ShardProgress
 from ftm_shared.storage import ObjectStore
 from map_worker.config import MapWorkerSettings
 from map_worker.documents import quarter_words, read_quarter
 from map_worker.pool import WorkerPool
+from map_worker.progress_files import read_failures
 from map_worker.runner import ShardRun, ShardSummary
 
 log = logging.getLogger("map_worker")
@@ -68,7 +70,7 @@ async def run_shards(
     wanted = [plan.shard(only)] if only else plan.shards
     pending = []
     for shard in wanted:
-        if ShardProgress.load(store, plan.quarter, plan.run_id, shard.shard).complete:
+        if finished(store, plan, shard.shard):
             summary.shards.append(_skipped(plan, shard.shard, len(shard.firms)))
         else:
             pending.append(shard.shard)
@@ -98,6 +100,14 @@ async def run_shards(
     summary.shards.sort(key=lambda shard: shard.shard)
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def finished(store: ObjectStore, plan: Plan, shard: str) -> bool:
+    """Complete, and no firm of it failed for want of the LLM or S3: nothing left to try."""
+    if not ShardProgress.load(store, plan.quarter, plan.run_id, shard).complete:
+        return False
+    key = layout.shard_failures_key(plan.quarter, plan.run_id, shard)
+    return all(failure.final for failure in read_failures(store, key))
 
 
 def _skipped(plan: Plan, shard: str, firms: int) -> ShardSummary:

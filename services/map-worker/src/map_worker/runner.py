@@ -36,7 +36,12 @@ from map_worker.documents import FirmDocuments, group_by_firm, quarter_words
 from map_worker.keywords import QuarterWords
 from map_worker.naming import TopicNaming, name_topic
 from map_worker.pool import WorkerPool
-from map_worker.progress_files import Failure, write_failures
+from map_worker.progress_files import (
+    Failure,
+    read_failures,
+    standing_failures,
+    write_failures,
+)
 from map_worker.topics import PROCEDURE_TOPIC_ID, Topic, sentence_topic_ids
 
 log = logging.getLogger("map_worker")
@@ -166,9 +171,11 @@ class ShardRun:
             log.warning("removed %s: written by a job killed before its checkpoint", orphan)
         firms, problems = group_by_firm(shard_rows(table, self.firm_ids), self.settings)
         summary.failures += problems + self._vanished(firms, problems)
-        done = set(progress.firms_done)
+        final = self._final_failures(problems) if progress.complete else []
+        summary.failures += final
+        done = set(progress.firms_done) | {failure.firm_id for failure in final}
         todo = [firm for firm in firms if firm.firm_id not in done]
-        summary.firms_resumed = len(done)
+        summary.firms_resumed = len(progress.firms_done)
         if done:
             log.info(
                 "resuming shard %s of run %s: %d firm(s) already done, %d to go",
@@ -187,6 +194,19 @@ class ShardRun:
             summary.stage_seconds["total"] = time.perf_counter() - started
             self._close(finished)
         return summary
+
+    def _final_failures(self, problems: list[Failure]) -> list[Failure]:
+        """A complete shard run again (`fanout.finished`): its firms that failed for want of
+        the LLM or S3 are tried again, its other failures stand."""
+        key = layout.shard_failures_key(self.plan.quarter, self.plan.run_id, self.summary.shard)
+        earlier = read_failures(self.store, key)
+        log.info(
+            "shard %s of run %s: trying again %d firm(s) that failed for want of the LLM or S3",
+            self.summary.shard,
+            self.plan.run_id,
+            sum(not failure.final for failure in earlier),
+        )
+        return standing_failures(earlier, problems)
 
     def _vanished(self, firms: list[FirmDocuments], problems: list[Failure]) -> list[Failure]:
         """Planned firms whose rows are gone from the raw transcripts since the plan."""
