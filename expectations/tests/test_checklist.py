@@ -12,6 +12,7 @@ from ftm_expectations.checklist import Checklist
 from ftm_local.published import Outputs
 
 pytestmark = pytest.mark.integration
+NO_THEMES = "At least one theme (none: the quarter's firms share no subject, too few or too unlike)"
 LINEAGE_FITS_STATUS = (
     "Lineage rows fit their status (no theme only when vanished, no previous theme only when "
     "new, similarity in [-1, 1] on links only)"
@@ -275,10 +276,7 @@ def _topic(o: Outputs, index: int) -> str:
         (_rank_repeated, "Quote ranks 1..n, one quote per (theme, rank)"),
         (_theme_without_quotes, "Every theme has a quote"),
         (_theme_without_exposure, "Every theme is in the exposure panel"),
-        (
-            _no_themes,
-            "Themes found (none: the quarter's firms share no subject, too few or too unlike)",
-        ),
+        (_no_themes, NO_THEMES),
         (_quote_of_an_unknown_theme, "Every quote's theme is a theme of the quarter"),
         (_vanished_row_with_a_theme, LINEAGE_FITS_STATUS),
         (_new_row_with_a_similarity, LINEAGE_FITS_STATUS),

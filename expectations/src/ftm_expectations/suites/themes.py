@@ -41,7 +41,8 @@ def suite(quarter: str) -> Suite:
         THEMES,
         [
             Rule(
-                "Themes found (none: the quarter's firms share no subject, too few or too unlike)",
+                "At least one theme (none: the quarter's firms share no subject, too few or "
+                "too unlike)",
                 [expect.ExpectTableRowCountToBeBetween(min_value=1)],
                 per_row=False,
             ),
