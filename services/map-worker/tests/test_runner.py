@@ -17,6 +17,7 @@ import pytest
 from ftm_local.cloud import LocalCloud
 from ftm_local.testing import put_raw_quarter
 from ftm_shared import layout, runs, schemas
+from ftm_shared.lease import Lease
 from ftm_shared.plan import Plan, plans_of
 from ftm_shared.storage import ObjectStore
 from map_worker.runner import BusyClock
@@ -198,3 +199,28 @@ def test_bad_input_gives_clear_failures_and_other_firms_run(
     rows = firm_topics(store, plan)
     assert set(good.firm_id) | {"ONE", "HUGE"} == set(rows.firm_id)
     assert len(rows[rows.firm_id == "ONE"]) == 1
+
+
+@pytest.mark.integration
+def test_a_second_mapper_on_a_held_shard_stops_naming_the_first(
+    pipeline_env: LocalCloud, store: ObjectStore
+) -> None:
+    put_raw_quarter(store, firms=2)
+    planned = subprocess.run(
+        [sys.executable, "-m", "map_worker", "plan", "--quarter", "2017Q1", "--execution", "one"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert planned.returncode == 0, planned.stderr
+    plan = latest_run(store)
+    key = layout.shard_lease_key("2017Q1", plan.run_id, plan.shards[0].shard)
+    # The first mapper, alive: it renews its lease every 6 s.
+    with Lease(store, key, "the first mapper's shard", ttl_s=30, holder="box-a pid 4242"):
+        code, output = run_map("--run-id", plan.run_id, MAP_LEASE_S="30")
+
+    assert code == 2, output
+    held = f"shard {plan.shards[0].shard} of run {plan.run_id} is being worked on by box-a pid 4242"
+    assert f"error: {held}" in output
+    assert runs.run_parts(store, plan) == []  # nothing mapped twice

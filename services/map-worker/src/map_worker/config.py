@@ -105,6 +105,13 @@ class MapWorkerSettings(LlmSettings, FtmSettings, TopicTuning, NamingTuning, Pip
     checkpoint_interval: int = Field(
         50, ge=1, description="Finished firms per Parquet part and checkpoint (CHECKPOINT_INTERVAL)"
     )
+    map_lease_s: float = Field(
+        120.0,
+        ge=30.0,
+        description="How long a mapper's hold on a shard lasts unrenewed (renewed every fifth "
+        "of it): a second mapper stops within a fifth of it, naming the first; one that died "
+        "holding it delays the next this long",
+    )
     ray_address: str | None = Field(
         None, description="Join this Ray cluster (RAY_ADDRESS); unset starts Ray locally"
     )

@@ -10,12 +10,15 @@ so re-running a finished run costs only reading its progress.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from ftm_shared import layout
+from ftm_shared.lease import Lease
 from ftm_shared.plan import Plan
 from ftm_shared.runs import ShardProgress
 from ftm_shared.storage import ObjectStore
@@ -75,31 +78,63 @@ async def run_shards(
         else:
             pending.append(shard.shard)
     if pending:
-        table, _unreadable = read_quarter(store, plan.quarter)  # the plan lists those
-        words = quarter_words(table)  # once, from every firm of the quarter
-        pool = await WorkerPool.start(settings)
-        summary.startup_s = pool.startup_s
-        in_flight = asyncio.Semaphore(plan.concurrency["shards_in_flight"])
-        log.info(
-            "map %s run %s: %d shard(s) to do, %d at a time, on %d Ray worker(s)",
-            plan.quarter,
-            plan.run_id,
-            len(pending),
-            plan.concurrency["shards_in_flight"],
-            len(pool.workers),
-        )
-
-        async def one(shard: str) -> ShardSummary:
-            async with in_flight:
-                return await ShardRun(settings, store, plan, shard, pool).run(table, words)
-
-        try:
-            summary.shards += await asyncio.gather(*(one(shard) for shard in pending))
-        finally:
-            pool.stop()
+        with shard_leases(store, plan, pending, settings.map_lease_s) as leases:
+            summary.shards += await _map(settings, store, plan, leases, summary)
     summary.shards.sort(key=lambda shard: shard.shard)
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+@contextlib.contextmanager
+def shard_leases(
+    store: ObjectStore, plan: Plan, shards: list[str], ttl_s: float
+) -> Iterator[dict[str, Lease]]:
+    """Hold every shard's lease while mapping it (one mapper per shard of a run); none are
+    kept when one is another's (LeaseHeldError names the holder)."""
+    with contextlib.ExitStack() as held:
+        leases = {}
+        for shard in shards:
+            lease = Lease(
+                store,
+                layout.shard_lease_key(plan.quarter, plan.run_id, shard),
+                f"shard {shard} of run {plan.run_id}",
+                ttl_s,
+            )
+            leases[shard] = held.enter_context(lease)
+        yield leases
+
+
+async def _map(
+    settings: MapWorkerSettings,
+    store: ObjectStore,
+    plan: Plan,
+    leases: dict[str, Lease],
+    summary: MapSummary,
+) -> list[ShardSummary]:
+    """The `leases`' shards on one pool of Ray workers (`shards_in_flight` at a time)."""
+    table, _unreadable = read_quarter(store, plan.quarter)  # the plan lists those
+    words = quarter_words(table)  # once, from every firm of the quarter
+    pool = await WorkerPool.start(settings)
+    summary.startup_s = pool.startup_s
+    in_flight = asyncio.Semaphore(plan.concurrency["shards_in_flight"])
+    log.info(
+        "map %s run %s: %d shard(s) to do, %d at a time, on %d Ray worker(s)",
+        plan.quarter,
+        plan.run_id,
+        len(leases),
+        plan.concurrency["shards_in_flight"],
+        len(pool.workers),
+    )
+
+    async def one(shard: str) -> ShardSummary:
+        async with in_flight:
+            run = ShardRun(settings, store, plan, shard, pool, leases[shard])
+            return await run.run(table, words)
+
+    try:
+        return list(await asyncio.gather(*(one(shard) for shard in leases)))
+    finally:
+        pool.stop()
 
 
 def finished(store: ObjectStore, plan: Plan, shard: str) -> bool:

@@ -25,6 +25,7 @@ import ray
 
 from ftm_shared import layout, schemas
 from ftm_shared.embedding import embed
+from ftm_shared.lease import Lease, LeaseLostError
 from ftm_shared.llm import LlmClient, LlmConfigurationError, LlmError
 from ftm_shared.llm.fit import NameGate
 from ftm_shared.plan import Plan
@@ -148,8 +149,10 @@ class ShardRun:
         plan: Plan,
         shard: str,
         pool: WorkerPool,
+        lease: Lease | None = None,
     ) -> None:
         self.settings, self.store, self.plan, self.pool = settings, store, plan, pool
+        self.lease = lease
         self.firm_ids = plan.shard(shard).firms
         self.keyword_fallback = bool(plan.settings.get("keyword_fallback", False))
         self.progress = ShardProgress.load(store, plan.quarter, plan.run_id, shard)
@@ -321,6 +324,11 @@ class ShardRun:
         progress that lists it: until then both are orphans, removed by the next attempt."""
         if not self.buffered_firms:
             return
+        if self.lease is not None and self.lease.lost:
+            raise LeaseLostError(
+                f"{self.lease.what}: another mapper took the shard over; its last "
+                f"{len(self.buffered_firms)} firm(s) here are not written"
+            )
         progress = self.progress
         sentences = pa.Table.from_pylist(self.sentence_buffer, schema=schemas.SENTENCE_TOPICS)
         self.store.write_parquet(progress.sentence_part_key(len(progress.parts)), sentences)

@@ -143,6 +143,11 @@ def shard_failures_key(quarter: str, run_id: str, shard: str) -> str:
     return shard_prefix(quarter, run_id, shard) + "failures.json"
 
 
+def shard_lease_key(quarter: str, run_id: str, shard: str) -> str:
+    """Who maps the shard now (`ftm_shared.lease`): one mapper per shard of a run."""
+    return shard_prefix(quarter, run_id, shard) + "lease.json"
+
+
 def shard_parts_prefix(quarter: str, run_id: str, shard: str) -> str:
     return run_prefix(quarter, run_id) + f"firm-topics/shard={safe_segment(shard, 'shard')}/"
 

@@ -2,11 +2,16 @@
 
 Writes are atomic on both backends: an S3 object only becomes visible once its upload is
 complete, and a local file is written beside its target and renamed into place. A reader
-never sees half of an object.
+never sees half of an object. A conditional write (`put_conditional`: create only, or
+replace only the version read) is S3's If-None-Match / If-Match; a local folder takes a lock
+file for it. Leases (`ftm_shared.lease`) are built on it.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import hashlib
 import io
 import json
 import os
@@ -39,6 +44,10 @@ class CorruptObjectError(InputError):
         self.uri = uri
 
 
+class PreconditionFailedError(RuntimeError):
+    """A conditional write found the object other than expected (there already, or changed)."""
+
+
 class ContractError(InputError):
     """A table lacks a column of its data contract or a column does not cast to the contract's
     type; the message names the object."""
@@ -50,6 +59,8 @@ class _Backend(Protocol):
     def list(self, prefix: str) -> Iterator[str]: ...
     def delete(self, key: str) -> None: ...
     def uri(self, key: str) -> str: ...
+    def get_versioned(self, key: str) -> tuple[bytes, str]: ...
+    def put_conditional(self, key: str, data: bytes, if_match: str | None) -> str: ...
 
 
 class _S3Backend:
@@ -83,6 +94,29 @@ class _S3Backend:
 
     def delete(self, key: str) -> None:
         self.s3.delete_object(Bucket=self.bucket, Key=self._key(key))
+
+    def get_versioned(self, key: str) -> tuple[bytes, str]:
+        try:
+            response = self.s3.get_object(Bucket=self.bucket, Key=self._key(key))
+        except self.s3.exceptions.NoSuchKey:
+            raise ObjectNotFoundError(self.uri(key)) from None
+        return response["Body"].read(), str(response["ETag"])
+
+    def put_conditional(self, key: str, data: bytes, if_match: str | None) -> str:
+        condition = {"IfMatch": if_match} if if_match else {"IfNoneMatch": "*"}
+        try:
+            response = self.s3.put_object(
+                Bucket=self.bucket, Key=self._key(key), Body=data, **condition
+            )
+        except self.s3.exceptions.ClientError as error:
+            # 412: the condition failed; 409: another conditional write of the key raced it.
+            if error.response.get("Error", {}).get("Code") in {
+                "PreconditionFailed",
+                "ConditionalRequestConflict",
+            }:
+                raise PreconditionFailedError(self.uri(key)) from None
+            raise
+        return str(response["ETag"])
 
 
 class _LocalBackend:
@@ -129,6 +163,35 @@ class _LocalBackend:
     def delete(self, key: str) -> None:
         self._path(key).unlink(missing_ok=True)
 
+    def get_versioned(self, key: str) -> tuple[bytes, str]:
+        data = self.get(key)
+        return data, _etag(data)
+
+    def put_conditional(self, key: str, data: bytes, if_match: str | None) -> str:
+        target = self._path(key)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        # Named like a partial write, so that listing skips it.
+        lock = target.parent / f".{target.name}.lock.tmp"
+        with lock.open("a") as handle, _locked(handle.fileno()):
+            current = _etag(target.read_bytes()) if target.is_file() else None
+            if current != if_match:
+                raise PreconditionFailedError(str(target))
+            self.put(key, data)
+        return _etag(data)
+
+
+def _etag(data: bytes) -> str:
+    return f'"{hashlib.md5(data, usedforsecurity=False).hexdigest()}"'
+
+
+@contextlib.contextmanager
+def _locked(fd: int) -> Iterator[None]:
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    try:
+        yield
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+
 
 class ObjectStore:
     """Bytes, JSON and Parquet under one root: `s3://bucket/prefix` or a local folder."""
@@ -170,6 +233,15 @@ class ObjectStore:
 
     def delete(self, key: str) -> None:
         self._backend.delete(key)
+
+    def get_versioned(self, key: str) -> tuple[bytes, str]:
+        """The object and its version tag (its ETag), for a later `put_conditional`."""
+        return self._backend.get_versioned(key)
+
+    def put_conditional(self, key: str, data: bytes, if_match: str | None = None) -> str:
+        """Write only if the object is absent (`if_match` None) or still the version read
+        (`if_match` its tag); PreconditionFailedError otherwise. Returns the new tag."""
+        return self._backend.put_conditional(key, data, if_match)
 
     def write_json(self, key: str, payload: Any) -> None:
         self.put_bytes(key, json.dumps(payload, indent=2, sort_keys=True, default=str).encode())
