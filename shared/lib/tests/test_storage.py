@@ -1,11 +1,20 @@
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pyarrow as pa
 import pytest
+from botocore.exceptions import EndpointConnectionError
 
-from ftm_shared.storage import ContractError, CorruptObjectError, ObjectNotFoundError, ObjectStore
+from ftm_shared import storage
+from ftm_shared.storage import (
+    ContractError,
+    CorruptObjectError,
+    ObjectNotFoundError,
+    ObjectStore,
+    StorageUnavailableError,
+)
 
 TABLE = pa.table({"firm_id": ["A", "B"], "n": [1, 2]})
 
@@ -87,3 +96,43 @@ def test_read_contract_names_the_object(tmp_path: Path, table: pa.Table, expecte
     store.write_parquet("t.parquet", table)
     with pytest.raises(ContractError, match=expected):
         store.read_contract("t.parquet", CONTRACT, "demo")
+
+
+class FlakyS3:
+    """An S3 client that does not answer for its first `down` calls (of any operation)."""
+
+    def __init__(self, down: int) -> None:
+        self.down, self.calls = down, 0
+        self.meta = type("Meta", (), {"endpoint_url": "http://127.0.0.1:9"})()
+        self.exceptions = type("Exceptions", (), {"NoSuchKey": KeyError})()
+
+    def _answer(self) -> None:
+        self.calls += 1
+        if self.calls <= self.down:
+            raise EndpointConnectionError(endpoint_url=self.meta.endpoint_url)
+
+    def head_bucket(self, Bucket: str) -> None:  # noqa: N803 (boto3's name)
+        self._answer()
+
+    def get_object(self, Bucket: str, Key: str) -> dict[str, object]:  # noqa: N803
+        self._answer()
+        return {"Body": io.BytesIO(b"payload"), "ETag": '"tag"'}
+
+
+@pytest.mark.unit
+def test_a_read_waits_out_an_s3_outage(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(storage, "OUTAGE_POLL_S", 0.01)
+    s3 = FlakyS3(down=3)
+    store = ObjectStore("s3://bucket", s3_client=s3, recovery_timeout_s=5)
+    assert store.get_bytes("key") == b"payload"
+    assert s3.calls == 5  # the read, two polls unanswered, one answered, the read again
+
+
+@pytest.mark.unit
+def test_an_outage_past_the_recovery_timeout_is_one_clear_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(storage, "OUTAGE_POLL_S", 0.01)
+    store = ObjectStore("s3://bucket", s3_client=FlakyS3(down=10_000), recovery_timeout_s=0.2)
+    with pytest.raises(StorageUnavailableError, match=r"S3 \(http://127.0.0.1:9\) did not answer"):
+        store.get_bytes("key")

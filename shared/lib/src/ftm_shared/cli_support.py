@@ -16,7 +16,7 @@ from ftm_shared.data import DataNotFoundError
 from ftm_shared.errors import InputError
 from ftm_shared.logs import configure_logging
 from ftm_shared.parent import die_with_parent
-from ftm_shared.storage import CorruptObjectError, ObjectNotFoundError
+from ftm_shared.storage import CorruptObjectError, ObjectNotFoundError, StorageUnavailableError
 
 # Errors that are the user's to fix: print the message, not a traceback. Nothing broader: a
 # ValueError from numpy or pyarrow is a bug and keeps its traceback.
@@ -27,6 +27,7 @@ USER_ERRORS: tuple[type[Exception], ...] = (
     DataNotFoundError,
     ObjectNotFoundError,
     CorruptObjectError,
+    StorageUnavailableError,
 )
 
 

@@ -162,6 +162,12 @@ class FtmSettings(BaseSettings):
     ftm_log_format: Literal["text", "json"] = Field(
         "text", description="Log line format: readable `text`, or `json` (the images set it)"
     )
+    s3_recovery_timeout_s: float = Field(
+        300.0,
+        ge=0,
+        description="How long a process waits for S3 that stopped answering mid-work (one "
+        "shared wait, as for the LLM) before it gives up on what it was writing or reading",
+    )
 
     @property
     def storage_url(self) -> str:

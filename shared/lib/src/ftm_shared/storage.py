@@ -14,20 +14,32 @@ import fcntl
 import hashlib
 import io
 import json
+import logging
 import os
 import tempfile
-from collections.abc import Iterator
+import threading
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from urllib.parse import urlparse
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+from botocore.exceptions import ConnectionError as BotoConnectionError
+from botocore.exceptions import HTTPClientError
 
 from ftm_shared.errors import InputError
 
 if TYPE_CHECKING:
     from ftm_shared.config import FtmSettings
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+# S3 not reached at all (refused, reset, timed out): what an outage looks like from here.
+UNREACHABLE = (BotoConnectionError, HTTPClientError)
+DEFAULT_RECOVERY_TIMEOUT_S = 300.0  # FtmSettings.s3_recovery_timeout_s
+OUTAGE_POLL_S = 5.0
 
 
 class ObjectNotFoundError(FileNotFoundError):
@@ -48,6 +60,10 @@ class PreconditionFailedError(RuntimeError):
     """A conditional write found the object other than expected (there already, or changed)."""
 
 
+class StorageUnavailableError(ConnectionError):
+    """S3 did not answer within the recovery timeout."""
+
+
 class ContractError(InputError):
     """A table lacks a column of its data contract or a column does not cast to the contract's
     type; the message names the object."""
@@ -64,8 +80,43 @@ class _Backend(Protocol):
 
 
 class _S3Backend:
-    def __init__(self, bucket: str, root: str, s3: Any) -> None:
+    """S3 calls that outlive an outage: botocore retries a call a few times in seconds; past
+    that, a caller waits for the bucket to answer again (one caller polls, the others queue
+    behind it, as the LLM client's callers share one health wait), up to the recovery
+    timeout, then retries."""
+
+    def __init__(self, bucket: str, root: str, s3: Any, recovery_timeout_s: float) -> None:
         self.bucket, self.root, self.s3 = bucket, root, s3
+        self.recovery_timeout_s = recovery_timeout_s
+        self._outage = threading.Lock()
+
+    def _call(self, operation: Callable[[], T]) -> T:
+        deadline: float | None = None
+        while True:
+            try:
+                return operation()
+            except UNREACHABLE as error:
+                deadline = deadline or time.monotonic() + self.recovery_timeout_s
+                with self._outage:
+                    self._wait_for_bucket(deadline, error)
+
+    def _wait_for_bucket(self, deadline: float, error: Exception) -> None:
+        warned = False
+        while True:
+            try:
+                self.s3.head_bucket(Bucket=self.bucket)
+                return
+            except UNREACHABLE:
+                pass
+            if time.monotonic() >= deadline:
+                raise StorageUnavailableError(
+                    f"S3 ({self.s3.meta.endpoint_url}) did not answer for "
+                    f"{self.recovery_timeout_s:.0f}s (S3_RECOVERY_TIMEOUT_S): {error}"
+                ) from None
+            if not warned:
+                log.warning("S3 does not answer (%s); waiting for it", error)
+                warned = True
+            time.sleep(OUTAGE_POLL_S)
 
     def _key(self, key: str) -> str:
         return self.root + key
@@ -76,37 +127,41 @@ class _S3Backend:
     def put(self, key: str, data: bytes) -> None:
         # upload_fileobj switches to multipart for large objects; either way the object
         # appears only when the last part is committed.
-        self.s3.upload_fileobj(io.BytesIO(data), self.bucket, self._key(key))
+        self._call(lambda: self.s3.upload_fileobj(io.BytesIO(data), self.bucket, self._key(key)))
 
     def get(self, key: str) -> bytes:
-        try:
-            response = self.s3.get_object(Bucket=self.bucket, Key=self._key(key))
-        except self.s3.exceptions.NoSuchKey:
-            raise ObjectNotFoundError(self.uri(key)) from None
-        body: bytes = response["Body"].read()
-        return body
+        return self.get_versioned(key)[0]
 
     def list(self, prefix: str) -> Iterator[str]:
-        paginator = self.s3.get_paginator("list_objects_v2")
-        for page in paginator.paginate(Bucket=self.bucket, Prefix=self._key(prefix)):
-            for item in page.get("Contents", []):
-                yield item["Key"][len(self.root) :]
+        def keys() -> list[str]:
+            paginator = self.s3.get_paginator("list_objects_v2")
+            pages = paginator.paginate(Bucket=self.bucket, Prefix=self._key(prefix))
+            return [
+                item["Key"][len(self.root) :] for page in pages for item in page.get("Contents", [])
+            ]
+
+        yield from self._call(keys)
 
     def delete(self, key: str) -> None:
-        self.s3.delete_object(Bucket=self.bucket, Key=self._key(key))
+        self._call(lambda: self.s3.delete_object(Bucket=self.bucket, Key=self._key(key)))
 
     def get_versioned(self, key: str) -> tuple[bytes, str]:
-        try:
+        def read() -> tuple[bytes, str]:
             response = self.s3.get_object(Bucket=self.bucket, Key=self._key(key))
+            return response["Body"].read(), str(response["ETag"])
+
+        try:
+            return self._call(read)
         except self.s3.exceptions.NoSuchKey:
             raise ObjectNotFoundError(self.uri(key)) from None
-        return response["Body"].read(), str(response["ETag"])
 
     def put_conditional(self, key: str, data: bytes, if_match: str | None) -> str:
         condition = {"IfMatch": if_match} if if_match else {"IfNoneMatch": "*"}
         try:
-            response = self.s3.put_object(
-                Bucket=self.bucket, Key=self._key(key), Body=data, **condition
+            response = self._call(
+                lambda: self.s3.put_object(
+                    Bucket=self.bucket, Key=self._key(key), Body=data, **condition
+                )
             )
         except self.s3.exceptions.ClientError as error:
             # 412: the condition failed; 409: another conditional write of the key raced it.
@@ -196,7 +251,13 @@ def _locked(fd: int) -> Iterator[None]:
 class ObjectStore:
     """Bytes, JSON and Parquet under one root: `s3://bucket/prefix` or a local folder."""
 
-    def __init__(self, url: str, *, s3_client: Any | None = None) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        s3_client: Any | None = None,
+        recovery_timeout_s: float = DEFAULT_RECOVERY_TIMEOUT_S,
+    ) -> None:
         self.url = url
         parsed = urlparse(url)
         self._backend: _Backend
@@ -204,7 +265,9 @@ class ObjectStore:
             if s3_client is None:
                 raise ValueError("an s3:// store needs an S3 client")
             root = parsed.path.strip("/")
-            self._backend = _S3Backend(parsed.netloc, f"{root}/" if root else "", s3_client)
+            self._backend = _S3Backend(
+                parsed.netloc, f"{root}/" if root else "", s3_client, recovery_timeout_s
+            )
         elif parsed.scheme in {"", "file"}:
             self._backend = _LocalBackend(Path(parsed.path if parsed.scheme else url))
         else:
@@ -214,7 +277,11 @@ class ObjectStore:
     def from_settings(cls, settings: FtmSettings) -> ObjectStore:
         from ftm_shared.aws import client_for
 
-        return cls(settings.storage_url, s3_client=client_for("s3", settings))
+        return cls(
+            settings.storage_url,
+            s3_client=client_for("s3", settings),
+            recovery_timeout_s=settings.s3_recovery_timeout_s,
+        )
 
     def uri(self, key: str) -> str:
         return self._backend.uri(key)
