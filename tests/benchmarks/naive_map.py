@@ -36,6 +36,7 @@ def read_firms(
     table, _problems = read_quarter(store, quarter)
     present = sorted(set(table["firm_id"].to_pylist()))
     selected = shard_rows(table, Selection(firms=firms).apply(present))
+    documents: list[FirmDocuments]
     documents, _firm_problems = group_by_firm(selected, tuning)
     return documents
 
