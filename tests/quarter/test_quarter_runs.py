@@ -30,6 +30,7 @@ QUARTER = "2017Q1"
 # One shard at a time (4 fleet slots / 4 requests per shard), one topic worker, a checkpoint
 # per firm: a kill lands between two firms of the second shard.
 ONE_SHARD_AT_A_TIME = {
+    "MAP_LEASE_S": "30",  # the killed mapper's lease: waited out before the resume
     "MAP_SHARD_FIRMS": "3",
     "CHECKPOINT_INTERVAL": "1",
     "RAY_WORKERS": "1",
