@@ -46,6 +46,8 @@ OPERATIONAL = frozenset(
         "llm_recovery_timeout_s",
         "llm_request_timeout_s",
         "checkpoint_interval",
+        "map_lease_s",
+        "s3_recovery_timeout_s",
         "ray_address",
         "ray_workers",
         "ray_cpus_per_worker",
