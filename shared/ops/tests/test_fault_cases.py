@@ -57,6 +57,11 @@ def _copy(name: str) -> Callable[[Path, ObjectStore], None]:
     return copy
 
 
+def _write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+
+
 def _folder_with_a_folder_for_a_text(tmp: Path, store: ObjectStore) -> None:
     _copy("calls")(tmp, store)
     (tmp / "calls" / "20170301_BOLT.txt").unlink()
@@ -135,6 +140,52 @@ CASES = {
         "error: {tmp}/bad.csv: column(s) 'call_id', 'para_idx' repeat",
         _csv("bad.csv", "c,F,2017-01-05,0,Revenue grew.", "c,F,2017-01-05,0,Costs fell."),
     ),
+    "ingest: a shape it cannot tell": Case(
+        ["ingest", "--quarter", "2017Q1", "{tmp}/calls.xlsx"],
+        2,
+        "error: {tmp}/calls.xlsx: cannot tell its shape from '.xlsx'",
+        lambda tmp, _store: (tmp / "calls.xlsx").write_bytes(b"PK"),
+    ),
+    "ingest: --firms 0": Case(
+        ["ingest", "--quarter", "2017Q1", "--firms", "0", "{tmp}/calls.csv"],
+        2,
+        "error: --firms must be at least 1, got 0",
+        _copy("calls.csv"),
+    ),
+    "ingest: a --column without its file column": Case(
+        ["ingest", "--quarter", "2017Q1", "--column", "text", "{tmp}/calls.csv"],
+        2,
+        "error: --column 'text': write it as NAME=COLUMN",
+        _copy("calls.csv"),
+    ),
+    "ingest: not UTF-8": Case(
+        ["ingest", "--quarter", "2017Q1", "{tmp}/bad.csv"],
+        2,
+        "error: {tmp}/bad.csv: not UTF-8 text",
+        lambda tmp, _store: (tmp / "bad.csv").write_bytes(
+            CSV_HEADER.encode() + b"c,F,2017-01-05,0,Umsatz \xfcber Plan\n"
+        ),
+    ),
+    "quarter run: a malformed quarter": Case(
+        ["quarter", "run", "--quarter", "2017Q5"], 2, "Usage: "
+    ),
+    "local status: a broken server record": Case(
+        ["local", "status"],
+        0,
+        "moto     {tmp}/state/moto.json is not a server record ftm wrote",
+        lambda tmp, _store: _write(tmp / "state" / "moto.json", '{"name": "moto", "pid": 1'),
+    ),
+    "local down: a stray file and a broken record": Case(
+        ["local", "down"],
+        0,
+        "moto: {tmp}/state/moto.json is not a server record ftm wrote",
+        lambda tmp, _store: (
+            _write(tmp / "state" / "moto.json", "[]"),
+            _write(tmp / "state" / "notes.json", '{"any": "thing"}'),
+        ),
+        says="removed it, stopped nothing",
+    ),
+    "llm down: nothing running": Case(["llm", "down"], 0, "the LLM server was not running"),
     "summary: a quarter without transcripts": Case(
         ["summary", "--quarter", "2016Q4"],
         2,
