@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -15,9 +16,8 @@ import pytest
 from ftm_local.cloud import LocalCloud
 from ftm_local.llm_server import env_for, start_llm
 from ftm_local.process import stop_process
-from ftm_local.testing import small_quarter
-from ftm_ops.ingest import ingest
-from ftm_shared import layout, runs
+from ftm_local.published import topic_keys
+from ftm_shared import layout
 from ftm_shared.plan import plans_of
 from ftm_shared.runs import ShardProgress
 from ftm_shared.storage import ObjectStore
@@ -50,14 +50,11 @@ def map_run() -> subprocess.Popen[str]:
 def test_firms_that_lacked_the_llm_are_mapped_by_a_plain_rerun(
     local_cloud: LocalCloud,
     store: ObjectStore,
-    data_dir: Path,
+    ingested_quarter: Callable[..., Path],
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    for name, value in SETTINGS.items():
-        monkeypatch.setenv(name, value)
-    source, _ = small_quarter(data_dir, tmp_path, 4, sentences=12)
-    ingest(source, QUARTER, store)
+    ingested_quarter(SETTINGS, 4, sentences=12)
     server = start_llm(tmp_path / "llm-1")
     for name, value in env_for(server.url).items():
         monkeypatch.setenv(name, value)
@@ -91,14 +88,7 @@ def test_firms_that_lacked_the_llm_are_mapped_by_a_plain_rerun(
     assert second.returncode == 0, second_output
     assert plans_of(store, QUARTER)[0].run_id == plan.run_id, "a plain re-run: the same run"
     assert "trying again" in second_output or "firm(s) done now" in second_output
-    keys = [
-        (firm, topic)
-        for key in runs.run_parts(store, plan)
-        for firm, topic in zip(
-            *store.read_parquet(key).select(["firm_id", "topic_id"]).to_pydict().values(),
-            strict=True,
-        )
-    ]
+    keys = topic_keys(store, plan)
     assert len(keys) == len(set(keys)), "a firm was mapped twice"
     assert {firm for firm, _ in keys} >= lacked
     after = store.read_json(layout.run_failures_key(QUARTER, plan.run_id))["failures"]

@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 
 from ftm_local.cloud import LocalCloud
+from ftm_local.published import topic_keys
 from ftm_local.testing import run_module, small_quarter
 from ftm_ops.ingest import ingest
 from ftm_ops.quarter.local import QuarterRun, run_quarter
@@ -46,17 +47,6 @@ TWO_SHARDS = {
 # No firm fails for the small local model's naming (a topic it cannot name gets its
 # keywords), and a loaded machine's slow answers are waited for.
 STEADY = {"NAMING_KEYWORD_FALLBACK": "true", "LLM_REQUEST_TIMEOUT_S": "600"}
-
-
-def topic_keys(store: ObjectStore, plan: Plan) -> list[tuple[str, int]]:
-    rows = [store.read_parquet(key) for key in runs.run_parts(store, plan)]
-    return [
-        (str(firm), int(topic))
-        for table in rows
-        for firm, topic in zip(
-            table["firm_id"].to_pylist(), table["topic_id"].to_pylist(), strict=True
-        )
-    ]
 
 
 def start_map(*args: str) -> subprocess.Popen[str]:

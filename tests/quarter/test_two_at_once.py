@@ -8,15 +8,14 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import psutil
 import pytest
 
 from ftm_local.cloud import LocalCloud
-from ftm_local.testing import small_quarter
-from ftm_ops.ingest import ingest
-from ftm_shared import runs
+from ftm_local.published import topic_keys
 from ftm_shared.plan import plans_of
 from ftm_shared.storage import ObjectStore
 
@@ -55,16 +54,9 @@ def stage_of(run: subprocess.Popen[str], module: str, within_s: float) -> psutil
 
 @pytest.mark.timeout(1800)
 def test_kill_9_of_a_quarter_run_leaves_no_stage_running(
-    pipeline_env: LocalCloud,
-    store: ObjectStore,
-    data_dir: Path,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
+    pipeline_env: LocalCloud, store: ObjectStore, ingested_quarter: Callable[..., Path]
 ) -> None:
-    for name, value in SETTINGS.items():
-        monkeypatch.setenv(name, value)
-    source, _ = small_quarter(data_dir, tmp_path, 4)
-    ingest(source, QUARTER, store)
+    ingested_quarter(SETTINGS, 4)
     run = start_quarter_run()
     stage = stage_of(run, "map_worker", within_s=600)
     tree = [stage, *stage.children(recursive=True)]  # the mapper and Ray's processes
@@ -78,16 +70,9 @@ def test_kill_9_of_a_quarter_run_leaves_no_stage_running(
 
 @pytest.mark.timeout(1800)
 def test_two_quarter_runs_at_once_map_each_firm_once(
-    pipeline_env: LocalCloud,
-    store: ObjectStore,
-    data_dir: Path,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
+    pipeline_env: LocalCloud, store: ObjectStore, ingested_quarter: Callable[..., Path]
 ) -> None:
-    for name, value in SETTINGS.items():
-        monkeypatch.setenv(name, value)
-    source, _ = small_quarter(data_dir, tmp_path, 4)
-    ingest(source, QUARTER, store)
+    ingested_quarter(SETTINGS, 4)
 
     first = start_quarter_run()
     time.sleep(2)
@@ -100,13 +85,6 @@ def test_two_quarter_runs_at_once_map_each_firm_once(
     if codes[1] != 0:  # it reached a shard the first held: it stopped, naming the holder
         assert codes[1] == 2, outputs
         assert any("is being worked on by" in output for output in outputs), outputs
-    keys = [
-        (firm, topic)
-        for key in runs.run_parts(store, plan)
-        for firm, topic in zip(
-            *store.read_parquet(key).select(["firm_id", "topic_id"]).to_pydict().values(),
-            strict=True,
-        )
-    ]
+    keys = topic_keys(store, plan)
     assert len(keys) == len(set(keys)), "a firm was mapped twice"
     assert len({firm for firm, _ in keys}) == 4

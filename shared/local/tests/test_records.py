@@ -98,3 +98,11 @@ def test_an_llm_server_started_again_takes_its_last_port_while_free(tmp_path: Pa
         assert cloud._port_to_reuse(port_file) is None
     port_file.write_text("not a port")
     assert cloud._port_to_reuse(port_file) is None
+
+
+def test_a_record_removed_while_read_is_none_and_a_folder_is_named(tmp_path: Path) -> None:
+    # `down` removes records while `status` or a test lists them.
+    assert ServerRecord.load(tmp_path / "moto.json") is None
+    (tmp_path / "llm.json").mkdir()
+    with pytest.raises(ServerRecordError, match=r"llm\.json cannot be read"):
+        ServerRecord.load(tmp_path / "llm.json")

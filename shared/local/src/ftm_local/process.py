@@ -92,17 +92,25 @@ class ServerRecord:
     command: tuple[str, ...] = ()
 
     def save(self, path: Path) -> None:
+        """Written beside the record and renamed into place: `status`, `down` and a test
+        polling the records never read half of one."""
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(asdict(self), indent=2), encoding="utf-8")
+        partial = path.with_name(f".{path.name}.partial")
+        partial.write_text(json.dumps(asdict(self), indent=2), encoding="utf-8")
+        partial.replace(path)
 
     @classmethod
     def load(cls, path: Path) -> ServerRecord | None:
         """The record at `path`, None where there is none; ServerRecordError names a file that
         is not one."""
-        if not path.is_file():
-            return None
         try:
-            raw = json.loads(path.read_text(encoding="utf-8"))
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:  # none, or removed by `down` since it was listed
+            return None
+        except OSError as error:
+            raise ServerRecordError(f"{path} cannot be read ({error.strerror})") from None
+        try:
+            raw = json.loads(text)
             return cls(
                 name=str(raw["name"]),
                 pid=int(raw["pid"]),

@@ -228,3 +228,15 @@ def realistic_outputs(raw: pa.Table, firm_topics: pa.Table) -> Outputs:
         build_quotes(topics, contributions),
         build_lineage(themes, QUARTER),
     )
+
+
+def topic_keys(store: ObjectStore, plan: Plan) -> list[tuple[str, int]]:
+    """Every (firm, topic) in the run's map output, once per row: a firm mapped twice shows."""
+    tables = [store.read_parquet(key) for key in runs.run_parts(store, plan)]
+    return [
+        (str(firm), int(topic))
+        for table in tables
+        for firm, topic in zip(
+            table["firm_id"].to_pylist(), table["topic_id"].to_pylist(), strict=True
+        )
+    ]
