@@ -5,10 +5,11 @@
 It starts its own local cloud (moto + the LLM server) in a temporary state folder, ingests the
 first N firms of the quarter, times raw `SentenceTransformer.encode` on the sentences map keeps,
 then runs the naive loop (naive_map.py) and `map-worker run`, each as a process of its own
-against the same server. Targets: map >= 1.5x faster end to end, and map's embedding stage at
->= 80% of the raw encode throughput. It also prints how close map's naming stage comes to the
-ceiling of batched decoding (`nox -s bench -- decode` at the server's LLM_PARALLEL). The
-results also go to .ftm/bench/map-<time>.json.
+against the same server. Target: map >= 1.5x faster end to end. (The embedding target, map's
+workers against plain encode in as many processes, is `nox -s bench`'s: here the map's
+workers share the cores with the local LLM server.) It also prints how close map's naming
+stage comes to the ceiling of batched decoding (`nox -s bench -- decode` at the server's
+LLM_PARALLEL). The results also go to .ftm/bench/map-<time>.json.
 """
 
 from __future__ import annotations
@@ -37,18 +38,16 @@ from map_worker.config import MapWorkerSettings
 
 HERE = Path(__file__).parent
 RATIO_TARGET = 1.5
-EMBED_TARGET = 0.8
-BATCH_SIZE = 64  # map-worker's EMBEDDING_BATCH_SIZE default
 
 
-def raw_encode_rate(texts: list[str]) -> float:
+def raw_encode_rate(texts: list[str], batch_size: int) -> float:
     """Sentences/s of one plain `encode` call over every sentence (model loaded, warmed up)."""
     from ftm_shared.embedding import load_model
 
     model = load_model()
-    model.encode(texts[:BATCH_SIZE], batch_size=BATCH_SIZE)
+    model.encode(texts[:batch_size], batch_size=batch_size)
     started = time.perf_counter()
-    model.encode(texts, batch_size=BATCH_SIZE, normalize_embeddings=True)
+    model.encode(texts, batch_size=batch_size, normalize_embeddings=True)
     return len(texts) / (time.perf_counter() - started)
 
 
@@ -154,7 +153,7 @@ def measure(quarter: str, firms: int, work: Path, server_log: Path) -> dict[str,
     ingest(earnings_call_file(), quarter, store, firms=firms)
     texts = [text for firm in read_firms(store, quarter, firms, settings) for text in firm.texts]
     load_before = os.getloadavg()
-    raw_rate = raw_encode_rate(texts)
+    raw_rate = raw_encode_rate(texts, settings.embedding_batch_size)
     warm_llm()
     range_args = ["--quarter", quarter, "--firms", str(firms)]
     naive = timed(
@@ -179,7 +178,6 @@ def measure(quarter: str, firms: int, work: Path, server_log: Path) -> dict[str,
     mapped["naming_failures"] = sum(f["stage"] == "naming" for f in mapped["failures"])
     naive, mapped = with_rates(naive, firms), with_rates(mapped, firms)
     ratio = naive["wall_s"] / mapped["wall_s"]
-    embed_share = mapped["embed_rate"] / raw_rate
     parallel = read_settings(LocalLlmSettings).llm_parallel
     return {
         "quarter": quarter,
@@ -199,11 +197,6 @@ def measure(quarter: str, firms: int, work: Path, server_log: Path) -> dict[str,
                 "value": ratio,
                 "target": RATIO_TARGET,
                 "pass": ratio >= RATIO_TARGET,
-            },
-            "embed vs raw encode": {
-                "value": embed_share,
-                "target": EMBED_TARGET,
-                "pass": embed_share >= EMBED_TARGET,
             },
         },
     }

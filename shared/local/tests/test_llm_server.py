@@ -13,6 +13,7 @@ from ftm_local.llm_server import (
     LocalLlmSettings,
     env_for,
     server_command,
+    server_threads,
 )
 from ftm_local.process import ServerRecord
 from ftm_shared.config import SettingsError, read_settings
@@ -39,6 +40,29 @@ def test_the_command_batches_parallel_slots_each_with_its_own_context() -> None:
     assert "--no-kv-unified" in command and value("--ctx-size") == str(6 * CONTEXT_TOKENS)
     assert value("--alias") == LOCAL_MODEL and value("--host") == "127.0.0.1"
     assert value("--threads") == "2"
+    assert server_threads(command) == 2 and server_threads(["llama-server"]) is None
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize(
+    ("cpus", "load", "threads", "workers"),
+    [
+        (2, 0.3, 2, 1),  # quiet: naming, the long pole, takes both cores
+        (2, 1.5, 1, 1),  # busy: threads that wait at every layer's barrier stall; half
+        (8, 1.0, 6, 2),
+        (8, 6.0, 4, 4),
+    ],
+)
+def test_the_server_takes_most_cores_of_a_quiet_machine_and_the_topic_workers_the_rest(
+    monkeypatch: pytest.MonkeyPatch, cpus: int, load: float, threads: int, workers: int
+) -> None:
+    monkeypatch.setattr("os.cpu_count", lambda: cpus)
+    monkeypatch.delenv("LLM_THREADS", raising=False)
+    chosen = read_settings(LocalLlmSettings).threads(load_1min=load)
+    assert chosen == threads
+    assert env_for("http://127.0.0.1:8080", chosen)["RAY_WORKERS"] == str(workers)
+    monkeypatch.setenv("LLM_THREADS", "3")
+    assert read_settings(LocalLlmSettings).threads(load_1min=load) == 3
 
 
 @pytest.mark.unit

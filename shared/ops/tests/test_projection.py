@@ -11,6 +11,7 @@ from ftm_ops.quarter.projection import (
     describe,
     project,
     table,
+    vcpus_to_keep_up,
 )
 
 pytestmark = pytest.mark.unit
@@ -29,6 +30,7 @@ SETTINGS = ProjectionSettings(
     batch_max_vcpus=80,
     map_job_vcpus=8,
     startup_minutes=0,
+    worker_startup_s=0,
     gpu_hourly_usd=1.0,
 )
 
@@ -62,10 +64,26 @@ def test_cpu_becomes_the_limit_when_a_firm_costs_more_cpu_than_naming() -> None:
     assert crossover(heavy) == 1
 
 
+def test_worker_start_up_is_paid_once_per_wave_of_shard_jobs_not_per_firm() -> None:
+    started = SETTINGS.model_copy(update={"worker_startup_s": 36.0})
+    one = project(started, 1)  # 10 shards, 2 in flight: 5 waves
+    assert one.cpu_h == pytest.approx(project(SETTINGS, 1).cpu_h + 5 * 36 / 3600)
+    more_firms = project(started, 1, firms=2000)  # twice the firms, twice the shards
+    assert more_firms.cpu_h == pytest.approx(2 * one.cpu_h)
+
+
+def test_batch_vcpus_that_keep_the_gpus_busy() -> None:
+    # One GPU: 20 slots / 10 per shard = 2 jobs of 8 vCPUs; naming 20 / (2 s x 5) = 2 firms/s
+    # needs 8 CPU-s/s at 4 CPU-s a firm, fewer than the 16 that fill the slots.
+    assert vcpus_to_keep_up(SETTINGS, 1) == 16
+    heavy = SETTINGS.model_copy(update={"cpu_s_per_firm": 40.0})
+    assert vcpus_to_keep_up(heavy, 1) == 80 and vcpus_to_keep_up(heavy, 2) == 160
+
+
 def test_the_table_has_a_row_per_fleet() -> None:
     rows = table(SETTINGS, (1, 4)).splitlines()
     assert rows[0].startswith("| GPUs |") and len(rows) == 4
-    assert rows[2].startswith("| 1 | 2/10 | 20 |")
+    assert rows[2].startswith("| 1 | 2/10 | 20 |") and rows[2].endswith("| 16 |")
 
 
 def test_above_the_limit_the_run_asks_before_anything_scales_up() -> None:

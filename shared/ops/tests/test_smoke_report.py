@@ -36,8 +36,9 @@ def test_the_report_shows_the_checklist_and_a_themes_by_firms_map(tmp_path: Path
             Criterion.counted("Summary populated", 5, 5),
             Criterion.counted("Naming method is llm", 4, 5, "1 row: firm A topic 2"),
         ],
-        stage_seconds={"map": 12.5},
+        stage_seconds={"map": 12.5, "reduce": 90.0},
         stage_peak_bytes={"map": 2**30},
+        stage_budget_s={"map": 170.0, "reduce": 60.0},
         themes=themes,
         contributions=contributions,
         quality={
@@ -54,6 +55,7 @@ def test_the_report_shows_the_checklist_and_a_themes_by_firms_map(tmp_path: Path
     assert "2017Q1: FAILED" in page
     assert "class='bad'>✗ Naming method is llm: 4/5 (1 row: firm A topic 2)" in page
     assert "1.00 GiB" in page
+    assert "<span class='ok'>170 s</span>" in page and "<span class='bad'>60 s</span>" in page
     assert "Debt &lt;refinancing&gt;" in page  # escaped, never raw markup
     assert "title='Alpha: 0.90'" in page  # the best of a firm's topics in the theme
     assert "title='C: 0.75'" in page  # a firm without a name is shown by its id

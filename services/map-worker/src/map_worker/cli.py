@@ -215,8 +215,10 @@ def render_summary(summary: MapSummary) -> str:
         ]
         if shard.llm:
             lines.append(f"    LLM        {describe_llm(shard.llm)}")
+    workers = ", ".join(f"{seconds:.1f}s" for seconds in summary.worker_startup_s)
     lines.append(
-        f"  time         Ray startup {summary.startup_s:.1f}s, total {summary.seconds:.1f}s"
+        f"  time         Ray startup {summary.startup_s:.1f}s (each worker's model load and "
+        f"first fit: {workers or 'none started'}), total {summary.seconds:.1f}s"
     )
     return "\n".join(lines)
 

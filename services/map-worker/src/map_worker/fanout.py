@@ -37,6 +37,9 @@ class MapSummary:
     run_id: str
     shards: list[ShardSummary] = field(default_factory=list)
     startup_s: float = 0.0
+    """Ray's and the topic workers' start, wall seconds."""
+    worker_startup_s: list[float] = field(default_factory=list)
+    """Each worker's own start: model load, first encode, first topic fit."""
     seconds: float = 0.0
 
     def totals(self) -> dict[str, Any]:
@@ -115,7 +118,7 @@ async def _map(
     table, _unreadable = read_quarter(store, plan.quarter)  # the plan lists those
     words = quarter_words(table)  # once, from every firm of the quarter
     pool = await WorkerPool.start(settings)
-    summary.startup_s = pool.startup_s
+    summary.startup_s, summary.worker_startup_s = pool.startup_s, pool.worker_startup_s
     in_flight = asyncio.Semaphore(plan.concurrency["shards_in_flight"])
     log.info(
         "map %s run %s: %d shard(s) to do, %d at a time, on %d Ray worker(s)",

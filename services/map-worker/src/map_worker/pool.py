@@ -19,6 +19,8 @@ from map_worker.workers import TopicWorker, ray_logs, start_ray
 class WorkerPool:
     def __init__(self, workers: list[Any], startup_s: float) -> None:
         self.workers, self.startup_s = workers, startup_s
+        self.worker_startup_s: list[float] = []
+        """Each worker's own start (model load, first encode, first fit), apart from Ray's."""
         self._idle: asyncio.Queue[Any] = asyncio.Queue()
         for worker in workers:
             self._idle.put_nowait(worker)
@@ -45,8 +47,10 @@ class WorkerPool:
         """A worker that dies at start (Ray logs it in its session folder, not here) would
         otherwise leave the run waiting for ever."""
         try:
-            await asyncio.wait_for(
-                asyncio.gather(*(worker.ready.remote() for worker in self.workers)), timeout_s
+            self.worker_startup_s = list(
+                await asyncio.wait_for(
+                    asyncio.gather(*(worker.ready.remote() for worker in self.workers)), timeout_s
+                )
             )
         except TimeoutError:
             self.stop()

@@ -48,6 +48,18 @@ from map_worker.topics import PROCEDURE_TOPIC_ID, Topic, sentence_topic_ids
 log = logging.getLogger("map_worker")
 
 
+@dataclass(frozen=True)
+class FirmCost:
+    """What one firm's embedding and topics cost, and on which worker (`nth` 1: its first)."""
+
+    firm_id: str
+    sentences: int
+    embed_s: float
+    topics_s: float
+    worker: int
+    nth: int
+
+
 @dataclass
 class ShardSummary:
     quarter: str
@@ -67,6 +79,7 @@ class ShardSummary:
     stage_seconds: dict[str, float] = field(default_factory=dict)
     llm: dict[str, Any] = field(default_factory=dict)
     failures_uri: str = ""
+    firm_costs: list[FirmCost] = field(default_factory=list)
 
 
 class BusyClock:
@@ -270,13 +283,17 @@ class ShardRun:
         seconds = self.summary.stage_seconds
         try:
             async with self.pool.lend() as worker:
-                topics, embed_s, topics_s = await worker.firm_topics.remote(
-                    firm.texts, firm.speakers, self.words
-                )
+                work = await worker.firm_topics.remote(firm.texts, firm.speakers, self.words)
         except ray.exceptions.RayTaskError as error:
             return self._fail(firm, "topics", error.cause if error.cause is not None else error)
-        seconds["embed"] = seconds.get("embed", 0.0) + embed_s
-        seconds["topics"] = seconds.get("topics", 0.0) + topics_s
+        topics = work.topics
+        seconds["embed"] = seconds.get("embed", 0.0) + work.embed_s
+        seconds["topics"] = seconds.get("topics", 0.0) + work.topics_s
+        self.summary.firm_costs.append(
+            FirmCost(
+                firm.firm_id, len(firm.texts), work.embed_s, work.topics_s, work.worker, work.nth
+            )
+        )
         self.summary.documents += len(firm.texts)
         # A name must fit its own topic better than the firm's other topics (procedure too).
         gate = NameGate(embed, np.stack([t.centroid for t in topics])) if topics else None

@@ -7,16 +7,43 @@ import os
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import ray
 
 from map_worker.config import TopicTuning
 from map_worker.keywords import QuarterWords
-from map_worker.topics import Topic
+from map_worker.topics import Topic, firm_topics
 
 WARM_UP_TEXTS = ["Revenue grew twelve percent on strong demand for our products."] * 8
+# Enough sentences for UMAP's spectral start, the path most firms take.
+WARM_UP_TOPIC_SENTENCES = 80
+
+
+@dataclass(frozen=True)
+class FirmWork:
+    """One firm's topics and what they cost the worker that found them."""
+
+    topics: list[Topic]
+    embed_s: float
+    topics_s: float
+    worker: int
+    """The worker's process id."""
+    nth: int
+    """1 for the worker's first firm: start-up costs it missed would show there."""
+
+
+def warm_up_topics(tuning: TopicTuning, dimensions: int, seed: int) -> None:
+    """Fit topics once on made-up vectors. numba compiles UMAP's code on a process's first fit
+    (about 20 s a worker here, and its cache barely helps): paid at start-up, it is not charged
+    to the worker's first firm, and per-firm rates measure the steady state."""
+    vectors = np.random.default_rng(seed).normal(size=(WARM_UP_TOPIC_SENTENCES, dimensions))
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    texts = [f"{WARM_UP_TEXTS[0]} ({i % 7})" for i in range(WARM_UP_TOPIC_SENTENCES)]
+    firm_topics(texts, vectors.astype(np.float32), tuning, seed)
 
 
 @ray.remote
@@ -24,6 +51,7 @@ class TopicWorker:
     """One per CPU slot: loads MiniLM once, then embeds and clusters firm after firm."""
 
     def __init__(self, batch_size: int, seed: int, threads: int, tuning: TopicTuning) -> None:
+        started = time.perf_counter()
         import torch
 
         from ftm_shared.embedding import embed, load_model
@@ -35,17 +63,21 @@ class TopicWorker:
         from map_worker.procedure import PROTOTYPES
 
         self.prototypes = embed(list(PROTOTYPES), batch_size)
+        warm_up_topics(tuning, self.prototypes.shape[1], seed)
         self.batch_size, self.seed, self.tuning = batch_size, seed, tuning
+        self.firms = 0
+        self.startup_s = time.perf_counter() - started
 
-    def ready(self) -> bool:
-        return True
+    def ready(self) -> float:
+        """The seconds this worker took to start: model load, first encode, first fit."""
+        return self.startup_s
 
     def firm_topics(
         self,
         texts: list[str],
         speakers: list[str | None] | None = None,
         quarter: QuarterWords | None = None,
-    ) -> tuple[list[Topic], float, float]:
+    ) -> FirmWork:
         """One firm's topics (its call procedure last, as topic -1), and the seconds its
         embedding and its clustering took. `quarter`: the quarter's word counts, for keywords.
 
@@ -67,7 +99,10 @@ class TopicWorker:
             quarter=quarter,
             seed=self.seed,
         )
-        return topics, embedded - started, time.perf_counter() - embedded
+        self.firms += 1
+        return FirmWork(
+            topics, embedded - started, time.perf_counter() - embedded, os.getpid(), self.firms
+        )
 
 
 # Ray puts its sockets under its temp dir, and AF_UNIX paths stop at 107 bytes: a deep TMPDIR

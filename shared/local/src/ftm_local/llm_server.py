@@ -8,7 +8,9 @@ client talks to it exactly as to vLLM in the cloud.
 
 from __future__ import annotations
 
+import itertools
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 from pydantic import Field
@@ -22,6 +24,8 @@ from ftm_shared.models import LOCAL_LLM_NAME, EmbeddedModelError, local_llm_gguf
 LLM = "llm"
 LOCAL_MODEL = LOCAL_LLM_NAME
 CONTEXT_TOKENS = 4096
+# Below this many runnable processes per CPU when it starts, the server may take most cores.
+QUIET_LOAD_PER_CPU = 0.5
 # Gemma 3 270M from the package is a base model and its GGUF has no chat template. Wrapped in
 # Gemma's chat turns (`...<start_of_turn>model\n`) it took the turn's last word for the answer:
 # a third of a 25-firm smoke run's topics were named "Model". Our prompts end with worked
@@ -60,23 +64,51 @@ class LocalLlmSettings(BaseSettings):
         None,
         ge=1,
         le=256,
-        description="CPU threads of the local LLM server; default half the CPUs (at least 1)",
+        description="CPU threads of the local LLM server; default, on a machine quiet when it "
+        "starts, all CPUs but a quarter (2 of 2, 6 of 8), else half the CPUs (at least 1)",
     )
 
-    def threads(self) -> int:
+    def threads(self, load_1min: float | None = None) -> int:
+        """LLM_THREADS, else what suits the machine's load (`load_1min`, else now)."""
+        if self.llm_threads:
+            return self.llm_threads
+        cpus = os.cpu_count() or 2
+        load = os.getloadavg()[0] if load_1min is None else load_1min
+        if load < QUIET_LOAD_PER_CPU * cpus:
+            # Naming is the local pipeline's long pole (a warm smoke run: ~250 requests, ~70
+            # CPU seconds of embedding): on a quiet 2-core box 2 threads took the smoke's map
+            # from 342 s to 301 s and its reduce from 134 s to 72 s (docs/benchmarks.md).
+            return max(1, cpus - cpus // 4)
         # Its threads meet at a barrier after every layer, so one descheduled thread stalls
         # the rest: on 2 busy cores, 2 threads decoded 6x slower than 1 (docs/benchmarks.md).
-        # Half the CPUs leaves the rest to the pipeline that calls it.
-        return self.llm_threads or max(1, (os.cpu_count() or 2) // 2)
+        return max(1, cpus // 2)
 
 
-def env_for(url: str) -> dict[str, str]:
-    """What a service needs to talk to this server (see `ftm_shared.llm.LlmSettings`)."""
-    return {
+def topic_workers_beside(threads: int) -> int:
+    """map-worker's topic workers (RAY_WORKERS) on the CPUs a local LLM server of `threads`
+    threads leaves: more would only take turns with it on the same cores."""
+    return max(1, (os.cpu_count() or 2) - threads)
+
+
+def server_threads(command: Sequence[str]) -> int | None:
+    """The `--threads` a running server was started with (its record's command)."""
+    for flag, value in itertools.pairwise(command):
+        if flag == "--threads" and value.isdigit():
+            return int(value)
+    return None
+
+
+def env_for(url: str, threads: int | None = None) -> dict[str, str]:
+    """What a service needs to talk to this server (see `ftm_shared.llm.LlmSettings`), and,
+    given the server's `threads`, the topic workers that leave it its cores (RAY_WORKERS)."""
+    env = {
         "LLM_BASE_URL": f"{url}/v1",
         "LLM_MODEL": LOCAL_MODEL,
         "LLM_RESPONSE_FORMAT": "json_schema",
     }
+    if threads is not None:
+        env["RAY_WORKERS"] = str(topic_workers_beside(threads))
+    return env
 
 
 def server_command(

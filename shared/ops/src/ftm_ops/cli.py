@@ -273,7 +273,13 @@ def validate_command(quarter: str, run_id: str | None) -> None:
     show_default=True,
     help="Also train (or reuse) the demo LoRA adapter and score it against the base model.",
 )
-@click.option("--tester-limit", type=click.IntRange(min=1), default=20, show_default=True)
+@click.option(
+    "--tester-limit",
+    type=click.IntRange(min=1),
+    default=8,
+    show_default=True,
+    help="Held-back segments the demo scores both models on (its budget is one minute, warm).",
+)
 def smoke_command(
     quarters: tuple[str, ...], state_dir: Path, model_tester: bool, tester_limit: int
 ) -> None:

@@ -11,13 +11,16 @@ So its time is the longer of the two, plus start-up:
   LLM_MAX_CONCURRENT, instances x VLLM_CONCURRENCY_PER_INSTANCE): it falls in proportion to
   the fleet while the shards in flight can fill it;
 - CPU: firms x CPU seconds per firm / the vCPUs of the shards in flight, capped by the Batch
-  compute environment's vCPUs: it does not fall with GPUs.
+  compute environment's vCPUs, plus one worker start-up (model load, first fit) per wave of
+  shard jobs: it does not fall with GPUs. The per-firm rate is the steady state (each
+  worker's first firm left out; `nox -s bench` measures both, `ftm_ops.quarter.rates`).
 
 The fleet size where naming drops below the CPU time is where adding GPUs stops helping.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -47,9 +50,9 @@ class ProjectionSettings(BaseSettings):
     vllm_request_latency_s: float = Field(
         3.5,
         gt=0,
-        description="Seconds one naming request takes on vLLM at full concurrency "
-        "(VLLM_REQUEST_LATENCY_S); 3.5 s reproduces our estimate of 2.5-3 h of naming for "
-        "3,500 firms at 10 in flight on one GPU; set it from a cloud smoke's LLM p50",
+        description="Seconds one naming request (~300 tokens in, ~60 out) takes on vLLM at 32 "
+        "in flight (VLLM_REQUEST_LATENCY_S): an estimate for Qwen3-8B on an A10G from published "
+        "vLLM throughput, derived in docs/benchmarks.md; set it from a cloud smoke's LLM p50",
     )
     gpu_hourly_usd: float = Field(
         1.006, gt=0, description="Hourly price of one GPU instance (GPU_HOURLY_USD)"
@@ -69,8 +72,14 @@ class ProjectionSettings(BaseSettings):
     cpu_s_per_firm: float = Field(
         1.4,
         gt=0,
-        description="Embedding + topic fitting seconds per firm on one core "
-        "(CPU_S_PER_FIRM; `nox -s bench` measures it)",
+        description="Embedding + topic fitting seconds per firm on one core, steady state "
+        "(CPU_S_PER_FIRM; `nox -s bench` measures it, each worker's first firm left out)",
+    )
+    worker_startup_s: float = Field(
+        30.0,
+        ge=0,
+        description="Seconds a shard job's topic workers take to start: Ray, model load, "
+        "first encode, numba's first fit (WORKER_STARTUP_S; `nox -s bench` measures it)",
     )
     topics_per_firm: float = Field(
         6.0, gt=0, description="Topics per firm (TOPICS_PER_FIRM; bench measures it)"
@@ -134,7 +143,11 @@ def project(settings: ProjectionSettings, instances: int, firms: int | None = No
     requests_in_flight = min(in_flight * settings.llm_max_concurrent, slots)
     requests = firms * settings.topics_per_firm * settings.requests_per_topic
     naming_s = requests * settings.vllm_request_latency_s / requests_in_flight
-    cpu_s = firms * settings.cpu_s_per_firm / (in_flight * settings.map_job_vcpus)
+    waves = -(-shards // in_flight)
+    cpu_s = (
+        firms * settings.cpu_s_per_firm / (in_flight * settings.map_job_vcpus)
+        + waves * settings.worker_startup_s
+    )
     return Projection(
         instances=instances,
         shards=shards,
@@ -148,19 +161,31 @@ def project(settings: ProjectionSettings, instances: int, firms: int | None = No
     )
 
 
-def table(settings: ProjectionSettings, fleets: tuple[int, ...] = (1, 2, 4, 8, 16)) -> str:
+def vcpus_to_keep_up(settings: ProjectionSettings, instances: int) -> int:
+    """Batch vCPUs that keep `instances` GPUs busy: enough shard jobs in flight to fill the
+    fleet's slots, and enough cores to find topics as fast as the fleet names them."""
+    slots = instances * settings.vllm_concurrency_per_instance
+    filling = -(-slots // settings.llm_max_concurrent) * settings.map_job_vcpus
+    firms_per_s = slots / (
+        settings.vllm_request_latency_s * settings.topics_per_firm * settings.requests_per_topic
+    )
+    return max(filling, math.ceil(firms_per_s * settings.cpu_s_per_firm))
+
+
+def table(settings: ProjectionSettings, fleets: tuple[int, ...] = (1, 2, 4, 8)) -> str:
     """The projection for each fleet size, as a Markdown table (docs/benchmarks.md's)."""
     lines = [
         f"| GPUs | shards in flight | requests in flight | naming h | embed+topics h | "
-        f"wall h | GPU h | cost (${settings.gpu_hourly_usd:g}/h) | limit |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+        f"wall h | GPU h | cost (${settings.gpu_hourly_usd:g}/h) | limit | "
+        "Batch vCPUs to keep the GPUs busy |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|",
     ]
     for instances in fleets:
         p = project(settings, instances)
         lines.append(
             f"| {instances} | {p.shards_in_flight}/{p.shards} | {p.requests_in_flight} | "
             f"{p.naming_h:.2f} | {p.cpu_h:.2f} | {p.hours:.2f} | {p.gpu_hours:.1f} | "
-            f"${p.cost_usd:.0f} | {p.limit} |"
+            f"${p.cost_usd:.0f} | {p.limit} | {vcpus_to_keep_up(settings, instances)} |"
         )
     return "\n".join(lines)
 

@@ -47,6 +47,7 @@ class SmokeReport:
     quotes: pd.DataFrame = field(default_factory=pd.DataFrame)
     over_quarters: pd.DataFrame = field(default_factory=pd.DataFrame)
     """`ftm_ops.export.over_quarters`: each lineage row with both sides' share of calls."""
+    stage_budget_s: Mapping[str, float | None] = field(default_factory=dict)
 
 
 def write_report(report: SmokeReport, target: Path) -> Path:
@@ -57,7 +58,7 @@ def write_report(report: SmokeReport, target: Path) -> Path:
         "<h2>Checklist</h2>",
         _checklist(report.checklist),
         "<h2>Stages</h2>",
-        _stages(report.stage_seconds, report.stage_peak_bytes),
+        _stages(report.stage_seconds, report.stage_budget_s, report.stage_peak_bytes),
         "<h2>Quality</h2>",
         quality_table(report.quality),
         "<h2>Theme sizes</h2>",
@@ -98,12 +99,22 @@ def _checklist(criteria: Sequence[Criterion]) -> str:
     return f"<table>{rows}</table>"
 
 
-def _stages(seconds: dict[str, float], peaks: dict[str, int]) -> str:
+def _stages(
+    seconds: dict[str, float], budgets: Mapping[str, float | None], peaks: dict[str, int]
+) -> str:
     rows = "".join(
-        f"<tr><td>{escape(name)}</td><td>{took:.1f} s</td><td>{gib(peaks.get(name, 0))}</td></tr>"
+        f"<tr><td>{escape(name)}</td><td>{took:.1f} s</td>"
+        f"<td>{_budget_cell(took, budgets.get(name))}</td><td>{gib(peaks.get(name, 0))}</td></tr>"
         for name, took in seconds.items()
     )
-    return f"<table><tr><th>stage</th><th>time</th><th>peak memory</th></tr>{rows}</table>"
+    header = "<tr><th>stage</th><th>time</th><th>budget</th><th>peak memory</th></tr>"
+    return f"<table>{header}{rows}</table>"
+
+
+def _budget_cell(took: float, budget: float | None) -> str:
+    if budget is None:
+        return ""
+    return f"<span class='{'bad' if took > budget else 'ok'}'>{budget:.0f} s</span>"
 
 
 def _theme_bars(themes: pd.DataFrame) -> str:

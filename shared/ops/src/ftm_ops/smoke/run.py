@@ -25,6 +25,7 @@ from ftm_local import cloud
 from ftm_ops import export, ingest
 from ftm_ops.quarter.local import run_quarter
 from ftm_ops.quarter.processes import run_service
+from ftm_ops.smoke.budget import MachineLoad, stage_budget_s
 from ftm_ops.smoke.checks import EXPORTED, demo_criterion, export_criterion, pipeline_criteria
 from ftm_ops.smoke.environment import StageEnvironment, local_settings
 from ftm_ops.smoke.memory import PeakMemory, gib
@@ -48,7 +49,7 @@ class SmokeOptions:
     firms: int | None
     state: Path
     model_tester: bool = True
-    tester_limit: int = 20
+    tester_limit: int = 8
 
     def __post_init__(self) -> None:
         self.quarters = tuple(sorted(set(self.quarters)))
@@ -65,6 +66,8 @@ class SmokeResult:
     exported: export.Exported | None = None
     data_docs: Path | None = None
     notes: list[str] = field(default_factory=list)
+    firms: int | None = None
+    """Firms of the largest quarter ingested: what the stage budgets scale with."""
 
     @property
     def passed(self) -> bool:
@@ -74,6 +77,8 @@ class SmokeResult:
 def run_smoke(options: SmokeOptions) -> bool:
     """Run every stage; print the checklist, outputs, times and peak memory; True if all pass."""
     result = SmokeResult()
+    load = MachineLoad.now()
+    click.echo(f"machine: {load.describe()} at the start")
     with PeakMemory() as memory:
         stages = StageLog(memory)
         try:
@@ -81,6 +86,8 @@ def run_smoke(options: SmokeOptions) -> bool:
         finally:
             stages.run("local down", lambda: click.echo(f"stopped: {down(options.state)}"))
     outputs = list(result.outputs.values())
+    firms = result.firms or 0
+    budgets = {name: stage_budget_s(name, firms) for name in stages.seconds}
     report = write_report(
         SmokeReport(
             quarter=", ".join(options.quarters),
@@ -88,9 +95,10 @@ def run_smoke(options: SmokeOptions) -> bool:
             checklist=result.criteria,
             stage_seconds=stages.seconds,
             stage_peak_bytes=dict(memory.peak_by_stage),
+            stage_budget_s=budgets,
             themes=_stacked([o.themes for o in outputs]),
             contributions=_stacked([o.contributions for o in outputs]),
-            notes=result.notes,
+            notes=[*result.notes, f"machine: {load.describe()} when the run started"],
             quality=outputs[-1].quality if outputs else {},
             quotes=_stacked([o.quotes for o in outputs]),
             over_quarters=(
@@ -101,7 +109,7 @@ def run_smoke(options: SmokeOptions) -> bool:
         ),
         options.state / "report.html",
     )
-    _print_summary(result, stages, memory, report)
+    _print_summary(result, stages, memory, report, budgets, load)
     return result.passed
 
 
@@ -166,6 +174,7 @@ def _quarter(
         return stages.run(prefix + name, action)
 
     ingested = timed("ingest", lambda: _ingest(store, options, quarter))
+    result.firms = max(result.firms or 0, ingested.n_firms)
     # Sized for this quarter's firms (two shards, both in flight with as many requests as the
     # local LLM server has slots), from the caller's settings, never the previous quarter's.
     env = run.env.for_quarter(ingested.n_firms)
@@ -211,7 +220,14 @@ def down(state: Path) -> str:
     return ", ".join(map(str, cloud.down(state))) or "nothing was running"
 
 
-def _print_summary(result: SmokeResult, stages: StageLog, memory: PeakMemory, report: Path) -> None:
+def _print_summary(
+    result: SmokeResult,
+    stages: StageLog,
+    memory: PeakMemory,
+    report: Path,
+    budgets: dict[str, float | None],
+    load: MachineLoad,
+) -> None:
     click.secho("\nChecklist", bold=True)
     for criterion in result.criteria:
         click.secho(f"  {criterion.render()}", fg="green" if criterion.passed else "red")
@@ -226,12 +242,29 @@ def _print_summary(result: SmokeResult, stages: StageLog, memory: PeakMemory, re
     if result.data_docs is not None:
         click.echo(f"  data docs: {result.data_docs}")
     click.echo(f"  report:    {report.resolve()}")
-    click.secho("\nTime per stage (peak memory of the whole process tree)", bold=True)
+    click.secho(
+        f"\nTime per stage, its budget ({result.firms or 0} firms, warm, quiet 2-core machine) "
+        "and peak memory of the whole process tree",
+        bold=True,
+    )
     for name, seconds in stages.seconds.items():
-        click.echo(f"  {name:16} {seconds:7.1f} s   {gib(memory.peak_by_stage.get(name, 0))}")
-    click.echo(f"  {'total':16} {sum(stages.seconds.values()):7.1f} s   peak {gib(memory.peak)}")
+        click.echo(
+            f"  {name:16} {seconds:7.1f} s  {_budget(seconds, budgets.get(name))}  "
+            f"{gib(memory.peak_by_stage.get(name, 0))}"
+        )
+    total = sum(stages.seconds.values())
+    budget = sum(b for b in budgets.values() if b is not None)
+    click.echo(f"  {'total':16} {total:7.1f} s  {_budget(total, budget)}  peak {gib(memory.peak)}")
+    # Only the start says whether others ran: from then on the load is mostly this run's own.
+    click.echo(f"  machine: {load.describe()} when the run started")
     verdict = "PASSED" if result.passed else "FAILED"
     click.secho(f"\nsmoke {verdict}", bold=True, fg="green" if result.passed else "red")
+
+
+def _budget(seconds: float, budget: float | None) -> str:
+    if budget is None:
+        return f"{'':15}"
+    return f"of {budget:5.0f} s {'over' if seconds > budget else 'ok  '}"
 
 
 def _empty() -> pd.DataFrame:
