@@ -52,7 +52,6 @@ OPERATIONAL = frozenset(
         "ray_workers",
         "ray_cpus_per_worker",
         "ray_startup_timeout_s",
-        "embedding_batch_size",
         "pipeline_tolerated_failure_pct",
         "vllm_instances",
         "vllm_concurrency_per_instance",
