@@ -278,7 +278,7 @@ def validate_command(quarter: str, run_id: str | None) -> None:
     type=click.IntRange(min=1),
     default=8,
     show_default=True,
-    help="Held-back segments the demo scores both models on (its budget is one minute, warm).",
+    help="Held-back segments the demo scores both models on (a minute in all, warm).",
 )
 def smoke_command(
     quarters: tuple[str, ...], state_dir: Path, model_tester: bool, tester_limit: int

@@ -69,8 +69,10 @@ class ProjectionSettings(BaseSettings):
     startup_minutes: float = Field(
         15.0, ge=0, description="vLLM up and healthy, first jobs started (minutes, GPU billed)"
     )
+    # Measured 2026-12-07 by `nox -s bench` (32 MAEC firms, quiet 2-core box): 1.04 CPU s per
+    # firm (median 0.92, p90 2.00), 3.2 topics per firm, 29.9 s of start-up per shard job.
     cpu_s_per_firm: float = Field(
-        1.4,
+        1.0,
         gt=0,
         description="Embedding + topic fitting seconds per firm on one core, steady state "
         "(CPU_S_PER_FIRM; `nox -s bench` measures it, each worker's first firm left out)",
@@ -82,7 +84,7 @@ class ProjectionSettings(BaseSettings):
         "first encode, numba's first fit (WORKER_STARTUP_S; `nox -s bench` measures it)",
     )
     topics_per_firm: float = Field(
-        6.0, gt=0, description="Topics per firm (TOPICS_PER_FIRM; bench measures it)"
+        3.2, gt=0, description="Topics per firm (TOPICS_PER_FIRM; bench measures it)"
     )
     requests_per_topic: float = Field(
         1.1, ge=1, description="Naming requests per topic, re-asks included"
