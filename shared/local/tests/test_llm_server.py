@@ -14,6 +14,7 @@ from ftm_local.llm_server import (
     env_for,
     server_command,
     server_threads,
+    start_llm,
 )
 from ftm_local.process import ServerRecord
 from ftm_shared.config import SettingsError, read_settings
@@ -87,3 +88,26 @@ def test_it_serves_the_configured_slots_and_answers_health(llm_server: ServerRec
     assert httpx.get(f"{llm_server.url}/health").status_code == 200
     props = httpx.get(f"{llm_server.url}/props").json()
     assert props["total_slots"] == read_settings(LocalLlmSettings).llm_parallel
+
+
+@pytest.mark.unit
+def test_the_threads_are_judged_on_the_load_before_a_first_build_adds_its_own(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    load = [0.2]
+    monkeypatch.setattr("os.cpu_count", lambda: 2)
+    monkeypatch.setattr("os.getloadavg", lambda: (load[0], 0.0, 0.0))
+    monkeypatch.delenv("LLM_THREADS", raising=False)
+
+    def build() -> Path:
+        load[0] = 2.5  # compiling llama.cpp on both cores
+        return tmp_path
+
+    started: list[list[str]] = []
+    monkeypatch.setattr("ftm_local.llm_server.ensure_built", build)
+    monkeypatch.setattr("ftm_local.llm_server.local_llm_gguf", lambda: tmp_path / "m.gguf")
+    monkeypatch.setattr(
+        "ftm_local.llm_server.start_server", lambda _name, command, **_kw: started.append(command)
+    )
+    start_llm(tmp_path)
+    assert server_threads(started[0]) == 2

@@ -142,6 +142,8 @@ def start_llm(
 ) -> ServerRecord:
     """Start the server (built first on a machine that has none) and wait for its `/health`."""
     settings = read_settings(LocalLlmSettings)
+    # Judged before a first build, whose own load would make a quiet machine look busy.
+    threads = threads or settings.threads()
     try:
         server = ensure_built() / "llama-server"
         model = local_llm_gguf()
@@ -154,7 +156,7 @@ def start_llm(
         model,
         port,
         parallel=parallel or settings.llm_parallel,
-        threads=threads or settings.threads(),
+        threads=threads,
     )
     return start_server(
         LLM,
