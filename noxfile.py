@@ -37,6 +37,8 @@ SERVICES = [path.split("/", 1)[1] for path in MEMBERS if path.startswith("servic
 PYTHON = "3.11"
 # Whole-quarter runs take ~15 minutes here: their own session, run by the GitHub workflow.
 QUARTER_TESTS = "tests/quarter"
+STATE_MACHINE_DEFINITION = "terraform/modules/stepfunctions/definition.asl.json"
+ASL_VALIDATOR = "asl-validator@4.0.0"
 
 
 def uv_bin() -> str:
@@ -251,7 +253,7 @@ def docs(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def lint(session: nox.Session) -> None:
-    """ruff, mypy, hadolint on every Dockerfile, terraform fmt and checkov on terraform/."""
+    """ruff, mypy, hadolint, terraform fmt, checkov, and the state machine's ASL schema."""
     install_workspace(session)
     sources = [
         "noxfile.py",
@@ -277,6 +279,11 @@ def lint(session: nox.Session) -> None:
     session.run("hadolint", *dockerfiles)
     session.run(
         "python", "-m", "ftm_ops.cloud.terraform_cli", "fmt", "-check", "-recursive", "terraform"
+    )
+    # moto's interpreter accepts what AWS refuses (a float where an integer is required), so
+    # the generated state machine is also checked against the ASL schema.
+    session.run(
+        "npx", "--yes", ASL_VALIDATOR, "--json-path", STATE_MACHINE_DEFINITION, external=True
     )
     # checkov pins an older boto3 and its own `hcl2`, so it runs in an isolated, pinned tool
     # environment; every skipped check carries its justification inline in the .tf file.

@@ -72,3 +72,25 @@ def test_shards_in_flight_match_the_fleet(
         vllm_instances=instances, vllm_concurrency_per_instance=per_instance
     )
     assert settings.shards_in_flight(shards, llm_max_concurrent) == in_flight
+
+
+@pytest.mark.parametrize(
+    ("pct", "shard_firms", "tolerated_firms", "shards"),
+    [
+        (5.0, [194] * 17 + [202], 175, 18),  # a quarter: one lost shard may still pass
+        (5.0, [2] * 18, 1, 1),  # 36 firms: a second failed shard loses a second firm
+        (5.0, [13, 12], 1, 1),  # the smoke run: 1 of 25 is 4%
+        (0.0, [10, 10], 0, 0),  # nothing tolerated: the first failure stops the map
+        (5.0, [10, 10], 1, 1),  # 1 of 20 is exactly 5% and passes
+        (100.0, [3, 4], 7, 2),
+    ],
+)
+def test_the_map_loses_whole_shards_only_where_the_firm_policy_could_still_pass(
+    pct: float, shard_firms: list[int], tolerated_firms: int, shards: int
+) -> None:
+    policy = FailurePolicy(pct)
+    total = sum(shard_firms)
+    assert policy.tolerated_firms(total) == tolerated_firms
+    assert policy.judge(total, tolerated_firms, "m").passed
+    assert tolerated_firms == total or not policy.judge(total, tolerated_firms + 1, "m").passed
+    assert policy.shards_the_map_may_lose(shard_firms) == shards

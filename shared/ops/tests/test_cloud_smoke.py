@@ -4,6 +4,7 @@ other stop signals alike."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -111,6 +112,11 @@ def test_success_checks_the_run_validates_and_scales_to_zero(aws: FakeAws, healt
     [execution] = aws.executions(run.stack)
     assert execution["status"] == "SUCCEEDED"
     assert execution["name"].startswith(f"smoke-{QUARTER}-")
+    started = aws.cloud.client("stepfunctions").describe_execution(
+        executionArn=execution["executionArn"]
+    )
+    # The plan job sizes the shards in flight to the fleet that was scaled up.
+    assert json.loads(started["input"])["vllm_instances"] == "1"
     text = run.output()
     assert "✓ Step Functions execution SUCCEEDED: SUCCEEDED" in text
     assert f"✓ vLLM served the run: 2 x POST /v1/chat/completions in {run.stack.vllm_log_group}"

@@ -11,6 +11,7 @@ the quarter's failed share against the policy and exits `EXIT_POLICY_FAILED` abo
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from pydantic import BaseModel, Field
@@ -43,6 +44,9 @@ class Stage:
     vcpu: int | None = None
     memory_mib: int | None = None
     """A smaller Fargate size than the job definition's (None: the job definition's)."""
+    environment: tuple[tuple[str, str], ...] = ()
+    """(variable, value) pairs: in AWS the job gets the execution's value as this setting's
+    environment variable; here the stage's process inherits the operator's own setting."""
 
     @property
     def module(self) -> str:
@@ -68,6 +72,8 @@ STAGES: tuple[Stage, ...] = (
         job_definition="map",
         vcpu=1,
         memory_mib=4096,
+        # The plan sizes the shards in flight to the fleet the operator started.
+        environment=(("VLLM_INSTANCES", "vllm_instances"),),
     ),
     Stage(
         "map",
@@ -105,6 +111,7 @@ STAGE_VALUES = {
     "new_run": "'true' starts a new run even where one with the same inputs and settings exists",
     "run_id": "the run the plan chose (from the execution's record)",
     "shard": "one of the plan's shards",
+    "vllm_instances": "the vLLM instances the operator started for the run (default 1)",
 }
 
 
@@ -197,3 +204,20 @@ class FailurePolicy:
 
     def judge(self, total: int, failed: int, manifest: str) -> Verdict:
         return Verdict(total, failed, self.tolerated_pct, manifest)
+
+    def tolerated_firms(self, total: int) -> int:
+        """The most failed firms of `total` that still pass (the verdict's own comparison)."""
+        # Passing is monotone in the failed count: count the counts that pass.
+        return sum(1 for failed in range(1, total + 1) if self.judge(total, failed, "").passed)
+
+    def shards_the_map_may_lose(self, shard_firms: Sequence[int]) -> int:
+        """How many shard jobs may fail for good before the map stops starting the rest.
+
+        The policy is per firm, and a shard that fails for good keeps the firms its checkpoint
+        holds, so it loses between one firm and all of its own. The map only knows that a
+        shard failed, so it stops only when the quarter must fail whatever each failed shard
+        kept: more failed shards than tolerated firms. Below that, collect counts the firms
+        and judges; the map never fails a quarter the firm policy would accept, nor leaves
+        shards unstarted that would then count as failed firms.
+        """
+        return min(len(shard_firms), self.tolerated_firms(sum(shard_firms)))

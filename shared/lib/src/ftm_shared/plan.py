@@ -20,6 +20,7 @@ import pyarrow.compute as pc
 
 from ftm_shared import layout, schemas
 from ftm_shared.errors import InputError
+from ftm_shared.pipeline import FailurePolicy
 from ftm_shared.storage import (
     ContractError,
     CorruptObjectError,
@@ -145,6 +146,9 @@ class Plan:
             "firms": self.firms,
             "shards_in_flight": self.concurrency["shards_in_flight"],
             "tolerated_failure_pct": self.tolerated_failure_pct,
+            "tolerated_shard_failures": FailurePolicy(
+                self.tolerated_failure_pct
+            ).shards_the_map_may_lose([len(shard.firms) for shard in self.shards]),
         }
 
     def save(self, store: ObjectStore) -> None:

@@ -39,11 +39,14 @@ class PipelineExecution:
     sfn: Any
     arn: str | None = None
 
-    def start(self, state_machine_arn: str, quarter: str, bucket: str) -> str:
+    def start(self, state_machine_arn: str, quarter: str, bucket: str, vllm_instances: int) -> str:
+        """`vllm_instances`: the fleet this run scaled up, which the plan sizes shards to."""
         started = self.sfn.start_execution(
             stateMachineArn=state_machine_arn,
             name=execution_name(quarter),
-            input=json.dumps({"quarter": quarter, "bucket": bucket}),
+            input=json.dumps(
+                {"quarter": quarter, "bucket": bucket, "vllm_instances": str(vllm_instances)}
+            ),
         )
         self.arn = str(started["executionArn"])
         return self.arn

@@ -128,7 +128,9 @@ class CloudSmoke:
         self.poller.until("vLLM /health", healthy, settings.smoke_ready_timeout_s)
 
         self.echo(f"\n== pipeline: {self.quarter} in s3://{settings.s3_bucket}")
-        arn = self.execution.start(settings.state_machine_arn, self.quarter, settings.s3_bucket)
+        arn = self.execution.start(
+            settings.state_machine_arn, self.quarter, settings.s3_bucket, count
+        )
         self.echo(f"execution {arn}")
         outcome = self.execution.follow(self.poller, settings.smoke_run_timeout_s)
         run_checks = self._check_run(outcome)

@@ -8,11 +8,14 @@ swapped for a stand-in that moto can run, `sqs:sendMessage`, whose message body 
 evaluated by moto). Everything else (Pass, Map with its ItemReader and ItemSelector, Fail
 states with their causes, each task's Retry, Catch, ResultPath and Next) runs as written.
 A stand-in named in `failing` sends to a queue that does not exist, so it fails like a
-failed job and its Catch is taken.
+failed job (every attempt its Retry makes) and its Catch is taken; the shards named in
+`failing_shards` fail the same way inside the map, each one alone.
 
 moto's `aws-sdk:s3:getObject` returns the object's Body as a stream where AWS returns a
 string, so `States.StringToJson($.Body)` fails there: a task named in `results` becomes a Pass
 state with that result (its ResultPath and Next kept).
+
+The retries keep their attempts; their waits are cut to a second.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from __future__ import annotations
 import copy
 import json
 import time
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,8 +45,13 @@ def with_stand_ins(
     queue_url: str,
     failing: set[str],
     results: dict[str, Any] | None = None,
+    failing_shards: Collection[str] = (),
 ) -> dict[str, Any]:
     runnable = copy.deepcopy(machine)
+    if failing_shards:
+        for state in runnable["States"].values():
+            if state["Type"] == "Map":
+                _fail_some_items(state["ItemProcessor"], failing_shards)
     for name, result in (results or {}).items():
         task = runnable["States"][name]
         runnable["States"][name] = {
@@ -56,9 +64,32 @@ def with_stand_ins(
         parameters = state.pop("Parameters")
         state.pop("ResultSelector", None)  # it reads Batch's answer (JobId, Status)
         state["Resource"] = "arn:aws:states:::sqs:sendMessage"
-        url = f"{queue_url}-missing" if name in failing else queue_url
+        url = f"{queue_url}-missing" if name in failing or name.endswith(FAILING) else queue_url
         state["Parameters"] = {"QueueUrl": url, "MessageBody": parameters}
+        # Every attempt is made, without the minutes between them.
+        for retry in state.get("Retry", []):
+            retry.update(IntervalSeconds=1, BackoffRate=1)
     return runnable
+
+
+FAILING = "OfAFailingShard"
+
+
+def _fail_some_items(processor: dict[str, Any], shards: Collection[str]) -> None:
+    """A Choice sends the named shards to a copy of the job that fails; the rest run it."""
+    job = processor["StartAt"]
+    processor["States"][f"{job}{FAILING}"] = copy.deepcopy(processor["States"][job])
+    processor["States"]["WhichShard"] = {
+        "Type": "Choice",
+        "Choices": [
+            {
+                "Or": [{"Variable": "$.shard", "StringEquals": shard} for shard in shards],
+                "Next": f"{job}{FAILING}",
+            }
+        ],
+        "Default": job,
+    }
+    processor["StartAt"] = "WhichShard"
 
 
 @dataclass
@@ -78,6 +109,7 @@ def execute(
     failing: set[str] = frozenset(),  # type: ignore[assignment]
     name: str = "exec-1",
     results: dict[str, Any] | None = None,
+    failing_shards: Collection[str] = (),
 ) -> Execution:
     """Run `machine` (stand-ins swapped in) inside an active `mock_aws` with the interpreter on."""
     import boto3
@@ -87,7 +119,7 @@ def execute(
     sfn = boto3.client("stepfunctions", region_name="us-east-1")
     arn = sfn.create_state_machine(
         name=f"pipeline-{name}",
-        definition=json.dumps(with_stand_ins(machine, queue_url, failing, results)),
+        definition=json.dumps(with_stand_ins(machine, queue_url, failing, results, failing_shards)),
         roleArn=ROLE,
     )["stateMachineArn"]
     execution = sfn.start_execution(

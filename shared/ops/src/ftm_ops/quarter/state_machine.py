@@ -9,9 +9,11 @@ shards key, shards in flight, tolerated failures), so the run id survives a retr
 it is the plan's, not the execution's. MapShards is a Distributed Map reading the plan's shards
 from S3 (one child per shard, each a Batch job), chosen over a Batch array job because its
 `MaxConcurrency` bounds the shards in flight, hence the requests the vLLM fleet sees, and its
-tolerated failures and per-shard retries are the state machine's, visible in its history. A
-failed map (more shards failed than tolerated) still goes to Collect, which counts the lost
-shards' firms as failed and judges the quarter by the failure policy.
+tolerated failures and per-shard retries are the state machine's, visible in its history.
+The map tolerates whole shards, as many as the firm policy could still accept
+(`FailurePolicy.shards_the_map_may_lose`, an integer as `ToleratedFailureCountPath` requires);
+a failed map still goes to Collect, which counts the lost shards' firms as failed and judges
+the quarter by the failure policy. An unreadable shard list is its own failure, not lost firms.
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ PATHS = {
     "execution": "$$.Execution.Name",
     "new_run": "States.Format('{}', $.new_run)",
     "run_id": f"{RECORD}.run_id",
+    # Batch wants environment values as strings, whether the input gave 2 or "2".
+    "vllm_instances": "States.Format('{}', $.vllm_instances)",
 }
 # Inside a shard's child execution, whose input is the Distributed Map's item selector.
 SHARD_PATHS = {
@@ -42,7 +46,7 @@ SHARD_PATHS = {
     "run_id": "$.run_id",
     "shard": "$.shard",
 }
-INPUT_DEFAULTS = {"new_run": "false"}
+INPUT_DEFAULTS = {"new_run": "false", "vllm_instances": "1"}
 BATCH_RETRY = [
     {
         "ErrorEquals": ["Batch.AWSBatchException", "Batch.ServerException"],
@@ -51,6 +55,15 @@ BATCH_RETRY = [
         "BackoffRate": 2,
     }
 ]
+# A shard job that fails (a Spot reclaim, whatever Batch's status text says; a lost host; a
+# crash) is started again and resumes from its checkpoint: only the firms it had not finished
+# are redone. The other stages are not retried: a failed collect or reduce is a verdict.
+SHARD_RETRY = {
+    "ErrorEquals": ["States.TaskFailed"],
+    "IntervalSeconds": 60,
+    "MaxAttempts": 2,
+    "BackoffRate": 2,
+}
 FAILURES = {
     "PlanFailed": (
         "planning {} failed (raw transcripts: s3://{}/raw/transcripts/quarter={}/); "
@@ -67,6 +80,10 @@ FAILURES = {
             "$.bucket",
             f"{RECORD}.failures_key",
         ],
+    ),
+    "ShardListUnreadable": (
+        "the shard list of run {} of {} could not be read from s3://{}/{}; no shard ran",
+        [f"{RECORD}.run_id", "$.quarter", "$.bucket", f"{RECORD}.shards_key"],
     ),
     "ReduceFailed": (
         "reduce failed for run {} of {}; its firm topics stay under s3://{}/{}",
@@ -100,6 +117,10 @@ def command(stage: Stage, paths: dict[str, str], *, shard: bool = False) -> str:
 def batch_task(stage: Stage, *, shard: bool = False) -> dict[str, Any]:
     paths = SHARD_PATHS if shard else PATHS
     overrides: dict[str, Any] = {"Command.$": command(stage, paths, shard=shard)}
+    if stage.environment:
+        overrides["Environment"] = [
+            {"Name": variable, "Value.$": paths[value]} for variable, value in stage.environment
+        ]
     if stage.vcpu and stage.memory_mib:
         overrides["ResourceRequirements"] = [
             {"Type": "VCPU", "Value": str(stage.vcpu)},
@@ -120,8 +141,8 @@ def batch_task(stage: Stage, *, shard: bool = False) -> dict[str, Any]:
         "Retry": BATCH_RETRY,
     }
     if shard:
-        # A shard that fails is one failed item of the map; its firms are counted by collect.
-        return {**task, "ResultPath": None, "End": True}
+        # A shard that fails for good is one failed item of the map; collect counts its firms.
+        return {**task, "Retry": [*BATCH_RETRY, SHARD_RETRY], "ResultPath": None, "End": True}
     return {
         **task,
         "ResultPath": f"$.{stage.name}_job",
@@ -137,8 +158,8 @@ def map_shards(stage: Stage) -> dict[str, Any]:
     shard_state = f"{stage.state}Job"
     return {
         "Type": "Map",
-        "Comment": "One Batch job per shard of the plan; shards in flight and tolerated "
-        "failures are the plan's.",
+        "Comment": "One Batch job per shard of the plan; the shards in flight and the shard "
+        "failures tolerated (whole shards, from the firm policy) are the plan's.",
         "ItemReader": {
             "Resource": "arn:aws:states:::s3:getObject",
             "ReaderConfig": {"InputType": "JSON"},
@@ -151,7 +172,7 @@ def map_shards(stage: Stage) -> dict[str, Any]:
             "shard.$": "$$.Map.Item.Value.shard",
         },
         "MaxConcurrencyPath": f"{RECORD}.shards_in_flight",
-        "ToleratedFailurePercentagePath": f"{RECORD}.tolerated_failure_pct",
+        "ToleratedFailureCountPath": f"{RECORD}.tolerated_shard_failures",
         "ItemProcessor": {
             "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
             "StartAt": shard_state,
@@ -159,7 +180,15 @@ def map_shards(stage: Stage) -> dict[str, Any]:
         },
         "Label": stage.state,
         "ResultPath": None,
-        "Catch": [_catch(stage.on_failure)],
+        # An unreadable shard list is not a firm failure: collect would count every firm lost.
+        "Catch": [
+            {
+                "ErrorEquals": ["States.ItemReaderFailed"],
+                "ResultPath": "$.error",
+                "Next": "ShardListUnreadable",
+            },
+            _catch(stage.on_failure),
+        ],
     }
 
 
@@ -193,7 +222,7 @@ def definition() -> dict[str, Any]:
         "Defaults": {"Type": "Pass", "Result": INPUT_DEFAULTS, "ResultPath": "$.defaults"},
         "Prepare": {
             "Type": "Pass",
-            "Comment": "The input over its defaults: {quarter, bucket[, new_run]}.",
+            "Comment": "The input over its defaults: {quarter, bucket[, new_run, vllm_instances]}.",
             "Parameters": {"input.$": "States.JsonMerge($.defaults, $, false)"},
             "OutputPath": "$.input",
         },
@@ -216,7 +245,8 @@ def definition() -> dict[str, Any]:
     return {
         "Comment": "ftm pipeline for one quarter, generated from ftm_shared.pipeline by "
         "`python -m ftm_ops.quarter.state_machine`: do not edit by hand. "
-        'Input: {"quarter": "2017Q1", "bucket": "...", "new_run": "false"}.',
+        'Input: {"quarter": "2017Q1", "bucket": "...", "new_run": "false", '
+        '"vllm_instances": "1"}.',
         "StartAt": "Defaults",
         "States": states,
     }
