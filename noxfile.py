@@ -280,8 +280,8 @@ def lint(session: nox.Session) -> None:
     session.run(
         "python", "-m", "ftm_ops.cloud.terraform_cli", "fmt", "-check", "-recursive", "terraform"
     )
-    # moto's interpreter accepts what AWS refuses (a float where an integer is required), so
-    # the generated state machine is also checked against the ASL schema.
+    # moto runs definitions AWS would refuse, so the generated state machine is also checked
+    # against the ASL schema.
     session.run(
         "npx", "--yes", ASL_VALIDATOR, "--json-path", STATE_MACHINE_DEFINITION, external=True
     )

@@ -84,3 +84,22 @@ def test_everything_a_run_writes_is_under_its_own_prefix() -> None:
     assert layout.execution_key("2017Q1", "exec-1") == "runs/quarter=2017Q1/executions/exec-1.json"
     with pytest.raises(InputError, match="run id"):
         layout.run_prefix("2017Q1", "../other")
+
+
+@pytest.mark.parametrize(
+    ("spec", "quarters"),
+    [
+        ("2017Q2", ["2017Q2"]),
+        ("2016Q3..2017Q2", ["2016Q3", "2016Q4", "2017Q1", "2017Q2"]),
+        ("2017Q4,2017Q1..2017Q2,2017Q1", ["2017Q1", "2017Q2", "2017Q4"]),
+        ("2015Q1..2018Q4", [f"{y}Q{q}" for y in range(2015, 2019) for q in range(1, 5)]),
+    ],
+)
+def test_quarter_specs_give_calendar_order_each_once(spec: str, quarters: list[str]) -> None:
+    assert layout.parse_quarters(spec) == quarters
+
+
+@pytest.mark.parametrize("spec", ["2017Q3..2017Q1", "2017Q1..", "..2017Q1", "2017Q5", "2017"])
+def test_bad_quarter_specs_are_refused(spec: str) -> None:
+    with pytest.raises(InputError):
+        layout.parse_quarters(spec)

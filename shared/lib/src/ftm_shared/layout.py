@@ -21,10 +21,33 @@ def validate_quarter(quarter: str) -> str:
 
 def previous_quarter(quarter: str) -> str:
     """The calendar quarter before `quarter` (2017Q1 -> 2016Q4): what lineage links to."""
+    before = _ordinal(quarter) - 1
+    return f"{before // 4}Q{before % 4 + 1}"
+
+
+def _ordinal(quarter: str) -> int:
     match = QUARTER_PATTERN.match(validate_quarter(quarter))
     assert match is not None  # validate_quarter raised otherwise
-    year, number = int(match["year"]), int(match["quarter"])
-    return f"{year - 1}Q4" if number == 1 else f"{year}Q{number - 1}"
+    return int(match["year"]) * 4 + int(match["quarter"]) - 1
+
+
+def quarters_between(first: str, last: str) -> list[str]:
+    """Every calendar quarter from `first` to `last`, both included, in order."""
+    start, end = _ordinal(first), _ordinal(last)
+    if start > end:
+        raise InputError(f"quarter range {first}..{last} runs backwards")
+    return [f"{n // 4}Q{n % 4 + 1}" for n in range(start, end + 1)]
+
+
+def parse_quarters(spec: str) -> list[str]:
+    """`2017Q1..2017Q4`, `2017Q1,2017Q3` or `2017Q2` as quarters in calendar order, each once."""
+    quarters: set[str] = set()
+    for part in (p.strip() for p in spec.split(",")):
+        first, dots, last = part.partition("..")
+        if dots and not (first and last):
+            raise InputError(f"quarter range must look like 2017Q1..2017Q4, got {part!r}")
+        quarters.update(quarters_between(first, last) if dots else [validate_quarter(part)])
+    return sorted(quarters, key=_ordinal)
 
 
 def safe_segment(value: str, what: str) -> str:
