@@ -103,10 +103,29 @@ def test_themes_of_real_firm_topics_fit_the_contract(
     assert f"themes          {len(rows)} ({len(members)} topics)" in result.stdout
     assert f"named: {len(rows)}/{len(rows)}" in result.stderr
 
+    # The first quarter registered seeds the registry: one stable id per theme.
+    assignments = store.read_parquet(layout.THEME_ASSIGNMENTS_KEY).to_pandas()
+    assert sorted(assignments.theme_id) == sorted(rows.theme_id)
+    assert set(assignments.decision) == {"seeded"} and set(assignments.run_id) == {plan.run_id}
+    stable = store.read_parquet(layout.STABLE_THEMES_KEY).to_pandas()
+    assert sorted(stable.name) == sorted(rows.name) and (stable.first_seen == "2017Q1").all()
+    assert f"stable ids      {len(rows)} seeded; {len(rows)} stable theme(s)" in result.stdout
+
     again = reduce_worker("run", "--quarter", "2017Q1")
     assert again.returncode == 0, again.stderr
     assert "(reduced before: nothing recomputed)" in again.stdout
     assert store.read_parquet(layout.themes_key("2017Q1")).equals(themes)
+    # Registered already: the registry is not written again.
+    head = store.read_json(layout.REGISTRY_HEAD_KEY)
+    assert head["version"] == 1
+    anew = reduce_worker("register", "--quarter", "2017Q1", "--again")
+    assert anew.returncode == 0, anew.stderr
+    # Its own stable themes, matched again: each theme continues the one it created.
+    assert f"{len(rows)} continued; {len(rows)} stable theme(s)" in anew.stdout, anew.stdout
+    reassigned = store.read_parquet(layout.THEME_ASSIGNMENTS_KEY).to_pandas()
+    assert dict(zip(reassigned.theme_id, reassigned.stable_theme_id, strict=True)) == dict(
+        zip(assignments.theme_id, assignments.stable_theme_id, strict=True)
+    )
 
 
 def test_a_corrupt_part_is_named_and_nothing_is_written(

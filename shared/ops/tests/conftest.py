@@ -4,19 +4,23 @@ handles it writes, plus a stand-in for vLLM's `/health`."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import httpx
+import pyarrow as pa
 import pytest
 
 from ftm_local.cloud import LocalCloud
+from ftm_shared import layout, runs, schemas
+from ftm_shared.storage import ObjectStore
 
 ACCOUNT = "123456789012"  # moto's account
 MOTO_AMI = "ami-12c6146b"  # one of moto's built-in images (listing them all is slow)
@@ -220,3 +224,92 @@ def health_url() -> Iterator[str]:
 @pytest.fixture
 def unhealthy_url() -> Iterator[str]:
     yield from serve_health(503)
+
+
+# Reduced quarters written by hand into a bucket, as the export and panel tests read them.
+DAY = {"2017Q1": dt.date(2017, 2, 1), "2017Q2": dt.date(2017, 5, 1)}
+
+
+def firm(firm_id: str, quarter: str) -> dict[str, object]:
+    return {
+        "firm_id": firm_id,
+        "firm_name": f"{firm_id} Inc.",
+        "permno": 10000 + int(firm_id[1:]),
+        "gvkey": f"00{firm_id[1:]}",
+        "earnings_call_date": DAY[quarter],
+    }
+
+
+def put_quarter(
+    store: ObjectStore,
+    quarter: str,
+    firms: list[str],
+    themes: dict[str, list[str]],
+    *,
+    lineage: list[tuple[str | None, str | None, float | None, str]] | None = None,
+    exposure: dict[tuple[str, str], float] | None = None,
+) -> str:
+    """A reduced run of `quarter` whose theme t has one topic of each firm in themes[t]."""
+    run_id = f"run-{quarter}"
+    calls = pa.Table.from_pylist([firm(f, quarter) for f in firms])
+    store.write_parquet(layout.published_firm_topics_key(quarter), calls)
+    store.write_parquet(
+        layout.run_themes_key(quarter, run_id),
+        pa.Table.from_pylist(
+            [
+                {"theme_id": t, "name": f"Name of {t}", "description": f"About {t}.",
+                 "naming_method": "llm",
+                 "n_firms": len(members), "n_topics": len(members), "keywords": [t, "growth"]}
+                for t, members in themes.items()
+            ],
+            schema=schemas.THEMES,
+        ),
+    )  # fmt: skip
+    members = [(t, f, n) for t, fs in themes.items() for n, f in enumerate(fs)]
+    store.write_parquet(
+        layout.run_theme_contributions_key(quarter, run_id),
+        pa.Table.from_pylist(
+            [{"theme_id": t, **firm(f, quarter), "topic_id": n, "similarity": 0.9}
+             for t, f, n in members],
+            schema=schemas.THEME_CONTRIBUTIONS,
+        ),
+    )  # fmt: skip
+    store.write_parquet(
+        layout.run_theme_quotes_key(quarter, run_id),
+        pa.Table.from_pylist(
+            [{"theme_id": t, "rank": 1, **firm(fs[0], quarter), "topic_id": 0,
+              "similarity": 0.9, "text": f"{fs[0]} said something about {t}."}
+             for t, fs in themes.items()],
+            schema=schemas.THEME_QUOTES,
+        ),
+    )  # fmt: skip
+    if lineage is not None:
+        store.write_parquet(
+            layout.run_theme_lineage_key(quarter, run_id),
+            pa.Table.from_pylist(
+                [{"quarter": quarter, "theme_id": now, "previous_quarter": "2017Q1",
+                  "previous_run_id": "run-2017Q1", "previous_theme_id": before,
+                  "similarity": similarity, "status": status}
+                 for before, now, similarity, status in lineage],
+                schema=schemas.THEME_LINEAGE,
+            ),
+        )  # fmt: skip
+    if exposure is not None:
+        store.write_parquet(
+            layout.run_exposure_key(quarter, run_id),
+            pa.Table.from_pylist(
+                [{**firm(f, quarter), "call_id": f"{f}-{quarter}", "quarter": quarter,
+                  "theme_id": t, "exposure": share, "n_sentences": 10, "risk_exposure": 0.1,
+                  "sentiment": 0.0}
+                 for (f, t), share in exposure.items()],
+                schema=schemas.FIRM_THEME_EXPOSURE,
+            ),
+        )  # fmt: skip
+    runs.set_current(store, quarter, run_id)
+    return run_id
+
+
+@pytest.fixture
+def reduced_quarter() -> Callable[..., str]:
+    """`put_quarter`: a reduced run of a quarter written by hand (see its docstring)."""
+    return put_quarter

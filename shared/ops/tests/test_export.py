@@ -3,109 +3,28 @@ the documented columns, prevalence counted by hand, a missing panel said."""
 
 from __future__ import annotations
 
-import datetime as dt
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import polars as pl
-import pyarrow as pa
 import pytest
 from click.testing import CliRunner
 
 from ftm_ops.cli import main
 from ftm_ops.export import COLUMNS, ExportError, collect, over_quarters
 from ftm_ops.export_command import parse_quarters
-from ftm_shared import layout, runs, schemas
 from ftm_shared.storage import ObjectStore
 
 pytestmark = pytest.mark.integration
 
 # The data dictionary researchers read: the docs page that documents every exported column.
 DATA_DICTIONARY = Path(__file__).parents[3] / "docs" / "research-outputs.md"
-DAY = {"2017Q1": dt.date(2017, 2, 1), "2017Q2": dt.date(2017, 5, 1)}
-
-
-def firm(firm_id: str, quarter: str) -> dict[str, object]:
-    return {
-        "firm_id": firm_id,
-        "firm_name": f"{firm_id} Inc.",
-        "permno": 10000 + int(firm_id[1:]),
-        "gvkey": f"00{firm_id[1:]}",
-        "earnings_call_date": DAY[quarter],
-    }
-
-
-def put_quarter(
-    store: ObjectStore,
-    quarter: str,
-    firms: list[str],
-    themes: dict[str, list[str]],
-    *,
-    lineage: list[tuple[str | None, str | None, float | None, str]] | None = None,
-    exposure: dict[tuple[str, str], float] | None = None,
-) -> str:
-    """A reduced run of `quarter` whose theme t has one topic of each firm in themes[t]."""
-    run_id = f"run-{quarter}"
-    calls = pa.Table.from_pylist([firm(f, quarter) for f in firms])
-    store.write_parquet(layout.published_firm_topics_key(quarter), calls)
-    store.write_parquet(
-        layout.run_themes_key(quarter, run_id),
-        pa.Table.from_pylist(
-            [
-                {"theme_id": t, "name": f"Name of {t}", "description": f"About {t}.",
-                 "naming_method": "llm",
-                 "n_firms": len(members), "n_topics": len(members), "keywords": [t, "growth"]}
-                for t, members in themes.items()
-            ],
-            schema=schemas.THEMES,
-        ),
-    )  # fmt: skip
-    members = [(t, f, n) for t, fs in themes.items() for n, f in enumerate(fs)]
-    store.write_parquet(
-        layout.run_theme_contributions_key(quarter, run_id),
-        pa.Table.from_pylist(
-            [{"theme_id": t, **firm(f, quarter), "topic_id": n, "similarity": 0.9}
-             for t, f, n in members],
-            schema=schemas.THEME_CONTRIBUTIONS,
-        ),
-    )  # fmt: skip
-    store.write_parquet(
-        layout.run_theme_quotes_key(quarter, run_id),
-        pa.Table.from_pylist(
-            [{"theme_id": t, "rank": 1, **firm(fs[0], quarter), "topic_id": 0,
-              "similarity": 0.9, "text": f"{fs[0]} said something about {t}."}
-             for t, fs in themes.items()],
-            schema=schemas.THEME_QUOTES,
-        ),
-    )  # fmt: skip
-    if lineage is not None:
-        store.write_parquet(
-            layout.run_theme_lineage_key(quarter, run_id),
-            pa.Table.from_pylist(
-                [{"quarter": quarter, "theme_id": now, "previous_quarter": "2017Q1",
-                  "previous_run_id": "run-2017Q1", "previous_theme_id": before,
-                  "similarity": similarity, "status": status}
-                 for before, now, similarity, status in lineage],
-                schema=schemas.THEME_LINEAGE,
-            ),
-        )  # fmt: skip
-    if exposure is not None:
-        store.write_parquet(
-            layout.run_exposure_key(quarter, run_id),
-            pa.Table.from_pylist(
-                [{**firm(f, quarter), "call_id": f"{f}-{quarter}", "quarter": quarter,
-                  "theme_id": t, "exposure": share, "n_sentences": 10, "risk_exposure": 0.1,
-                  "sentiment": 0.0}
-                 for (f, t), share in exposure.items()],
-                schema=schemas.FIRM_THEME_EXPOSURE,
-            ),
-        )  # fmt: skip
-    runs.set_current(store, quarter, run_id)
-    return run_id
 
 
 @pytest.fixture
-def two_quarters(store: ObjectStore) -> ObjectStore:
+def two_quarters(store: ObjectStore, reduced_quarter: Callable[..., str]) -> ObjectStore:
+    put_quarter = reduced_quarter
     put_quarter(store, "2017Q1", ["F1", "F2", "F3", "F4"], {"t1": ["F1", "F2", "F3"],
                 "t2": ["F3", "F4"]}, lineage=[])  # fmt: skip
     put_quarter(
@@ -190,9 +109,9 @@ def test_a_quarter_without_a_run_is_named(store: ObjectStore) -> None:
 
 
 def test_a_table_no_quarter_has_is_written_empty_with_its_columns(
-    store: ObjectStore, tmp_path: Path
+    store: ObjectStore, reduced_quarter: Callable[..., str]
 ) -> None:
-    put_quarter(store, "2017Q1", ["F1", "F2"], {"t1": ["F1", "F2"]})
+    reduced_quarter(store, "2017Q1", ["F1", "F2"], {"t1": ["F1", "F2"]})
     exported = collect(store, ["2017Q1"])
     for name in ("exposure", "lineage"):
         assert exported.tables[name].height == 0

@@ -11,12 +11,17 @@ import click
 from ftm_shared import layout, runs, schemas
 from ftm_shared.cli_support import run_cli, service_group
 from ftm_shared.config import FtmSettings, load_settings
+from ftm_shared.embedding import embed
+from ftm_shared.errors import InputError
 from ftm_shared.llm import LlmError
 from ftm_shared.llm.stats import describe as describe_llm
 from ftm_shared.logs import configure_logging
 from ftm_shared.pipeline import EXIT_POLICY_FAILED
+from ftm_shared.plan import Plan
 from ftm_shared.storage import ObjectStore
 from reduce_worker.config import ReduceWorkerSettings
+from reduce_worker.registry import DECISIONS, Rules, decisions
+from reduce_worker.registry_store import register_run
 from reduce_worker.runner import ReduceRun, ReduceSummary
 
 
@@ -101,6 +106,14 @@ def describe_lineage(lineage: dict[str, Any]) -> str:
     )
 
 
+def describe_registry(registry: dict[str, Any]) -> str:
+    """The quarter's themes per registry decision (`registry.DECISIONS`), or why none."""
+    if "error" in registry:
+        return f"not registered: {registry['error'][:200]} (`reduce-worker register` redoes it)"
+    made = ", ".join(f"{registry[d]} {d}" for d in DECISIONS if registry.get(d))
+    return f"{made or 'no theme'}; {registry['stable_themes']} stable theme(s) in the registry"
+
+
 def render_summary(summary: ReduceSummary) -> str:
     lines = [
         f"reduce {summary.quarter} run {summary.run_id}"
@@ -131,6 +144,8 @@ def render_summary(summary: ReduceSummary) -> str:
         lines.append(f"  summaries       {describe_texts(summary.quality)}")
     if summary.lineage:
         lines.append(f"  lineage         {describe_lineage(summary.lineage)}")
+    if summary.registry:
+        lines.append(f"  stable ids      {describe_registry(summary.registry)}")
     if summary.exposure:
         lines.append(
             f"  exposure        {summary.exposure['rows']} (call, theme) row(s): "
@@ -153,6 +168,34 @@ def render_summary(summary: ReduceSummary) -> str:
     lines += [f"  output          {uri}" for uri in summary.outputs]
     lines.append(f"  report          {summary.report_uri}")
     return "\n".join(lines)
+
+
+@group.command("register")
+@click.option("--quarter", required=True, help="Calendar quarter, e.g. 2017Q1.")
+@click.option("--again", is_flag=True, help="Assign the quarter's themes anew (new settings).")
+def register_command(quarter: str, again: bool) -> None:
+    """Give QUARTER's current themes their stable ids in the theme registry (reduce does
+    this itself; this redoes it, e.g. for a quarter reduced before the registry existed)."""
+    settings = load_settings(ReduceWorkerSettings)
+    configure_logging(settings.ftm_log_format)
+    store = ObjectStore.from_settings(settings)
+    quarter = layout.validate_quarter(quarter)
+    run_id = runs.current_run(store, quarter)
+    if run_id is None:
+        raise InputError(f"quarter {quarter} has no reduced run: `reduce-worker run` it first")
+    rules = Rules(settings.registry_min_similarity, settings.registry_name_fit_rank)
+    registry = register_run(
+        store,
+        Plan.load(store, quarter, run_id),
+        store.read_parquet(layout.run_themes_key(quarter, run_id)),
+        store.read_parquet(layout.run_theme_contributions_key(quarter, run_id)),
+        embed,
+        rules,
+        again=again,
+    )
+    summary = {**decisions(registry, quarter), "stable_themes": len(registry.themes)}
+    click.echo(f"{quarter} run {run_id}: {describe_registry(summary)}")
+    click.echo(f"  registry        {store.uri(layout.STABLE_THEMES_KEY)}")
 
 
 @group.command("inputs")

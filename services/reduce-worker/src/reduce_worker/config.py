@@ -68,6 +68,21 @@ class ReduceWorkerSettings(LlmSettings, FtmSettings):
         "(THEME_QUOTES)",
     )
     # Why 0.75: docs/research-outputs.md, "Why LINEAGE_MIN_SIMILARITY is 0.75".
+    registry_min_similarity: float = Field(
+        0.75,
+        ge=-1,
+        le=1,
+        description="Cosine similarity of a quarter theme's centroid to a stable theme's anchor "
+        "(both relative to the call register) from which it may continue that stable theme "
+        "(REGISTRY_MIN_SIMILARITY)",
+    )
+    registry_name_fit_rank: int = Field(
+        3,
+        ge=1,
+        description="A stable theme's name must rank the quarter theme within this many of the "
+        "quarter's themes for the theme to continue it; else it drifted and gets a new id "
+        "(REGISTRY_NAME_FIT_RANK)",
+    )
     lineage_min_similarity: float = Field(
         0.75,
         ge=-1,

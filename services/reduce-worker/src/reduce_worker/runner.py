@@ -54,6 +54,8 @@ from reduce_worker.outputs import (
 from reduce_worker.procedure import procedure_counts, set_aside
 from reduce_worker.quality import ThemeView, measure, quarter_sentences
 from reduce_worker.quotes import quotes_table
+from reduce_worker.registry import Rules, decisions
+from reduce_worker.registry_store import RegistryConflictError, register_run
 from reduce_worker.themes import Partition, Theme, contrasts, quarter_themes, theme_centroids
 
 log = logging.getLogger("reduce_worker")
@@ -96,6 +98,9 @@ class ReduceSummary:
     lineage: dict[str, Any] = field(default_factory=dict)
     exposure: dict[str, int] = field(default_factory=dict)
     """The exposure panel's rows, calls and themes (empty: no panel, see the log)."""
+    registry: dict[str, Any] = field(default_factory=dict)
+    """The quarter's themes per registry decision and the stable themes in all (`registry.py`),
+    or the error that left them unregistered."""
     """The previous quarter and run linked to, and how many themes have each status."""
     skipped: bool = False
     """The run was reduced before: nothing was recomputed (only published again if another
@@ -185,6 +190,7 @@ class ReduceRun:
                 run_companions(self.quarter, summary.run_id, companions),
             )
             summary.outputs += publish(self.store, self.plan, themes, contributions, companions)
+            self._register(themes, contributions)
         self._write_report()
         self._record(manifest)
         return summary
@@ -198,15 +204,18 @@ class ReduceRun:
         summary.report_uri = self.store.uri(
             layout.run_reduce_report_key(self.quarter, summary.run_id)
         )
+        contributions_key, themes_key = run_pair_keys(self.quarter, summary.run_id)
+        themes = self.store.read_parquet(themes_key)
+        contributions = self.store.read_parquet(contributions_key)
         if runs.current_run(self.store, self.quarter) != summary.run_id:
-            contributions_key, themes_key = run_pair_keys(self.quarter, summary.run_id)
             summary.outputs = publish(
                 self.store,
                 self.plan,
-                self.store.read_parquet(themes_key),
-                self.store.read_parquet(contributions_key),
+                themes,
+                contributions,
                 read_run_companions(self.store, self.quarter, summary.run_id),
             )
+        self._register(themes, contributions)
         log.info("reduce %s: run %s was reduced before", self.quarter, summary.run_id)
         return summary
 
@@ -233,6 +242,22 @@ class ReduceRun:
             self.summary.lineage = {"error": f"{type(error).__name__}: {error}"}
         quotes = quotes_table(found.themes, topics.rows, self.settings.theme_quotes)
         return {"quotes": quotes, "lineage": lineage}
+
+    def _register(self, themes: pa.Table, contributions: pa.Table) -> None:
+        """The published run's themes into the registry (a no-op when registered already).
+        The quarter's outputs are written by now: a registry problem is reported, and
+        `reduce-worker register` redoes it."""
+        rules = Rules(self.settings.registry_min_similarity, self.settings.registry_name_fit_rank)
+        try:
+            registry = register_run(self.store, self.plan, themes, contributions, embed, rules)
+        except (InputError, ObjectNotFoundError, RegistryConflictError) as error:
+            log.error("reduce %s: themes not registered: %s", self.quarter, error)
+            self.summary.registry = {"error": f"{type(error).__name__}: {error}"}
+            return
+        self.summary.registry = {
+            **decisions(registry, self.quarter),
+            "stable_themes": len(registry.themes),
+        }
 
     def _exposure(self, contributions: pa.Table) -> dict[str, pa.Table]:
         panel = exposure_table(self.store, self.plan, contributions)

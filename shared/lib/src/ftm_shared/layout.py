@@ -201,6 +201,18 @@ def run_theme_quotes_key(quarter: str, run_id: str) -> str:
     return run_prefix(quarter, run_id) + "themes/theme_quotes.parquet"
 
 
+REGISTRY_PREFIX = "processed/registry/"
+REGISTRY_HEAD_KEY = REGISTRY_PREFIX + "head.json"
+"""The registry's current version (compare-and-swap), and the call register it compares in."""
+STABLE_THEMES_KEY = REGISTRY_PREFIX + "stable_themes.parquet"
+THEME_ASSIGNMENTS_KEY = REGISTRY_PREFIX + "theme_assignments.parquet"
+
+
+def registry_version_prefix(version: int) -> str:
+    """Each registry version's tables; the head names the current one."""
+    return f"{REGISTRY_PREFIX}versions/{version:06d}/"
+
+
 def run_theme_lineage_key(quarter: str, run_id: str) -> str:
     return run_prefix(quarter, run_id) + "themes/theme_lineage.parquet"
 

@@ -106,6 +106,41 @@ THEME_LINEAGE = pa.schema(
     ]
 )
 
+# The theme registry (reduce_worker.registry): one row per stable theme, a subject with one
+# id in every quarter; `anchor` is the creating theme's content centroid (what later quarters'
+# themes are compared with), `quarters` those it is assigned in.
+STABLE_THEMES = pa.schema(
+    [
+        pa.field("stable_theme_id", pa.string(), nullable=False),
+        pa.field("name", pa.string(), nullable=False),
+        pa.field("description", pa.string(), nullable=False),
+        pa.field("keywords", pa.list_(pa.string()), nullable=False),
+        pa.field("created_quarter", pa.string(), nullable=False),
+        pa.field("created_run_id", pa.string(), nullable=False),
+        pa.field("created_from_theme_id", pa.string(), nullable=False),
+        pa.field("split_from", pa.string()),
+        pa.field("quarters", pa.list_(pa.string()), nullable=False),
+        pa.field("first_seen", pa.string()),
+        pa.field("last_seen", pa.string()),
+        pa.field("n_quarters", pa.int32(), nullable=False),
+        pa.field("anchor", pa.list_(pa.float32()), nullable=False),
+    ]
+)
+
+# ... and one row per (quarter, theme): the stable theme it was assigned to, and why.
+THEME_ASSIGNMENTS = pa.schema(
+    [
+        pa.field("quarter", pa.string(), nullable=False),
+        pa.field("run_id", pa.string(), nullable=False),
+        pa.field("theme_id", pa.string(), nullable=False),
+        pa.field("stable_theme_id", pa.string(), nullable=False),
+        pa.field("decision", pa.string(), nullable=False),
+        pa.field("similarity", pa.float32()),
+        pa.field("name_fit_rank", pa.int32()),
+        pa.field("nearest_stable_theme_id", pa.string()),
+    ]
+)
+
 # Topic ids a sentence can have besides its firm's topics (0, 1, ...).
 PROCEDURE_TOPIC_ID = -1
 """Call procedure, set aside before the topics were fitted (the firm's topic -1 row)."""

@@ -18,7 +18,7 @@ from ftm_ops.bucket import ready_store
 from ftm_ops.cloud.cli import cloud as cloud_group
 from ftm_ops.cloud.errors import CloudError
 from ftm_ops.datasets.cli import data_group
-from ftm_ops.export_command import export_command
+from ftm_ops.export_command import export_command, panel_command
 from ftm_ops.quarter.cli import quarter_group, runs_command
 from ftm_ops.raw_summary import summarise_raw
 from ftm_ops.validate import expectations_checklist
@@ -296,6 +296,7 @@ main.add_command(data_group)
 main.add_command(runs_command)
 main.add_command(quarter_group)
 main.add_command(export_command)
+main.add_command(panel_command)
 
 
 def entrypoint() -> None:

@@ -18,11 +18,17 @@ FORMATS = ("parquet", "csv")
 
 
 def parse_quarters(value: str) -> list[str]:
-    """`2017Q1,2017Q2` -> both, validated, in calendar order, each once."""
-    quarters = sorted({layout.validate_quarter(q.strip()) for q in value.split(",") if q.strip()})
-    if not quarters:
-        raise InputError("give at least one quarter, e.g. 2017Q1,2017Q2")
-    return quarters
+    """`2017Q1,2017Q2` or `2015Q1..2018Q4` -> the quarters, in calendar order, each once."""
+    if not value.strip():
+        raise InputError("give at least one quarter, e.g. 2017Q1,2017Q2 or 2017Q1..2017Q4")
+    return layout.parse_quarters(value)
+
+
+def _quarters(value: str) -> list[str]:
+    try:
+        return parse_quarters(value)
+    except InputError as error:
+        raise click.BadParameter(str(error), param_hint="--quarters") from None
 
 
 def require_writable(folder: Path) -> None:
@@ -44,7 +50,7 @@ def require_writable(folder: Path) -> None:
     "--quarters",
     "quarters_text",
     required=True,
-    help="Comma-separated quarters, e.g. 2017Q1,2017Q2 (each read from its current run).",
+    help="Quarters, e.g. 2017Q1,2017Q2 or 2017Q1..2017Q4 (each read from its current run).",
 )
 @click.option(
     "--to",
@@ -58,10 +64,7 @@ def require_writable(folder: Path) -> None:
 )
 def export_command(quarters_text: str, folder: Path, file_format: str) -> None:
     """Write the exposure panel, themes, lineage, quotes and theme prevalence of QUARTERS."""
-    try:
-        quarters = parse_quarters(quarters_text)
-    except InputError as error:
-        raise click.BadParameter(str(error), param_hint="--quarters") from None
+    quarters = _quarters(quarters_text)
     require_writable(folder)
     store = ready_store()
     from ftm_ops.export import export, render
@@ -69,3 +72,48 @@ def export_command(quarters_text: str, folder: Path, file_format: str) -> None:
     exported = export(store, quarters, folder, file_format)
     click.echo(f"export of {', '.join(quarters)} -> {folder}")
     click.echo("\n".join(render(exported)))
+
+
+@click.command("panel")
+@click.option(
+    "--quarters",
+    "quarters_text",
+    required=True,
+    help="Quarters, e.g. 2015Q1..2018Q4 or 2017Q1,2017Q2 (each read from its current run).",
+)
+@click.option(
+    "--to",
+    "folder",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder to write panel.parquet / .csv / .dta into (created; earlier ones replaced).",
+)
+@click.option(
+    "--format",
+    "formats",
+    multiple=True,
+    default=("parquet", "csv", "dta"),
+    show_default=True,
+    help="parquet, csv or dta (Stata 14+, variables labelled); repeat for several.",
+)
+@click.option(
+    "--fill-zeros",
+    is_flag=True,
+    help="Give every firm that held a call a zero row for each stable theme it never mentioned.",
+)
+def panel_command(
+    quarters_text: str, folder: Path, formats: tuple[str, ...], fill_zeros: bool
+) -> None:
+    """Write the firm x quarter x stable theme panel of QUARTERS: exposure, risk exposure and
+    sentiment on theme ids that mean the same subject in every quarter."""
+    quarters = _quarters(quarters_text)
+    from ftm_ops.panel import build, check_formats, render, write
+
+    try:
+        chosen = check_formats(formats)
+    except InputError as error:
+        raise click.BadParameter(str(error), param_hint="--format") from None
+    require_writable(folder)
+    panel = write(build(ready_store(), quarters, fill_zeros=fill_zeros), folder, chosen)
+    click.echo(f"panel of {quarters[0]}..{quarters[-1]} -> {folder}")
+    click.echo("\n".join(render(panel)))
