@@ -77,7 +77,7 @@ def test_maec_keeps_2017_h1_sentences_and_labels_that_line_up(tmp_path: Path) ->
     # A label file whose sentences differ is not used: speakers stay unknown.
     _write(labels / "20170404_C" / "text.csv", _maec_labels(["First.", "Other."], ["Person0"] * 2))
 
-    rows = maec.normalise(tmp_path)[maec.OUTPUT].to_pylist()
+    rows = maec.DATASET.normalise(tmp_path)[maec.OUTPUT].to_pylist()
 
     assert [(r["call_id"], r["para_idx"], r["speaker"], r["text"]) for r in rows] == [
         ("20170117_CMA", 0, "Person1", "Good morning, everyone"),
@@ -94,9 +94,9 @@ def test_maec_keeps_2017_h1_sentences_and_labels_that_line_up(tmp_path: Path) ->
 def test_maec_from_the_sample_rows_gives_the_sample_back(tmp_path: Path) -> None:
     rows = _sample_rows(maec.OUTPUT)
     write_maec(tmp_path, rows)
-    tables = maec.normalise(tmp_path)
+    tables = maec.DATASET.normalise(tmp_path)
     assert tables[maec.OUTPUT].to_pylist() == rows
-    assert maec.counts(tables) == {"rows": len(rows), "calls": 100, "firms": 84}
+    assert maec.DATASET.counts(tables) == {"rows": len(rows), "calls": 100, "firms": 84}
 
 
 # --- Earnings-21 ----------------------------------------------------------------------------

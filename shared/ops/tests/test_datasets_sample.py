@@ -54,6 +54,14 @@ def test_both_quarters_have_enough_firms_for_the_smoke_run(sample: Path) -> None
         assert len(firms) == FIRMS_PER_QUARTER, quarter
 
 
+def test_the_same_firms_hold_calls_in_both_quarters(sample: Path) -> None:
+    # A panel over 2017Q1..2017Q2 (themes and exposure that follow a firm) runs from a fresh
+    # clone only if the sample keeps firms with a call in each quarter.
+    sentences = pq.read_table(sample / maec.OUTPUT, columns=["quarter", "firm_id"]).to_pylist()
+    q1, q2 = ({r["firm_id"] for r in sentences if r["quarter"] == q} for q in ("2017Q1", "2017Q2"))
+    assert len(q1 & q2) >= 8
+
+
 def test_every_file_has_its_licence_and_attribution_beside_it(sample: Path) -> None:
     for group in ("earnings_calls", "medical"):
         notice = (sample / group / "NOTICE.md").read_text(encoding="utf-8")

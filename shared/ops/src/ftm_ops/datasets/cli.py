@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 import click
 
+from ftm_ops.datasets import maec
 from ftm_ops.datasets.fetch import fetch
 from ftm_ops.datasets.git import repository_url
 from ftm_ops.datasets.notices import write_notices
 from ftm_ops.datasets.registry import DATASETS
 from ftm_ops.datasets.sample import cut_sample
-from ftm_ops.datasets.source import DatasetError
+from ftm_ops.datasets.source import Dataset, DatasetError
 from ftm_shared.config import local_paths
 from ftm_shared.data import FETCHED_SUBDIR, bundled_sample, data_location
+from ftm_shared.errors import InputError
+from ftm_shared.layout import QUARTER_PATTERN, quarters_between
 
 # An error that is the user's to fix (no network, a wrong checkout): one line, exit 2.
 INPUT_ERROR = 2
@@ -35,20 +39,78 @@ def where_command() -> None:
     click.echo(data_location().describe())
 
 
+def _quarter_range(first: str | None, to: str | None) -> tuple[str, str] | None:
+    """`--from Q --to Q`: MAEC's quarters to build; None when no range is given."""
+    ends_range = to is not None and QUARTER_PATTERN.match(to) is not None
+    if first is None and ends_range:
+        raise InputError(
+            f"--to {to} ends a quarter range: give its first quarter too, e.g. --from 2015Q1 "
+            f"(a folder of that name: --to ./{to})"
+        )
+    if first is None:
+        return None
+    if not ends_range:
+        raise InputError(f"--from {first} starts a quarter range: end it with --to, e.g. 2018Q4")
+    assert to is not None  # ends_range
+    quarters_between(first, to)  # refuses a range that runs backwards, in one line
+    return first, to
+
+
+def _folder(to: str | None, into: Path | None, span: tuple[str, str] | None) -> Path:
+    to_folder = None if span is not None or to is None else Path(to)
+    if to_folder is not None and into is not None:
+        raise InputError(f"give the data folder once: --to {to} or --into {into}")
+    return to_folder or into or _default_target()
+
+
+def _builds(chosen: list[str], span: tuple[str, str] | None) -> dict[str, Dataset]:
+    builds = {name: DATASETS[name] for name in chosen}
+    if span is not None:
+        if "maec" not in builds:
+            raise InputError("--from/--to choose MAEC's quarters: fetch maec with them")
+        builds["maec"] = maec.dataset(*span)
+    return builds
+
+
+def _counts_line(counts: dict[str, int], expected: Mapping[str, int]) -> str:
+    said = ", ".join(f"{n:,} {what}" for what, n in counts.items() if what not in expected)
+    checked = ", ".join(f"{n:,} {what}" for what, n in counts.items() if what in expected)
+    if not checked:
+        return f"{said} (not checked: the release's counts for these quarters are not recorded)"
+    return f"{said}; {checked} (as expected)" if said else f"{checked} (as expected)"
+
+
 @data_group.command("fetch")
+@click.argument("datasets", nargs=-1, type=click.Choice(sorted(DATASETS)))
 @click.option(
     "--dataset",
     "names",
     multiple=True,
     type=click.Choice(sorted(DATASETS)),
-    help="Only this data set (repeatable); default: all of them.",
+    help="Only this data set (repeatable; or name them as arguments); default: all of them.",
+)
+@click.option(
+    "--from",
+    "first",
+    metavar="QUARTER",
+    default=None,
+    help="MAEC: build the calls of the calendar quarters --from QUARTER --to QUARTER (e.g. "
+    "2015Q1 to 2018Q4) into one file named after the range (maec_2015_2018_sentences.parquet); "
+    "default: 2017Q1 to 2017Q2 (maec_2017h1_sentences.parquet).",
 )
 @click.option(
     "--to",
-    "target",
+    "to",
+    metavar="QUARTER|DIR",
+    default=None,
+    help="With --from: the range's last quarter. Otherwise the data folder to write; default: "
+    "FTM_DATA_DIR if set, else FTM_CACHE_DIR/data.",
+)
+@click.option(
+    "--into",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
-    help="Data folder to write; default: FTM_DATA_DIR if set, else FTM_CACHE_DIR/data.",
+    help="The data folder to write, where --to ends a quarter range.",
 )
 @click.option(
     "--checkout",
@@ -57,27 +119,36 @@ def where_command() -> None:
     help="Read this local checkout of the source at its pinned commit instead of downloading "
     "(exactly one --dataset).",
 )
-def fetch_command(names: tuple[str, ...], target: Path | None, checkout: Path | None) -> None:
+def fetch_command(
+    datasets: tuple[str, ...],
+    names: tuple[str, ...],
+    first: str | None,
+    to: str | None,
+    into: Path | None,
+    checkout: Path | None,
+) -> None:
     """Build the normalised Parquet files from the public sources at their pinned commits.
 
     Only the paths read are downloaded (a shallow, sparse git checkout); the counts are checked
     against the whole public release before anything is written.
     """
-    chosen = list(names) or sorted(DATASETS)
+    chosen = list(dict.fromkeys((*datasets, *names))) or sorted(DATASETS)
     if checkout is not None and len(chosen) != 1:
         raise click.UsageError("--checkout reads one source: give exactly one --dataset")
-    target = target or _default_target()
     try:
-        for name in chosen:
-            source = DATASETS[name].source
+        span = _quarter_range(first, to)
+        target = _folder(to, into, span)
+        for name, dataset in _builds(chosen, span).items():
+            source = dataset.source
             origin = checkout or f"{repository_url(source)} at {source.commit[:12]}"
             click.echo(f"{name}: {source.title}\n  from {origin} ...")
-            done = fetch(DATASETS[name], target, checkout)
-            counts = ", ".join(f"{value:,} {what}" for what, value in done.counts.items())
-            click.echo(f"  {counts} (as expected)")
+            done = fetch(dataset, target, checkout)
+            click.echo(f"  {_counts_line(done.counts, source.expected)}")
+            for line in done.described:
+                click.echo(f"  {line}")
             for path in done.files:
                 click.echo(f"  -> {path}")
-    except DatasetError as error:
+    except (DatasetError, InputError) as error:
         click.echo(f"error: {error}", err=True)
         raise click.exceptions.Exit(INPUT_ERROR) from None
     notices = write_notices(target)

@@ -16,6 +16,7 @@ class Fetched:
     name: str
     counts: dict[str, int]
     files: list[Path]
+    described: list[str]
 
 
 def verify(source: Source, measured: dict[str, int]) -> None:
@@ -46,4 +47,4 @@ def fetch(dataset: Dataset, target: Path, local_checkout: Path | None = None) ->
     for relative, table in tables.items():
         arrow.write(table, target / relative)
         files.append(target / relative)
-    return Fetched(source.name, measured, files)
+    return Fetched(source.name, measured, files, dataset.describe(tables))

@@ -40,8 +40,8 @@ def write_notices(folder: Path, subset: str | None = None) -> list[Path]:
     for group in _groups():
         entries = []
         for source in (dataset.source for dataset in DATASETS.values()):
-            present = [o for o in source.outputs if o.startswith(f"{group}/")]
-            files = [o.split("/", 1)[1] for o in present if (folder / o).is_file()]
+            outputs = [o for o in source.outputs if o.startswith(f"{group}/")]
+            files = [p.name for o in outputs for p in sorted(folder.glob(o)) if p.is_file()]
             if not files:
                 continue
             entries.append(_entry(source, files, subset))

@@ -27,7 +27,8 @@ class Source:
     paths: tuple[str, ...]
     """What to check out (git sparse-checkout patterns): only these are downloaded."""
     outputs: tuple[str, ...]
-    """The normalised files, by their path under the data folder."""
+    """The normalised files, by their path under the data folder; a pattern
+    (`maec_*_sentences.parquet`) stands for every file the source's builds may write."""
     licence: str
     licence_url: str
     citation: str
@@ -39,13 +40,20 @@ class Source:
     """A licence or notice to reproduce verbatim beside the files (BSD's condition 2)."""
 
 
+def _nothing_to_add(_tables: Tables) -> list[str]:
+    return []
+
+
 @dataclass(frozen=True)
 class Dataset:
     source: Source
     normalise: Callable[[Path], Tables]
     """Reads a checkout of the source and returns its normalised tables."""
     counts: Callable[[Tables], dict[str, int]]
-    """The counts `Source.expected` names, measured on normalised tables."""
+    """The counts `Source.expected` names (and any others worth saying), measured on
+    normalised tables."""
+    describe: Callable[[Tables], list[str]] = _nothing_to_add
+    """Lines that say what a build holds beyond its counts (MAEC: calls per quarter)."""
 
 
 def read_text(path: Path) -> str:
