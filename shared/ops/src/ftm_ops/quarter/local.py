@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from functools import partial
 
 from ftm_ops.quarter.processes import ServiceRun, run_service
-from ftm_shared import pipeline
+from ftm_shared import pipeline, runs
 from ftm_shared.plan import executed_plan
 from ftm_shared.storage import ObjectStore
 
@@ -38,6 +38,8 @@ class QuarterRun:
     run_id: str | None = None
     ran: dict[str, ServiceRun] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    reduced_before: bool = False
+    """The plan found a run reduced before: every stage was a no-op (already done)."""
 
     @property
     def passed(self) -> bool:
@@ -78,4 +80,6 @@ def run_quarter(
             # What the state machine's ReadPlan state does: the plan recorded its run under
             # this execution's name.
             done.run_id = values["run_id"] = executed_plan(store, quarter, done.execution)["run_id"]
+            state = runs.read_manifest(store, quarter, done.run_id).get("state")
+            done.reduced_before = state == runs.REDUCED
     return done
