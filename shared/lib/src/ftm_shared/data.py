@@ -29,7 +29,9 @@ SOURCES_HELP = """\
 Get the full data sets with `ftm data fetch` (it clones the public repositories at the pinned
 commits and builds the Parquet files into FTM_CACHE_DIR/data, or `--to DIR`), or point
 FTM_DATA_DIR at a folder laid out as earnings_calls/*.parquet and medical/*.parquet.
-The sources and licences are listed in docs/data.md."""
+MAEC over 2015-2018 (maec_2015_2018_sentences.parquet, the panel's data) is
+`ftm data fetch maec --from 2015Q1 --to 2018Q4`. The sources and licences are listed in
+docs/data.md."""
 
 
 class DataNotFoundError(FileNotFoundError):
