@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from ftm_ops.cli import main
-from ftm_ops.export import ExportError
+from ftm_ops.export import ExportError, collect
 from ftm_ops.panel import COLUMNS, build
 from ftm_shared import layout, schemas
 from ftm_shared.storage import ObjectStore
@@ -148,3 +148,11 @@ def test_the_command_writes_parquet_csv_and_a_labelled_stata_file(
 def test_every_panel_column_is_in_the_docs_data_dictionary() -> None:
     documented = set(re.findall(r"^\| `(\w+)` \|", DATA_DICTIONARY.read_text(), re.M))
     assert set(COLUMNS) <= documented, set(COLUMNS) - documented
+
+
+def test_the_exported_themes_carry_their_stable_ids(two_quarters: ObjectStore) -> None:
+    themes = collect(two_quarters, ["2017Q1", "2017Q2"]).tables["themes"]
+    found = {
+        (q, t): s for q, t, s in themes.select("quarter", "theme_id", "stable_theme_id").iter_rows()
+    }
+    assert found == STABLE

@@ -35,6 +35,7 @@ COLUMNS: dict[str, list[str]] = {
         "quarter",
         "run_id",
         "theme_id",
+        "stable_theme_id",
         "name",
         "description",
         "naming_method",
@@ -211,11 +212,22 @@ def _stale(store: ObjectStore, lineage: pl.DataFrame) -> list[str]:
     return notes
 
 
+def _stable_ids(store: ObjectStore, themes: pl.DataFrame) -> pl.DataFrame:
+    """Each theme with its stable id from the theme registry, where its run is registered."""
+    registered = _read(store, layout.THEME_ASSIGNMENTS_KEY)
+    if registered is None:
+        return themes.with_columns(stable_theme_id=pl.lit(None, dtype=pl.String))
+    ids = registered.select("quarter", "run_id", "theme_id", "stable_theme_id")
+    return themes.join(ids, on=["quarter", "run_id", "theme_id"], how="left")
+
+
 def collect(store: ObjectStore, quarters: Sequence[str]) -> Exported:
     """Every exported table of `quarters`, in memory."""
     notes: list[str] = []
     per_quarter = [_quarter_tables(store, quarter, notes) for quarter in quarters]
-    themes = pl.concat([q["themes"] for q in per_quarter], how="diagonal_relaxed")
+    themes = _stable_ids(
+        store, pl.concat([q["themes"] for q in per_quarter], how="diagonal_relaxed")
+    )
     lineage = [q["lineage"] for q in per_quarter if "lineage" in q]
     if lineage:
         stacked = pl.concat(lineage, how="diagonal_relaxed")
