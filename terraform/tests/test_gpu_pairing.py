@@ -33,7 +33,9 @@ def vllm_image_cuda(version: tuple[int, ...]) -> tuple[int, int]:
 
 def pinned_vllm_version() -> tuple[int, ...]:
     dockerfile = (REPO / "services" / "vllm-server" / "Dockerfile").read_text()
-    found = re.search(r"^FROM vllm/vllm-openai:v([\d.]+)\s*$", dockerfile, re.MULTILINE)
+    found = re.search(
+        r"^FROM (?:--platform=\S+ )?vllm/vllm-openai:v([\d.]+)\s*$", dockerfile, re.MULTILINE
+    )
     assert found, "vllm-server's Dockerfile no longer starts FROM a pinned vllm/vllm-openai tag"
     return tuple(int(part) for part in found.group(1).split("."))
 

@@ -126,3 +126,13 @@ def test_ecr_repository_names_match_deploy(modules: dict[str, Any]) -> None:
     for service in images.discover_services(TERRAFORM.parent):
         if service != "model-tester":  # runs on its own EC2 box, not in the platform stack
             assert f'var.image_uris["{service}"]' in foundation
+
+
+@pytest.mark.parametrize("stack", ["foundation", "platform"])
+def test_state_goes_to_the_s3_backend_deploy_configures(stacks: dict[str, Any], stack: str) -> None:
+    """An empty `backend "s3" {}`: bucket, key and region come from deploy's
+    `-backend-config` file (ftm_ops.cloud.state_backend), never written in; locking by
+    `use_lockfile` needs terraform 1.10."""
+    [settings] = stacks[stack]["terraform"]
+    assert settings["backend"] == [{"s3": {}}]
+    assert settings["required_version"] == ">= 1.10"

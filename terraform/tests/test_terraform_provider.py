@@ -6,6 +6,8 @@ directory (TERRAFORM_PLUGIN_DIR, else terraform's implied mirror directories, as
 deploy` looks); without them the tests skip and say which is missing, or fail where
 FTM_REQUIRE_TERRAFORM=1 (CI). They run on copies of the modules and
 stacks in a temporary folder, so no `.terraform/`, lock or state file lands in the repository.
+`validate` needs no backend; on moto the stacks keep their state in the S3 backend, in a
+state bucket made on moto the way deploy makes it.
 
 Every resource of both stacks is created in moto. Where moto differs from AWS the copy, or
 the moto server, is adjusted, and only there (MOTO_ADJUSTMENTS says which and why).
@@ -13,12 +15,14 @@ the moto server, is adjusted, and only there (MOTO_ADJUSTMENTS says which and wh
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
+import urllib.parse
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,11 +30,12 @@ from typing import Any
 
 import pytest
 
-from ftm_ops.cloud import images
-from ftm_ops.cloud.settings import DeploySettings, SmokeSettings
-from ftm_ops.cloud.terraform import STACKS, find_plugin_dir, stack_variables
 from ftm_local.cloud import MOTO_CREDENTIALS, LocalCloud
 from ftm_local.process import LOOPBACK, free_port, http_ok, start_server, stop_process
+from ftm_ops.cloud import images
+from ftm_ops.cloud.settings import DeploySettings, SmokeSettings
+from ftm_ops.cloud.state_backend import StateBackend, backend_config_text, prepare_state_bucket
+from ftm_ops.cloud.terraform import STACKS, find_plugin_dir, stack_variables
 from ftm_shared.config import FtmSettings, load_settings, local_paths
 from ftm_shared.llm import LlmSettings
 from model_tester.config import ModelTesterSettings
@@ -54,28 +59,39 @@ MOTO_ADJUSTMENTS = {
         "first) nor ListStateMachineVersions: moto_for_terraform.py adds both, validating with "
         "moto's own ASL parser"
     ),
+    "module.ecs.aws_ecs_task_definition.vllm": (
+        "moto asks an EC2 task's container for a hard `memory`; AWS takes `memoryReservation` "
+        "alone: moto_for_terraform.py applies AWS's rule"
+    ),
     "module.ecs.aws_appautoscaling_target.vllm": (
         "moto keeps no tags on scalable targets: moto_for_terraform.py answers its tag calls"
     ),
     "module.iam, module.tester (AWS-managed policy attachments)": (
         "moto knows AWS-managed policies only with MOTO_IAM_LOAD_MANAGED_POLICIES=true"
     ),
+    "module.batch.aws_batch_compute_environment.on_demand": (
+        "the same service role as the Spot environment's"
+    ),
     "provider": (
         "s3_use_path_style (moto on 127.0.0.1 has no per-bucket host names) and max_retries 3 "
         "(moto's server now and then answers 500 to concurrent SSM calls; AWS SDKs retry 5xx)"
     ),
+    "backend": "use_path_style, as the provider's s3_use_path_style",
 }
+MOTO_BACKEND = {"use_path_style": True}
+Allows = Callable[[dict[str, Any], str, str], bool]
+STATE_BUCKET = "ftm-tf-state"
 PROVIDER_OVERRIDE = """\
 provider "aws" {
   s3_use_path_style = true
   max_retries       = 3
 }
 """
-BATCH_OVERRIDE = f"""\
-resource "aws_batch_compute_environment" "this" {{
-  service_role = "{BATCH_SERVICE_ROLE}"
-}}
-"""
+BATCH_OVERRIDE = "".join(
+    f'resource "aws_batch_compute_environment" "{name}" {{\n'
+    f'  service_role = "{BATCH_SERVICE_ROLE}"\n}}\n'
+    for name in ("this", "on_demand")
+)
 
 
 @dataclass(frozen=True)
@@ -119,28 +135,51 @@ def toolchain() -> Toolchain:
 
 
 def initialised_copy(
-    toolchain: Toolchain, into: Path, *, on_moto: bool, stacks: tuple[str, ...] = STACKS
+    toolchain: Toolchain,
+    into: Path,
+    *,
+    moto: LocalCloud | None = None,
+    stacks: tuple[str, ...] = STACKS,
 ) -> dict[str, Path]:
-    """modules/ and stacks/ copied, each stack `init`ed from the local provider directory."""
+    """modules/ and stacks/ copied, each stack `init`ed from the local provider directory:
+    without its backend, or on `moto` with its state in the S3 backend there (under the
+    copy's folder name)."""
     unwanted = shutil.ignore_patterns(".terraform", "*.tfstate*", ".terraform.lock.hcl")
     for part in ("modules", "stacks"):
         shutil.copytree(TERRAFORM / part, into / part, ignore=unwanted)
     copies = {name: into / "stacks" / name for name in stacks}
-    if on_moto:
+    if moto is not None:
         for stack in copies.values():
             (stack / "moto_override.tf").write_text(PROVIDER_OVERRIDE)
         (into / "modules" / "batch" / "moto_override.tf").write_text(BATCH_OVERRIDE)
-    for stack in copies.values():
+    for name, stack in copies.items():
+        backend, env = ("-backend=false",), base_env()
+        if moto is not None:
+            backend = (f"-backend-config={state_backend_file(moto, into, name)}",)
+            env = moto_env(moto)
         done = toolchain.run(
-            stack, "init", "-backend=false", f"-plugin-dir={toolchain.plugin_dir}", env=base_env()
+            stack, "init", *backend, f"-plugin-dir={toolchain.plugin_dir}", env=env
         )
         assert done.returncode == 0, done.stdout + done.stderr
     return copies
 
 
+def state_backend(copy: Path) -> StateBackend:
+    return StateBackend(bucket=STATE_BUCKET, key_prefix=f"{copy.name}/", region=REGION)
+
+
+def state_backend_file(cloud: LocalCloud, copy: Path, stack: str) -> Path:
+    """The state bucket, made as deploy makes it, and the `-backend-config` file for it."""
+    backend = state_backend(copy)
+    prepare_state_bucket(cloud.client("s3"), backend, ACCOUNT, dry_run=False, echo=lambda _: None)
+    path = copy / f"{stack}.s3.tfbackend"
+    path.write_text(backend_config_text({**backend.config(stack), **MOTO_BACKEND}))
+    return path
+
+
 @pytest.mark.unit
 def test_both_stacks_validate_with_the_real_provider(toolchain: Toolchain, tmp_path: Path) -> None:
-    for name, stack in initialised_copy(toolchain, tmp_path, on_moto=False).items():
+    for name, stack in initialised_copy(toolchain, tmp_path).items():
         done = toolchain.run(stack, "validate", env=base_env())
         assert done.returncode == 0, f"{name}: {done.stdout}{done.stderr}"
 
@@ -219,14 +258,20 @@ def in_parallel(*calls: Any) -> list[subprocess.CompletedProcess[str]]:
 
 @pytest.mark.integration
 def test_both_stacks_apply_on_moto_and_destroy(
-    toolchain: Toolchain, moto: LocalCloud, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    toolchain: Toolchain,
+    moto: LocalCloud,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    allows: Allows,
+    job_keys: dict[str, str],
+    input_keys: dict[str, str],
 ) -> None:
     env = moto_env(moto)
-    stacks = initialised_copy(toolchain, tmp_path / "deployed", on_moto=True)
+    stacks = initialised_copy(toolchain, tmp_path / "deployed", moto=moto)
     # A second copy of the platform, planned with two subnets in one zone while the first is
     # destroyed: the internal load balancer would fail at apply, so the plan must refuse.
     one_zone_stack = initialised_copy(
-        toolchain, tmp_path / "one-zone", on_moto=True, stacks=("platform",)
+        toolchain, tmp_path / "one-zone", moto=moto, stacks=("platform",)
     )["platform"]
     moto.client("iam").create_role(
         RoleName="AWSServiceRoleForBatch",
@@ -256,6 +301,8 @@ def test_both_stacks_apply_on_moto_and_destroy(
         assert "Apply complete!" in done.stdout
 
     check_the_deployment(moto, monkeypatch)
+    check_the_job_role(moto, allows, job_keys, input_keys)
+    check_the_state(moto, tmp_path / "deployed")
 
     # -refresh=false: the state is what was just applied.
     *destroyed, planned = in_parallel(
@@ -270,7 +317,7 @@ def test_both_stacks_apply_on_moto_and_destroy(
     for name, done in zip(STACKS, destroyed, strict=True):
         assert done.returncode == 0, f"{name}: {done.stdout[-3000:]}{done.stderr}"
         left = toolchain.run(stacks[name], "state", "list", env=env)
-        assert left.stdout.strip() == "", f"{name} left {left.stdout}"
+        assert left.returncode == 0 and left.stdout.strip() == "", f"{name} left {left.stdout}"
     assert planned.returncode != 0
     assert "needs subnets in at least two Availability Zones" in planned.stderr, planned.stderr
 
@@ -300,11 +347,28 @@ def check_the_deployment(cloud: LocalCloud, monkeypatch: pytest.MonkeyPatch) -> 
     assert tester.remote_image == f"{registry}/ftm/model-tester:abc123"
 
     check_the_lifetime_guard(cloud, smoke)
+    check_the_job_queue(cloud)
     check_the_gpu_hosts(cloud)
     endpoints = cloud.client("ec2").describe_vpc_endpoints()["VpcEndpoints"]
     services = {e["ServiceName"].rsplit(".", 1)[-1]: e for e in endpoints}
     assert services["s3"]["VpcEndpointType"] == "Gateway" and services["s3"]["RouteTableIds"]
     assert {"api", "dkr", "logs"} <= set(services)
+
+
+def check_the_job_queue(cloud: LocalCloud) -> None:
+    """Spot first, on-demand Fargate behind it. (moto keeps no jobStateTimeLimitActions: the
+    structural test and `validate` with the real provider check those.)"""
+    batch = cloud.client("batch")
+    [queue] = batch.describe_job_queues(jobQueues=["ftm-jobs"])["jobQueues"]
+    order = sorted(queue["computeEnvironmentOrder"], key=lambda e: e["order"])
+    arns = [e["computeEnvironment"] for e in order]
+    environments = {
+        e["computeEnvironmentArn"]: e["computeResources"]["type"]
+        for e in batch.describe_compute_environments(computeEnvironments=arns)[
+            "computeEnvironments"
+        ]
+    }
+    assert [environments[arn] for arn in arns] == ["FARGATE_SPOT", "FARGATE"]
 
 
 def check_the_lifetime_guard(cloud: LocalCloud, smoke: SmokeSettings) -> None:
@@ -351,7 +415,71 @@ def check_the_gpu_hosts(cloud: LocalCloud) -> None:
     assert tester["MetadataOptions"]["HttpTokens"] == "required"
     assert tester["MetadataOptions"]["HttpPutResponseHopLimit"] == 2
     assert tester["IamInstanceProfile"]["Arn"].endswith(":instance-profile/ftm-model-tester")
-    [container] = cloud.client("ecs").describe_task_definition(taskDefinition="ftm-vllm")[
-        "taskDefinition"
-    ]["containerDefinitions"]
+    # The tester box stops (not terminates) when its idle timer powers it off.
+    assert tester["InstanceInitiatedShutdownBehavior"] == "stop"
+    tester_boot = base64.b64decode(tester["UserData"]).decode()
+    script = (TERRAFORM / "modules" / "tester" / "idle_stop.sh").read_text().rstrip("\n")
+    assert f"<<'SCRIPT'\n{script}\nSCRIPT\n" in tester_boot
+    assert "Environment=IDLE_MINUTES=30\n" in tester_boot
+    # vLLM's hosts: the models folder the task mounts, owned by the image's user; a root
+    # volume provisioned above gp3's baseline for the image pull and the weight sync.
+    vllm_boot = base64.b64decode(vllm_host["UserData"]).decode()
+    assert "install -d -m 0755 -o 10001 -g 10001 /var/lib/ftm/models\n" in vllm_boot
+    [root] = vllm_host["BlockDeviceMappings"]
+    assert root["Ebs"]["VolumeType"] == "gp3" and root["Ebs"]["Throughput"] == 400
+    assert root["Ebs"]["Iops"] == 3000
+    attached = cloud.client("iam").list_attached_role_policies(RoleName="ftm-gpu-instance")
+    assert "AmazonSSMManagedInstanceCore" in {p["PolicyName"] for p in attached["AttachedPolicies"]}
+    check_the_vllm_task(cloud)
+
+
+def check_the_vllm_task(cloud: LocalCloud) -> None:
+    """Settings under FTM_VLLM_, the weights in the host folder, a soft memory reservation."""
+    task = cloud.client("ecs").describe_task_definition(taskDefinition="ftm-vllm")["taskDefinition"]
+    [container] = task["containerDefinitions"]
     assert container["linuxParameters"]["sharedMemorySize"] == 4096
+    environment = {e["name"]: e["value"] for e in container["environment"]}
+    assert environment == {
+        "FTM_VLLM_SERVED_MODEL": "Qwen/Qwen3-8B",
+        "FTM_VLLM_MODEL_S3_URI": "s3://ftm-tf-data/models/qwen3-8b/",
+        "FTM_VLLM_MODEL_PATH": "/models/qwen-qwen3-8b",
+        "FTM_VLLM_PORT": "8000",
+        "AWS_REGION": REGION,
+        "HF_HUB_OFFLINE": "1",
+    }
+    assert container["mountPoints"] == [
+        {"sourceVolume": "models", "containerPath": "/models", "readOnly": False}
+    ]
+    [volume] = task["volumes"]
+    assert volume["name"] == "models" and volume["host"]["sourcePath"] == "/var/lib/ftm/models"
+    assert container["memoryReservation"] == 12288 and "memory" not in container
+
+
+def check_the_job_role(
+    cloud: LocalCloud, allows: Allows, job_keys: dict[str, str], input_keys: dict[str, str]
+) -> None:
+    """The rendered job policy: every output writable and deletable, every input only read."""
+    iam = cloud.client("iam")
+    [name] = iam.list_role_policies(RoleName="ftm-batch-job")["PolicyNames"]
+    policy = iam.get_role_policy(RoleName="ftm-batch-job", PolicyName=name)["PolicyDocument"]
+    if isinstance(policy, str):
+        policy = json.loads(urllib.parse.unquote(policy))
+    bucket = f"arn:aws:s3:::{cloud.bucket}"
+    for key in job_keys.values():
+        for action in ("s3:PutObject", "s3:DeleteObject", "s3:GetObject"):
+            assert allows(policy, action, f"{bucket}/{key}"), (action, key)
+    for key in [*input_keys.values(), "models/qwen3-8b/model-00001-of-00005.safetensors"]:
+        assert allows(policy, "s3:GetObject", f"{bucket}/{key}"), key
+        for action in ("s3:PutObject", "s3:DeleteObject"):
+            assert not allows(policy, action, f"{bucket}/{key}"), (action, key)
+
+
+def check_the_state(cloud: LocalCloud, copy: Path) -> None:
+    """Each stack's state is an object in the versioned state bucket, and no lock is left."""
+    backend = state_backend(copy)
+    s3 = cloud.client("s3")
+    keys = {o["Key"] for o in s3.list_objects_v2(Bucket=backend.bucket)["Contents"]}
+    assert {backend.key(stack) for stack in STACKS} <= keys
+    assert not [key for key in keys if key.endswith(".tflock")], keys
+    versioning = s3.get_bucket_versioning(Bucket=backend.bucket)
+    assert versioning["Status"] == "Enabled"

@@ -30,13 +30,13 @@ def test_defaults_serve_qwen3_8b() -> None:
 
 
 def test_env_sets_every_knob(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("VLLM_SERVED_MODEL", "meta-llama/Llama-3.1-8B-Instruct")
-    monkeypatch.setenv("VLLM_MODEL_PATH", "/models/llama")
-    monkeypatch.setenv("VLLM_MAX_MODEL_LEN", "4096")
-    monkeypatch.setenv("VLLM_GPU_MEMORY_UTILIZATION", "0.8")
-    monkeypatch.setenv("VLLM_ENABLE_LORA", "true")
-    monkeypatch.setenv("VLLM_MAX_LORA_RANK", "32")
-    monkeypatch.setenv("VLLM_PORT", "9000")
+    monkeypatch.setenv("FTM_VLLM_SERVED_MODEL", "meta-llama/Llama-3.1-8B-Instruct")
+    monkeypatch.setenv("FTM_VLLM_MODEL_PATH", "/models/llama")
+    monkeypatch.setenv("FTM_VLLM_MAX_MODEL_LEN", "4096")
+    monkeypatch.setenv("FTM_VLLM_GPU_MEMORY_UTILIZATION", "0.8")
+    monkeypatch.setenv("FTM_VLLM_ENABLE_LORA", "true")
+    monkeypatch.setenv("FTM_VLLM_MAX_LORA_RANK", "32")
+    monkeypatch.setenv("FTM_VLLM_PORT", "9000")
     args = VllmServerSettings().serve_args()
     assert args[2] == "/models/llama"
     pairs = dict(zip(args[3::2], args[4::2], strict=False))
@@ -48,23 +48,24 @@ def test_env_sets_every_knob(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_invalid_knob_is_named_on_the_command_line() -> None:
-    result = vllm_server("args", VLLM_GPU_MEMORY_UTILIZATION="1.5")
+    result = vllm_server("args", FTM_VLLM_GPU_MEMORY_UTILIZATION="1.5")
     assert result.returncode == 2
-    # The library's settings-error format, with the variable's VLLM_ prefix.
+    # The library's settings-error format, with the variable's FTM_VLLM_ prefix.
     assert result.stderr.startswith("error: Invalid or missing settings for VllmServerSettings:")
-    assert "VLLM_GPU_MEMORY_UTILIZATION: Input should be less than or equal to 1" in result.stderr
+    expected = "\n  FTM_VLLM_GPU_MEMORY_UTILIZATION: Input should be less than or equal to 1"
+    assert expected in result.stderr
     assert "Traceback" not in result.stderr
 
 
 @pytest.mark.parametrize(
     ("uri", "problem"),
     [
-        ("https://example.com/m/", "VLLM_MODEL_S3_URI: String should match pattern"),
-        ("s3://weights/m/", "model_path (VLLM_MODEL_PATH) is needed to sync VLLM_MODEL_S3_URI"),
+        ("https://example.com/m/", "FTM_VLLM_MODEL_S3_URI: String should match pattern"),
+        ("s3://weights/m/", "FTM_VLLM_MODEL_PATH is needed to sync FTM_VLLM_MODEL_S3_URI"),
     ],
 )
 def test_weights_from_s3_need_an_s3_uri_and_a_local_folder(uri: str, problem: str) -> None:
-    result = vllm_server("args", VLLM_MODEL_S3_URI=uri)
+    result = vllm_server("args", FTM_VLLM_MODEL_S3_URI=uri)
     assert result.returncode == 2
     assert problem in result.stderr
 
@@ -73,3 +74,13 @@ def test_serve_outside_the_image_says_so() -> None:
     result = vllm_server("serve", PATH="/nonexistent")
     assert result.returncode == 1
     assert "vllm is not installed here" in result.stderr
+
+
+def test_no_setting_is_read_from_vllms_own_variables(monkeypatch: pytest.MonkeyPatch) -> None:
+    """vLLM reads every VLLM_* variable (VLLM_PORT is its internal port): ours must not."""
+    for name in VllmServerSettings.model_fields:
+        monkeypatch.setenv(f"VLLM_{name.upper()}", "1234")
+    settings = VllmServerSettings()
+    assert settings.port == 8000
+    defaults = {name: field.default for name, field in VllmServerSettings.model_fields.items()}
+    assert settings.model_dump() == defaults

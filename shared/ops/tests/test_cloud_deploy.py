@@ -20,6 +20,7 @@ from ftm_ops.cloud.commands import Command
 from ftm_ops.cloud.deploy import deploy
 from ftm_ops.cloud.errors import CloudError
 from ftm_ops.cloud.settings import DeploySettings
+from ftm_ops.cloud.state_backend import StateBackend
 from ftm_ops.cloud.terraform import STACKS
 from ftm_shared.config import SettingsError, load_settings
 
@@ -85,7 +86,7 @@ def test_deploy_plans_confirms_applies_and_pushes_in_order(
         work_dir=tmp_path,
     )
     services = images.discover_services(REPO)
-    per_service = [step for _ in services for step in ("docker build", "docker push")]
+    per_service = [step for _ in services for step in ("docker buildx", "docker push")]
     assert flow(runner) == [
         "docker info",
         "terraform init foundation",
@@ -103,9 +104,10 @@ def test_deploy_plans_confirms_applies_and_pushes_in_order(
     login = next(c for c in runner.commands if c.argv[:2] == ("docker", "login"))
     assert login.stdin and login.stdin not in login.display()
     registry = f"{ACCOUNT}.dkr.ecr.{settings.aws_region}.amazonaws.com"
-    builds = [c for c in runner.commands if c.argv[:2] == ("docker", "build")]
-    # Every image gets the pinned versions (pins.env) as build args, as in CI; the GPU box's
-    # model-tester image also takes PyPI's (CUDA) torch.
+    builds = [c for c in runner.commands if c.argv[:3] == ("docker", "buildx", "build")]
+    # Every image is built for the cloud's CPU (amd64), whatever the laptop's, and gets the
+    # pinned versions (pins.env) as build args, as in CI; the GPU box's model-tester image
+    # also takes PyPI's (CUDA) torch.
     pins = images.read_pins(REPO)
     assert {"UV_VERSION", "TORCH_VERSION"} <= set(pins)
     cuda = {"TORCH_INDEX_URL": "https://pypi.org/simple"}
@@ -116,7 +118,11 @@ def test_deploy_plans_confirms_applies_and_pushes_in_order(
     assert [c.argv for c in builds] == [
         (
             "docker",
+            "buildx",
             "build",
+            "--platform",
+            "linux/amd64",
+            "--load",
             "-f",
             f"services/{s}/Dockerfile",
             *flags({**pins, **(cuda if s == "model-tester" else {})}),
@@ -130,6 +136,17 @@ def test_deploy_plans_confirms_applies_and_pushes_in_order(
     # Plans are applied as planned: apply takes the saved plan file.
     applies = [c.argv for c in runner.commands if "apply" in c.argv]
     assert [a[-1] for a in applies] == [str(tmp_path / f"{s}.tfplan") for s in STACKS]
+    # Each stack's state goes to the state bucket, which deploy made before the first init.
+    backend = StateBackend.from_settings(settings)
+    inits = [c.argv for c in runner.commands if "init" in c.argv]
+    for stack, argv in zip(STACKS, inits, strict=True):
+        backend_file = tmp_path / f"{stack}.s3.tfbackend"
+        assert f"-backend-config={backend_file}" in argv
+        assert f'key = "{backend.key(stack)}"\n' in backend_file.read_text()
+        assert f'bucket = "{backend.bucket}"\n' in backend_file.read_text()
+    s3 = deploy_env.client("s3")
+    assert s3.get_bucket_versioning(Bucket=backend.bucket)["Status"] == "Enabled"
+    assert f"== terraform state: s3://{backend.bucket}/ftm/<stack>.tfstate" in "".join(lines)
 
 
 MANIFEST = json.dumps(
@@ -146,8 +163,8 @@ MANIFEST = json.dumps(
 def test_an_image_already_in_ecr_is_not_pushed_again(
     deploy_env: LocalCloud, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """ECR tags are immutable and the tag is the commit: re-deploying an unchanged commit
-    skips its images instead of failing at `docker push`."""
+    """ECR tags are immutable and a tag hashes what its image is built from: re-deploying an
+    unchanged service skips its image instead of failing at `docker push`."""
     name = f"t{uuid.uuid4().hex[:8]}"  # repositories of its own on the session's moto
     monkeypatch.setenv("FTM_NAME", name)
     ecr = deploy_env.client("ecr")
@@ -162,14 +179,14 @@ def test_an_image_already_in_ecr_is_not_pushed_again(
         confirm=lambda _q: True,
         work_dir=tmp_path,
     )
-    built = [c.argv[-2] for c in runner.commands if c.argv[:2] == ("docker", "build")]
+    built = [c.argv[-2] for c in runner.commands if c.argv[:3] == ("docker", "buildx", "build")]
     pushed = [c.argv[-1] for c in runner.commands if c.argv[:2] == ("docker", "push")]
     assert not any(f"/{name}/map-worker:" in uri for uri in built + pushed)
     assert any(f"/{name}/reduce-worker:abc123" in uri for uri in pushed)
     assert any(
         line.endswith(
-            f"/{name}/map-worker:abc123 is already in ECR (tags are immutable and name "
-            "the commit): not rebuilt"
+            f"/{name}/map-worker:abc123 is already in ECR (its tag hashes what it is built "
+            "from): not rebuilt"
         )
         for line in lines
     )
@@ -228,6 +245,8 @@ def test_dry_run_prints_every_command_and_skips_plans_without_providers(
         "#!/bin/sh\necho 'Error: Failed to query available provider packages' >&2\nexit 1\n"
     )
     fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
+    state_bucket = f"ftm-state-{uuid.uuid4().hex[:12]}"
+    deploy_env.client("s3").create_bucket(Bucket=state_bucket)
     done = subprocess.run(
         [
             sys.executable,
@@ -239,7 +258,12 @@ def test_dry_run_prints_every_command_and_skips_plans_without_providers(
             "--repo-root",
             str(REPO),
         ],
-        env={**os.environ, "TERRAFORM_BIN": str(fake), "FTM_STATE_DIR": str(tmp_path)},
+        env={
+            **os.environ,
+            "TERRAFORM_BIN": str(fake),
+            "FTM_STATE_DIR": str(tmp_path),
+            "TF_STATE_BUCKET": state_bucket,
+        },
         capture_output=True,
         text=True,
         timeout=120,
@@ -251,12 +275,34 @@ def test_dry_run_prints_every_command_and_skips_plans_without_providers(
     assert "plan skipped: terraform init could not install the providers" in out
     assert "Failed to query available provider packages" in out
     for service in images.discover_services(REPO):
-        assert f"[dry run] $ (cd {REPO}) docker build -f services/{service}/Dockerfile" in out
+        build = "docker buildx build --platform linux/amd64 --load"
+        assert f"[dry run] $ (cd {REPO}) {build} -f services/{service}/Dockerfile" in out
         registry = f"{ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com"
         assert f"[dry run] $ docker push {registry}/ftm/{service}:abc123" in out
     assert "[dry run] $ docker login --username AWS --password-stdin" in out
     assert out.count("[dry run] $ ") == 2 + 1 + 2 * len(images.discover_services(REPO))
     assert "dry run: nothing was applied or pushed" in out
+
+
+@pytest.mark.integration
+def test_a_dry_run_without_the_state_bucket_creates_it_not_and_plans_nothing(
+    deploy_env: LocalCloud, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    missing = f"ftm-state-{uuid.uuid4().hex[:12]}"
+    monkeypatch.setenv("TF_STATE_BUCKET", missing)
+    runner, lines = RecordingRunner(dry_run=True), []
+    deploy(
+        load_settings(DeploySettings),
+        REPO,
+        runner,
+        echo=lines.append,
+        confirm=lambda _q: True,
+        work_dir=tmp_path,
+    )
+    assert any("plans skipped: the state bucket does not exist yet" in line for line in lines)
+    assert not [argv for argv in runner.argvs() if "init" in argv or "plan" in argv]
+    buckets = {b["Name"] for b in deploy_env.client("s3").list_buckets()["Buckets"]}
+    assert missing not in buckets
 
 
 @pytest.mark.unit
@@ -288,3 +334,24 @@ def test_a_secret_on_stdin_is_never_displayed() -> None:
     command = Command(("docker", "login", "--password-stdin", "r"), stdin="s3cret")
     assert "s3cret" not in command.display()
     assert "s3cret" not in repr(command)
+
+
+@pytest.mark.integration
+def test_without_image_tag_each_image_is_tagged_by_its_content(
+    deploy_env: LocalCloud, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("IMAGE_TAG")
+    runner = RecordingRunner()
+    deploy(
+        load_settings(DeploySettings),
+        REPO,
+        runner,
+        echo=lambda _line: None,
+        confirm=lambda _q: True,
+        work_dir=tmp_path,
+    )
+    pushed = [c.argv[-1] for c in runner.commands if c.argv[:2] == ("docker", "push")]
+    assert pushed == [
+        f"{ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/ftm/{s}:{images.content_tag(s, REPO)}"
+        for s in images.discover_services(REPO)
+    ]

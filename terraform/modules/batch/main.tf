@@ -20,6 +20,15 @@ locals {
     AWS_REGION     = var.region
     FTM_LOG_FORMAT = "json"
   })
+
+  on_demand_fallback = var.on_demand_fallback && var.capacity == "FARGATE_SPOT"
+  # Batch's blocked-queue reasons that a job state time limit action may act on
+  # (AWS Batch user guide, "Jobs stuck in a RUNNABLE status").
+  cancellable_reasons = [
+    "CAPACITY:INSUFFICIENT_INSTANCE_CAPACITY",
+    "MISCONFIGURATION:COMPUTE_ENVIRONMENT_MAX_RESOURCE",
+    "MISCONFIGURATION:JOB_RESOURCE_REQUIREMENT",
+  ]
 }
 
 resource "aws_cloudwatch_log_group" "jobs" {
@@ -43,15 +52,53 @@ resource "aws_batch_compute_environment" "this" {
   }
 }
 
+# On-demand Fargate behind Spot: the scheduler places a job on the first environment, in the
+# queue's order, that can take it, so shards still start when Spot capacity (or the account's
+# separate Fargate Spot vCPU quota) runs short. Only where the first environment is Spot.
+resource "aws_batch_compute_environment" "on_demand" {
+  count = local.on_demand_fallback ? 1 : 0
+
+  compute_environment_name = "${var.name}-jobs-on-demand"
+  type                     = "MANAGED"
+  tags                     = var.tags
+
+  compute_resources {
+    type               = "FARGATE"
+    max_vcpus          = var.max_vcpus
+    subnets            = var.subnet_ids
+    security_group_ids = [var.security_group_id]
+  }
+}
+
 resource "aws_batch_job_queue" "this" {
   name     = "${var.name}-jobs"
   state    = "ENABLED"
   priority = 1
   tags     = var.tags
 
-  compute_environment_order {
-    order               = 1
-    compute_environment = aws_batch_compute_environment.this.arn
+  dynamic "compute_environment_order" {
+    for_each = concat([aws_batch_compute_environment.this.arn], aws_batch_compute_environment.on_demand[*].arn)
+
+    content {
+      order               = compute_environment_order.key + 1
+      compute_environment = compute_environment_order.value
+    }
+  }
+
+  # A job Batch cannot place (no capacity, or it asks for more than the environments allow)
+  # would wait in RUNNABLE while the GPU fleet bills; after runnable_timeout_s it is cancelled
+  # and its status reason names why ("Canceled by JobStateTimeLimit action due to reason:
+  # ..."), which fails the state machine's job step. `reason` is not free text: it is which of
+  # Batch's blocked-queue reasons the action applies to, and only these three support it.
+  dynamic "job_state_time_limit_action" {
+    for_each = local.cancellable_reasons
+
+    content {
+      state            = "RUNNABLE"
+      action           = "CANCEL"
+      reason           = job_state_time_limit_action.value
+      max_time_seconds = var.runnable_timeout_s
+    }
   }
 }
 

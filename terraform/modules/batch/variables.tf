@@ -35,8 +35,25 @@ variable "capacity" {
   }
 }
 
+variable "on_demand_fallback" {
+  description = "With FARGATE_SPOT capacity, add an on-demand FARGATE compute environment after it in the job queue, so jobs still run when Spot capacity or its vCPU quota is short"
+  type        = bool
+  default     = true
+}
+
+variable "runnable_timeout_s" {
+  description = "Seconds a job Batch cannot place (insufficient capacity, more vCPUs or memory than the environments allow) may wait in RUNNABLE before Batch cancels it with that reason (600 to 86400)"
+  type        = number
+  default     = 1800
+
+  validation {
+    condition     = var.runnable_timeout_s >= 600 && var.runnable_timeout_s <= 86400
+    error_message = "runnable_timeout_s must be between 600 and 86400 (Batch's limits for maxTimeSeconds)."
+  }
+}
+
 variable "max_vcpus" {
-  description = "Upper bound of vCPUs the compute environment runs at once"
+  description = "Upper bound of vCPUs each compute environment (Spot, and the on-demand fallback) runs at once"
   type        = number
   default     = 32
 }

@@ -9,7 +9,7 @@ locals {
   # The handles `ftm cloud smoke` reads (SmokeSettings) and the LLM settings the jobs read.
   settings = {
     llm_base_url          = "http://${aws_lb.vllm.dns_name}:${var.lb_port}/v1"
-    llm_model             = var.vllm_environment["VLLM_SERVED_MODEL"]
+    llm_model             = var.served_model
     vllm_cluster          = aws_ecs_cluster.this.name
     vllm_service          = aws_ecs_service.vllm.name
     vllm_asg_name         = aws_autoscaling_group.gpu.name
@@ -24,6 +24,31 @@ locals {
   # The lifetime guard's alarm looks at 15-minute periods: it fires between max_lifetime_hours
   # and a quarter of an hour later.
   guard_period_s = 900
+
+  # The weights (~16 GB for Qwen3-8B) live in a host folder bind-mounted into the task, not in
+  # the container's writable layer: a restarted task finds them synced (only changed files are
+  # downloaded again) instead of leaving another copy in a dead container's layer. One folder
+  # per served model, so a model change never mixes two models' files.
+  host_models_dir      = "/var/lib/ftm/models"
+  container_models_dir = "/models"
+  model_slug           = trim(lower(replace(var.served_model, "/[^A-Za-z0-9._-]+/", "-")), "-.")
+  # The user the vllm-server image runs as (its Dockerfile's USER): it writes the synced weights.
+  container_uid = 10001
+  # vllm-server's settings (env prefix FTM_VLLM_: vLLM itself reads every VLLM_* variable).
+  environment = merge(var.vllm_environment, {
+    FTM_VLLM_SERVED_MODEL = var.served_model
+    FTM_VLLM_MODEL_S3_URI = var.model_s3_uri
+    FTM_VLLM_MODEL_PATH   = "${local.container_models_dir}/${local.model_slug}"
+    FTM_VLLM_PORT         = tostring(var.vllm_port)
+    AWS_REGION            = var.region
+  })
+}
+
+# Each GPU instance type's memory, against what the task reserves plus what the host keeps.
+data "aws_ec2_instance_type" "gpu" {
+  for_each = toset(var.instance_types)
+
+  instance_type = each.value
 }
 
 data "aws_ssm_parameter" "gpu_ami" {
@@ -53,8 +78,17 @@ resource "aws_launch_template" "gpu" {
   image_id               = data.aws_ssm_parameter.gpu_ami.value
   instance_type          = var.instance_types[0]
   vpc_security_group_ids = [var.instances_security_group_id]
-  user_data              = base64encode("#!/bin/bash\necho ECS_CLUSTER=${aws_ecs_cluster.this.name} >> /etc/ecs/ecs.config\n")
-  tags                   = var.tags
+  # The ECS AMI starts its agent after cloud-init has run this (which is how ECS_CLUSTER takes
+  # effect), so the models folder exists, owned by the image's user, before any task mounts
+  # it; Docker would otherwise create it owned by root and the server could not write it.
+  user_data = base64encode(<<-EOT
+    #!/bin/bash
+    set -euo pipefail
+    echo ECS_CLUSTER=${aws_ecs_cluster.this.name} >> /etc/ecs/ecs.config
+    install -d -m 0755 -o ${local.container_uid} -g ${local.container_uid} ${local.host_models_dir}
+  EOT
+  )
+  tags = var.tags
 
   iam_instance_profile {
     arn = var.instance_profile_arn
@@ -69,9 +103,14 @@ resource "aws_launch_template" "gpu" {
   block_device_mappings {
     device_name = "/dev/xvda"
 
+    # Docker's layers (the ~10 GB vLLM image) and the models folder share the root volume.
+    # gp3's baseline is 125 MiB/s: the image pull and the weight sync write ~26 GB on every new
+    # instance, so both go faster with more throughput (billed only while an instance runs).
     ebs {
       volume_size           = var.root_volume_gb
       volume_type           = "gp3"
+      throughput            = var.root_volume_throughput_mibps
+      iops                  = var.root_volume_iops
       encrypted             = true
       delete_on_termination = true
     }
@@ -79,6 +118,13 @@ resource "aws_launch_template" "gpu" {
 
   monitoring {
     enabled = true
+  }
+
+  lifecycle {
+    precondition {
+      condition     = var.root_volume_throughput_mibps <= var.root_volume_iops / 4
+      error_message = "gp3 allows at most 0.25 MiB/s per IOPS: ${var.root_volume_throughput_mibps} MiB/s needs root_volume_iops of at least ${var.root_volume_throughput_mibps * 4}."
+    }
   }
 }
 
@@ -163,7 +209,7 @@ resource "aws_ecs_cluster_capacity_providers" "this" {
 }
 
 resource "aws_ecs_task_definition" "vllm" {
-  # checkov:skip=CKV_AWS_336: vLLM and the weight sync write caches and weights under the container's filesystem
+  # checkov:skip=CKV_AWS_336: vLLM writes its caches (compiled kernels, CUDA graphs) under the container's home; the weights go to the mounted host folder
   family                   = "${var.name}-vllm"
   network_mode             = "awsvpc"
   requires_compatibilities = ["EC2"]
@@ -175,15 +221,20 @@ resource "aws_ecs_task_definition" "vllm" {
     name      = local.container
     image     = var.image
     essential = true
-    memory    = var.task_memory_mib
+    # A soft reservation, not a hard `memory` limit: ECS places the task on a host with this
+    # much unreserved memory, and vLLM may use more (loading 16 GB of weights passes through the
+    # page cache) without the kernel killing it at a limit set just under the host's 16 GiB.
+    # What the host keeps for the OS, the ECS agent and Docker is checked below.
+    memoryReservation = var.task_memory_reservation_mib
     # vLLM's workers exchange tensors through /dev/shm; Docker's 64 MiB default is too small.
     linuxParameters = { sharedMemorySize = var.shared_memory_mib }
     resourceRequirements = [
       { type = "GPU", value = tostring(var.gpus_per_task) },
     ]
     portMappings = [{ containerPort = var.vllm_port, protocol = "tcp" }]
+    mountPoints  = [{ sourceVolume = "models", containerPath = local.container_models_dir, readOnly = false }]
     environment = [
-      for key in sort(keys(var.vllm_environment)) : { name = key, value = var.vllm_environment[key] }
+      for key in sort(keys(local.environment)) : { name = key, value = local.environment[key] }
     ]
     logConfiguration = {
       logDriver = "awslogs"
@@ -194,6 +245,21 @@ resource "aws_ecs_task_definition" "vllm" {
       }
     }
   }])
+
+  volume {
+    name      = "models"
+    host_path = local.host_models_dir
+  }
+
+  lifecycle {
+    precondition {
+      condition = alltrue([
+        for type in data.aws_ec2_instance_type.gpu :
+        type.memory_size >= var.task_memory_reservation_mib + var.host_reserved_memory_mib
+      ])
+      error_message = "The vLLM task reserves ${var.task_memory_reservation_mib} MiB and its host keeps ${var.host_reserved_memory_mib} MiB, but the GPU instance types have ${join(", ", [for t in data.aws_ec2_instance_type.gpu : "${t.instance_type} ${t.memory_size} MiB"])}: choose a larger GPU_INSTANCE_TYPE or lower task_memory_reservation_mib."
+    }
+  }
 }
 
 resource "aws_lb" "vllm" {

@@ -49,9 +49,36 @@ variable "ami_ssm_parameter" {
 }
 
 variable "root_volume_gb" {
-  description = "Root volume size (image layers plus the synced weights)"
+  description = "Root volume size in GB: Docker's layers (the vLLM image, ~10 GB compressed, about twice that unpacked, and the previous image's until ECS cleans it up) plus the models folder (~16 GB per model for Qwen3-8B)"
   type        = number
   default     = 200
+
+  validation {
+    condition     = var.root_volume_gb >= 100
+    error_message = "root_volume_gb must be at least 100: the vLLM image unpacked, its previous version and the weights need about 60 GB."
+  }
+}
+
+variable "root_volume_throughput_mibps" {
+  description = "Provisioned gp3 throughput of the root volume in MiB/s (125 is the free baseline; the image pull and the weight sync are writes of ~26 GB; a g5.xlarge's EBS link bursts to ~437 MB/s)"
+  type        = number
+  default     = 400
+
+  validation {
+    condition     = var.root_volume_throughput_mibps >= 125 && var.root_volume_throughput_mibps <= 1000
+    error_message = "root_volume_throughput_mibps must be between 125 and 1000 (gp3)."
+  }
+}
+
+variable "root_volume_iops" {
+  description = "Provisioned gp3 IOPS of the root volume (3000 is the free baseline; gp3 allows at most 0.25 MiB/s of throughput per IOPS)"
+  type        = number
+  default     = 3000
+
+  validation {
+    condition     = var.root_volume_iops >= 3000 && var.root_volume_iops <= 16000
+    error_message = "root_volume_iops must be between 3000 and 16000 (gp3)."
+  }
 }
 
 variable "max_instances" {
@@ -94,10 +121,16 @@ variable "gpus_per_task" {
   default     = 1
 }
 
-variable "task_memory_mib" {
-  description = "Memory reserved for one vLLM task"
+variable "task_memory_reservation_mib" {
+  description = "Memory one vLLM task reserves on its host (a soft limit, memoryReservation: ECS places the task by it, vLLM may use more)"
   type        = number
-  default     = 14336
+  default     = 12288
+}
+
+variable "host_reserved_memory_mib" {
+  description = "Memory each GPU host keeps beyond the task's reservation, for the OS, the ECS agent, Docker and the page cache (checked against the instance types' memory at plan)"
+  type        = number
+  default     = 2048
 }
 
 variable "shared_memory_mib" {
@@ -118,9 +151,20 @@ variable "lb_port" {
   default     = 80
 }
 
+variable "served_model" {
+  description = "Model vLLM serves (FTM_VLLM_SERVED_MODEL): the jobs' LLM_MODEL; its weights' folder on the host is named after it"
+  type        = string
+}
+
+variable "model_s3_uri" {
+  description = "s3://bucket/prefix/ the server syncs its weights from into the host's models folder (FTM_VLLM_MODEL_S3_URI)"
+  type        = string
+}
+
 variable "vllm_environment" {
-  description = "VLLM_* settings of the server (services/vllm-server/README.md)"
+  description = "Further environment of the server, e.g. other FTM_VLLM_* settings (services/vllm-server/README.md); the model, weights folder, port and region are set by this module"
   type        = map(string)
+  default     = {}
 }
 
 variable "execution_role_arn" {

@@ -10,6 +10,11 @@ locals {
   ssm       = "arn:${local.partition}:ssm:${var.region}:${var.account_id}:parameter${trimsuffix(var.ssm_prefix, "/")}"
   batch     = "arn:${local.partition}:batch:${var.region}:${var.account_id}"
   weights   = regex("^s3://(?P<bucket>[^/]+)/(?P<prefix>.+)$", var.vllm_weights_s3_uri)
+  # What the jobs write, overwrite and delete (ftm_shared.layout): the runs' plans, progress,
+  # parts and reports (runs/), the published firm topics (intermediate/) and themes and
+  # exposure (processed/). The transcripts (raw/), reference data and model weights (models/)
+  # are inputs: the jobs only read them.
+  job_output_prefixes = ["runs/", "intermediate/", "processed/"]
 }
 
 data "aws_iam_policy_document" "assume" {
@@ -50,7 +55,7 @@ resource "aws_iam_role_policy_attachment" "task_execution" {
   policy_arn = "arn:${local.partition}:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"
 }
 
-# map and reduce: the bucket's objects and the settings under the SSM prefix.
+# map and reduce: read the bucket, write only their outputs' prefixes, read the settings.
 data "aws_iam_policy_document" "batch_job" {
   statement {
     sid       = "ListBucket"
@@ -59,9 +64,16 @@ data "aws_iam_policy_document" "batch_job" {
   }
 
   statement {
-    sid       = "ReadWriteObjects"
-    actions   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
+    sid       = "ReadObjects"
+    actions   = ["s3:GetObject"]
     resources = ["${local.bucket}/*"]
+  }
+
+  # AbortMultipartUpload: a large part upload that fails is cleaned up, not left billing.
+  statement {
+    sid       = "WriteOutputs"
+    actions   = ["s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"]
+    resources = [for prefix in local.job_output_prefixes : "${local.bucket}/${prefix}*"]
   }
 
   statement {
@@ -118,7 +130,8 @@ resource "aws_iam_role_policy" "vllm_task" {
   policy = data.aws_iam_policy_document.vllm_task.json
 }
 
-# GPU container instances: register with ECS.
+# GPU container instances: register with ECS; the SSM agent, so an operator can open a
+# shell on a host that will not serve (`aws ssm start-session --target <instance id>`).
 resource "aws_iam_role" "gpu_instance" {
   count              = local.create ? 1 : 0
   name               = "${var.name}-gpu-instance"
@@ -130,6 +143,12 @@ resource "aws_iam_role_policy_attachment" "gpu_instance" {
   count      = local.create ? 1 : 0
   role       = aws_iam_role.gpu_instance[0].name
   policy_arn = "arn:${local.partition}:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role"
+}
+
+resource "aws_iam_role_policy_attachment" "gpu_instance_ssm" {
+  count      = local.create ? 1 : 0
+  role       = aws_iam_role.gpu_instance[0].name
+  policy_arn = "arn:${local.partition}:iam::aws:policy/AmazonSSMManagedInstanceCore"
 }
 
 resource "aws_iam_instance_profile" "gpu_instance" {

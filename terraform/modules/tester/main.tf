@@ -1,6 +1,7 @@
 # The model-tester GPU box, as a launch template: `model-tester remote start|deploy|test|stop`
 # drives an instance launched from it through SSM. A template costs nothing; the operator
-# launches the box when needed (README, "Deploying to AWS") and stops it after.
+# launches the box when needed (README, "Deploying to AWS") and stops it after; a box left
+# running stops itself once idle for idle_stop_minutes (idle_stop.sh).
 #
 # The ECS GPU-optimised AMI (Amazon Linux 2023, the same one vLLM runs on) already has what
 # `docker run --gpus all` needs: Docker, the NVIDIA driver and container toolkit, the SSM
@@ -27,10 +28,13 @@ resource "aws_launch_template" "tester" {
   instance_type          = var.instance_type
   vpc_security_group_ids = [var.security_group_id]
   update_default_version = true
-  # This box is no ECS container instance: stop its agent; make sure the AWS CLI is there
-  # for `model-tester remote deploy` (ECR login).
-  user_data = base64encode("#!/bin/bash\nsystemctl disable --now ecs || true\ncommand -v aws || dnf install -y awscli-2\n")
-  tags      = var.tags
+  # The idle stop powers the box off from inside; this makes that a stop, not a termination.
+  instance_initiated_shutdown_behavior = "stop"
+  user_data = base64encode(templatefile("${path.module}/user_data.sh.tftpl", {
+    idle_stop_script = chomp(file("${path.module}/idle_stop.sh"))
+    idle_minutes     = var.idle_stop_minutes
+  }))
+  tags = var.tags
 
   iam_instance_profile {
     arn = var.instance_profile_arn

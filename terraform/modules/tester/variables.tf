@@ -34,6 +34,17 @@ variable "root_volume_gb" {
   default     = 200
 }
 
+variable "idle_stop_minutes" {
+  description = "Minutes without an SSM command or session, a running container or CPU load after which the box stops itself (a stopped box bills only its disk)"
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.idle_stop_minutes >= 10 && floor(var.idle_stop_minutes) == var.idle_stop_minutes
+    error_message = "idle_stop_minutes must be a whole number of at least 10 (the box needs minutes to boot and take its first command)."
+  }
+}
+
 variable "ssm_prefix" {
   description = "Prefix of the settings' SSM parameters, starting and ending with /"
   type        = string

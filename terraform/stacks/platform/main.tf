@@ -65,13 +65,11 @@ module "ecs" {
   task_role_arn               = module.iam.vllm_task_role_arn
   instance_profile_arn        = module.iam.gpu_instance_profile_arn
   ssm_prefix                  = var.ssm_prefix
+  served_model                = var.vllm_served_model
+  model_s3_uri                = var.vllm_model_s3_uri
 
-  vllm_environment = {
-    VLLM_SERVED_MODEL = var.vllm_served_model
-    VLLM_MODEL_S3_URI = var.vllm_model_s3_uri
-    VLLM_MODEL_PATH   = "/home/vllm/model"
-    HF_HUB_OFFLINE    = "1"
-  }
+  # The weights come from S3 only: nothing reaches for a model hub.
+  vllm_environment = { HF_HUB_OFFLINE = "1" }
 }
 
 module "stepfunctions" {

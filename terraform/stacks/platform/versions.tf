@@ -1,5 +1,12 @@
 terraform {
-  required_version = ">= 1.6"
+  # 1.10: the S3 backend's own lock file (use_lockfile), no DynamoDB table.
+  required_version = ">= 1.10"
+
+  # State in S3, locked while a command runs: `ftm cloud deploy` creates the bucket
+  # (versioned, encrypted, private) and passes bucket, key and region with
+  # `init -backend-config=` (ftm_ops.cloud.state_backend). The moto tests init their copies
+  # against a bucket on moto.
+  backend "s3" {}
 
   # 5.100 is the newest 5.x and the version `make test` validates and applies (on moto);
   # 6.x renames arguments these modules use (e.g. Batch's compute_environment_name), so a

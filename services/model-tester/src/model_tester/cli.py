@@ -300,12 +300,12 @@ def remote_deploy_command(start: bool) -> None:
 
 @remote_group.command("start")
 def remote_start_command() -> None:
-    """Start the box and wait until it runs."""
+    """Start the box and wait until it runs and its SSM agent takes commands."""
     from model_tester.remote import running_instance
 
     settings, _ = _remote_settings()
     instance = running_instance(settings, start=True)
-    click.echo(f"{instance.instance_id} running")
+    click.echo(f"{instance.instance_id} running, SSM agent online")
 
 
 @remote_group.command("stop")

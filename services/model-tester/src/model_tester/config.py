@@ -65,3 +65,9 @@ class ModelTesterSettings(FtmSettings):
     remote_timeout_s: float = Field(
         3600.0, gt=0, description="Give up on a remote command after this long"
     )
+    remote_start_timeout_s: float = Field(
+        600.0,
+        gt=0,
+        description="Wait this long for the box to run and then for its SSM agent to report "
+        "Online (REMOTE_START_TIMEOUT_S)",
+    )

@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 # SSM statuses after which a command will not change any more.
 FINAL_STATUSES = {"Success", "Failed", "Cancelled", "TimedOut", "Cancelling", "Undeliverable"}
 RUN_SHELL = "AWS-RunShellScript"
+ONLINE = "Online"  # an SSM agent's PingStatus when it takes commands
 
 
 class RemoteError(RuntimeError):
@@ -90,7 +91,7 @@ def find_instance(ec2: Any, settings: ModelTesterSettings) -> Instance:
     return found[0]
 
 
-def start_instance(ec2: Any, instance: Instance, wait_s: float = 600.0) -> Instance:
+def start_instance(ec2: Any, instance: Instance, wait_s: float) -> Instance:
     if instance.state == "running":
         return instance
     log.info("starting %s (%s), waiting up to %.0fs", instance.instance_id, instance.state, wait_s)
@@ -125,13 +126,55 @@ def require_running(instance: Instance) -> None:
         )
 
 
+def wait_for_agent(
+    ssm: Any,
+    instance: Instance,
+    *,
+    poll_s: float,
+    timeout_s: float,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+) -> None:
+    """Until SSM lists the box's agent as Online. EC2 says "running" a minute or more before
+    the agent has registered, and a command sent before that fails with InvalidInstanceId."""
+    started = clock()
+    while True:
+        try:
+            found = ssm.describe_instance_information(
+                Filters=[{"Key": "InstanceIds", "Values": [instance.instance_id]}]
+            )["InstanceInformationList"]
+        except ssm.exceptions.ClientError as error:
+            raise RemoteError(f"cannot ask SSM about {instance.instance_id}: {error}") from None
+        status = str(found[0]["PingStatus"]) if found else "not registered"
+        if status == ONLINE:
+            return
+        if clock() - started >= timeout_s:
+            raise RemoteError(
+                f"the SSM agent of {instance.instance_id} is {status} after {timeout_s:g}s "
+                "(REMOTE_START_TIMEOUT_S). Likely: the box has no instance profile with "
+                "AmazonSSMManagedInstanceCore (launch it from the model-tester launch "
+                "template), or its subnet reaches no SSM endpoint (a NAT gateway, or the ssm, "
+                "ssmmessages and ec2messages VPC endpoints); `aws ssm "
+                "describe-instance-information` lists the agents SSM sees"
+            )
+        log.info("SSM agent of %s: %s", instance.instance_id, status)
+        sleep(poll_s)
+
+
 def running_instance(settings: ModelTesterSettings, start: bool) -> Instance:
-    """The box, started first when `start`; a box that is not running is refused."""
+    """The box, started first when `start`, once SSM can send it commands; a box that is not
+    running is refused."""
     ec2 = client_for("ec2", settings)
     instance = find_instance(ec2, settings)
     if start:
-        instance = start_instance(ec2, instance)
+        instance = start_instance(ec2, instance, settings.remote_start_timeout_s)
     require_running(instance)
+    wait_for_agent(
+        client_for("ssm", settings),
+        instance,
+        poll_s=settings.remote_poll_s,
+        timeout_s=settings.remote_start_timeout_s,
+    )
     return instance
 
 

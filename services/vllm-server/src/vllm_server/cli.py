@@ -17,7 +17,7 @@ from vllm_server.weights import sync_from_s3
 
 @click.group()
 def group() -> None:
-    """The vLLM OpenAI-compatible server's settings (VLLM_* environment variables)."""
+    """The vLLM OpenAI-compatible server's settings (FTM_VLLM_* environment variables)."""
 
 
 @group.command("args")

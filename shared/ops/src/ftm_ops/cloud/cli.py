@@ -28,6 +28,20 @@ def whoami() -> None:
     click.echo(verify_account(load_settings(CloudSettings)).describe())
 
 
+@cloud.command("preflight")
+@click.option("--fix", is_flag=True, help="First create the missing service-linked roles.")
+def preflight_command(fix: bool) -> None:
+    """Check the account, quotas, Docker, terraform and the weights before a deploy; print the
+    idle and the run's cost. Exit 2 when a check fails (each ✗ line names its fix)."""
+    from ftm_ops.cloud.preflight import deploy_preflight
+    from ftm_ops.quarter.projection import ProjectionSettings
+
+    if not deploy_preflight(
+        load_settings(DeploySettings), ProjectionSettings(), echo=click.echo, fix=fix
+    ):
+        sys.exit(2)
+
+
 @cloud.command("deploy")
 @click.option("--dry-run", is_flag=True, help="Print every command and the plans; change nothing.")
 @click.option("--yes", is_flag=True, help="Apply without asking.")
@@ -39,11 +53,18 @@ def whoami() -> None:
     help="The repository (Dockerfiles and terraform/).",
 )
 def deploy_command(dry_run: bool, yes: bool, repo_root: Path) -> None:
-    """Plan and apply the terraform stacks and push every service image to ECR."""
+    """Preflight, then plan and apply the terraform stacks and push every image to ECR."""
     from ftm_ops.cloud.deploy import deploy
+    from ftm_ops.cloud.preflight import deploy_preflight
+    from ftm_ops.quarter.projection import ProjectionSettings
 
+    settings = load_settings(DeploySettings)
+    if not deploy_preflight(settings, ProjectionSettings(), echo=click.echo):
+        if not dry_run:
+            sys.exit(2)
+        click.echo("(a dry run goes on: it changes nothing)")
     deploy(
-        load_settings(DeploySettings),
+        settings,
         repo_root.resolve(),
         Runner(click.echo, dry_run=dry_run),
         echo=click.echo,
@@ -56,7 +77,9 @@ def deploy_command(dry_run: bool, yes: bool, repo_root: Path) -> None:
 @click.option("--quarter", default="2017Q1", show_default=True)
 @click.option("--yes", is_flag=True, help="Do not ask above COST_CONFIRM_ABOVE_USD.")
 def smoke_command(quarter: str, yes: bool) -> None:
-    """Scale vLLM up, run the pipeline on Step Functions, validate, always scale to zero."""
+    """Preflight, scale vLLM up, run the pipeline on Step Functions, validate, always scale
+    to zero."""
+    from ftm_ops.cloud.preflight import smoke_preflight
     from ftm_ops.cloud.signals import Interrupted
     from ftm_ops.cloud.smoke import run_cloud_smoke
 
@@ -64,9 +87,13 @@ def smoke_command(quarter: str, yes: bool) -> None:
         validate_quarter(quarter)
     except InputError as error:
         raise click.BadParameter(str(error), param_hint="--quarter") from None
+    settings = load_settings(SmokeSettings)
+    if not smoke_preflight(settings, echo=click.echo):
+        click.echo("cloud smoke not started: nothing was scaled up")
+        sys.exit(2)
     try:
         run_cloud_smoke(
-            load_settings(SmokeSettings),
+            settings,
             quarter,
             echo=_echo_while_possible,
             confirm=(lambda _question: True) if yes else click.confirm,

@@ -8,12 +8,18 @@ three together).
 from __future__ import annotations
 
 import base64
+import hashlib
 import re
 from pathlib import Path
 from typing import Any
 
+from ftm_ops.cloud.build_context import context_files, declared_args
 from ftm_ops.cloud.commands import Command
 from ftm_ops.cloud.errors import CloudError
+
+# Fargate runs x86_64 tasks and the GPU hosts are x86_64: an image built on an arm64 laptop
+# (Apple silicon) for its own CPU would not start there.
+PLATFORM = "linux/amd64"
 
 
 def discover_services(repo_root: Path) -> list[str]:
@@ -64,22 +70,52 @@ def read_pins(repo_root: Path) -> dict[str, str]:
     return pins
 
 
+def dockerfile(service: str) -> str:
+    return f"services/{service}/Dockerfile"
+
+
+def build_args(service: str, repo_root: Path) -> dict[str, str]:
+    """Every pinned version, with deploy's own build arguments for the service."""
+    return {**read_pins(repo_root), **DEPLOY_BUILD_ARGS.get(service, {})}
+
+
 def build_command(service: str, uri: str, repo_root: Path) -> Command:
     """The images workflow's build (the repository root is the context, every pinned version a
-    build argument), with deploy's own build arguments."""
-    build_args = {**read_pins(repo_root), **DEPLOY_BUILD_ARGS.get(service, {})}
-    flags = [
-        arg for key in sorted(build_args) for arg in ("--build-arg", f"{key}={build_args[key]}")
-    ]
-    return Command(
-        ("docker", "build", "-f", f"services/{service}/Dockerfile", *flags, "-t", uri, "."),
-        cwd=repo_root,
-    )
+    build argument), for the cloud's CPU whatever this machine's, with deploy's own build
+    arguments; `--load` puts the image where `docker push` takes it from."""
+    args = build_args(service, repo_root)
+    flags = [arg for key in sorted(args) for arg in ("--build-arg", f"{key}={args[key]}")]
+    buildx = ("docker", "buildx", "build", "--platform", PLATFORM, "--load")
+    return Command((*buildx, "-f", dockerfile(service), *flags, "-t", uri, "."), cwd=repo_root)
+
+
+def content_tag(service: str, repo_root: Path) -> str:
+    """The service's image tag: a hash of everything its build reads (the Dockerfile, the
+    files its COPY lines take from the context, the build arguments it declares, the
+    platform). An unchanged service keeps its tag in any tree, clean or not, so a deploy
+    skips its image; a pin that no ARG of its Dockerfile names leaves it alone."""
+    digest = hashlib.sha256()
+
+    def add(*fields: str | bytes) -> None:
+        for value in fields:
+            digest.update(value if isinstance(value, bytes) else value.encode())
+            digest.update(b"\0")
+
+    path = repo_root / dockerfile(service)
+    declared = declared_args(path.read_text(encoding="utf-8"))
+    args = build_args(service, repo_root)
+    add(PLATFORM, *(f"{key}={args[key]}" for key in sorted(args) if key in declared))
+    for relative in [dockerfile(service), *context_files(repo_root, path)]:
+        file = repo_root / relative
+        # The executable bit travels into the image with the file.
+        add(relative, "x" if file.stat().st_mode & 0o111 else "-", file.read_bytes())
+    return f"src-{digest.hexdigest()[:20]}"
 
 
 def pushed(ecr: Any, name: str, service: str, tag: str) -> bool:
-    """Is `tag` already in the service's repository? Tags are immutable and name a commit, so
-    re-deploying an unchanged commit skips the image instead of failing at `docker push`."""
+    """Is `tag` already in the service's repository? Tags are immutable and name what the
+    image is built from (`content_tag`), so re-deploying an unchanged service skips its image
+    instead of building it and failing at `docker push`."""
     try:
         ecr.describe_images(
             repositoryName=repository_name(name, service), imageIds=[{"imageTag": tag}]

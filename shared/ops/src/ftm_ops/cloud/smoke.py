@@ -8,7 +8,8 @@ chat completions it served, the jobs' waits on vLLM are printed) and validate th
 with the same checklist as `make smoke`. Whatever happens (failure, timeout, Ctrl-C,
 SIGTERM, SIGHUP) the `finally` stops an execution still running and scales back to zero,
 shielded from further signals, then prints the GPU time used and its estimated cost, and
-records it in the manifest of the run the execution planned.
+records it in the manifest of the run the execution planned, with the GPU hosts vLLM served
+from (instance type and AMI: the GPU AMI is resolved at deploy, so it floats).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import click
+from botocore.exceptions import BotoCoreError, ClientError
 
 from ftm_ops.cloud.clock import Poller
 from ftm_ops.cloud.cost import GpuUsage
@@ -26,11 +28,13 @@ from ftm_ops.cloud.errors import CloudError
 from ftm_ops.cloud.execution import Outcome, PipelineExecution
 from ftm_ops.cloud.fleet import VllmFleet
 from ftm_ops.cloud.health import HealthProbe, HttpHealth, TargetGroupHealth
+from ftm_ops.cloud.hosts import describe as describe_hosts
+from ftm_ops.cloud.hosts import gpu_hosts
 from ftm_ops.cloud.identity import cloud_client, verify_account
 from ftm_ops.cloud.run_logs import CHAT_COMPLETIONS, LogWindow
 from ftm_ops.cloud.settings import SmokeSettings
 from ftm_ops.cloud.signals import StopSignals
-from ftm_ops.quarter.projection import ProjectionSettings, approved, quarter_firms
+from ftm_ops.quarter.projection import approved, quarter_firms
 from ftm_ops.validate import expectations_checklist
 from ftm_shared import runs
 from ftm_shared.checklist import Checklist, Criterion
@@ -61,6 +65,8 @@ class CloudSmoke:
         self.fleet = VllmFleet(client("autoscaling"), client("ecs"), self.settings)
         self.execution = PipelineExecution(client("stepfunctions"))
         self.logs = client("logs")
+        self.ec2 = client("ec2")
+        self.hosts: list[dict[str, str]] = []
         self.usage = GpuUsage(
             self.settings.vllm_instances,
             self.settings.gpu_instance_type,
@@ -89,10 +95,7 @@ class CloudSmoke:
     def _cost_approved(self) -> bool:
         """The quarter's projected hours and GPU cost, before anything scales up."""
         self.echo("\n== projected cost")
-        projection = ProjectionSettings(
-            vllm_instances=self.settings.vllm_instances,
-            gpu_hourly_usd=self.settings.gpu_hourly_usd,
-        )
+        projection = self.settings.projection()
         firms, source = quarter_firms(self._store(), self.quarter, projection)
         self.echo(f"{firms} firms, from {source}")
         return approved(projection, firms, self.echo, self.confirm)
@@ -102,14 +105,27 @@ class CloudSmoke:
         if self.execution.arn is None:
             return
         name = self.execution.arn.rsplit(":", 1)[-1]
-        usage = {"minutes": round(self.usage.gpu_minutes, 2), "cost_usd": self.usage.cost_usd}
+        usage = {
+            "minutes": round(self.usage.gpu_minutes, 2),
+            "cost_usd": self.usage.cost_usd,
+            "hosts": self.hosts,
+        }
         try:
             run_id = runs.record_gpu_time(self._store(), self.quarter, name, usage)
         except Exception as error:  # the wind-down is done; a report problem must not hide it
             self.echo(f"note: GPU time not recorded in the run manifest: {error}")
             return
         if run_id:
-            self.echo(f"GPU time recorded in run {run_id}'s manifest")
+            self.echo(f"GPU time and hosts recorded in run {run_id}'s manifest")
+
+    def _note_hosts(self) -> None:
+        """The instances vLLM serves from, their AMI included (it floats), for the manifest."""
+        try:
+            self.hosts = gpu_hosts(self.fleet.autoscaling, self.ec2, self.settings.vllm_asg_name)
+        except (BotoCoreError, ClientError) as error:  # a record: no reason to stop the run
+            self.echo(f"note: the GPU hosts could not be described: {error}")
+            return
+        self.echo(f"GPU hosts: {describe_hosts(self.hosts)}")
 
     def _run(self) -> None:
         settings, count = self.settings, self.settings.vllm_instances
@@ -126,6 +142,7 @@ class CloudSmoke:
             return (True if ok else None), status
 
         self.poller.until("vLLM /health", healthy, settings.smoke_ready_timeout_s)
+        self._note_hosts()
 
         self.echo(f"\n== pipeline: {self.quarter} in s3://{settings.s3_bucket}")
         arn = self.execution.start(

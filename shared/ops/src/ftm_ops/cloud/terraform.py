@@ -20,6 +20,7 @@ from typing import Any
 
 from ftm_ops.cloud.commands import Command
 from ftm_ops.cloud.settings import DeploySettings
+from ftm_ops.cloud.state_backend import backend_config_text
 
 STACKS = ("foundation", "platform")
 
@@ -124,16 +125,36 @@ class Stack:
     def plan_file(self) -> Path:
         return self.work_dir / f"{self.name}.tfplan"
 
+    @property
+    def backend_file(self) -> Path:
+        """The S3 backend's settings (`ftm_ops.cloud.state_backend`): also what a manual
+        `terraform init -backend-config=<file>` of a fresh clone needs."""
+        return self.work_dir / f"{self.name}.s3.tfbackend"
+
     def write_var_file(self, variables: dict[str, Any]) -> None:
         self.work_dir.mkdir(parents=True, exist_ok=True)
         self.var_file.write_text(json.dumps(variables, indent=2, sort_keys=True) + "\n")
+
+    def write_backend_file(self, config: dict[str, Any]) -> None:
+        self.work_dir.mkdir(parents=True, exist_ok=True)
+        self.backend_file.write_text(backend_config_text(config))
 
     def _command(self, *args: str) -> Command:
         return Command((*self.executable, f"-chdir={self.directory}", *args), env=self.env)
 
     def init(self) -> Command:
         local = (f"-plugin-dir={self.plugin_dir}",) if self.plugin_dir else ()
-        return self._command("init", "-input=false", *local)
+        migrate = ("-migrate-state", "-force-copy") if self.holds_local_state() else ()
+        return self._command(
+            "init", "-input=false", f"-backend-config={self.backend_file}", *migrate, *local
+        )
+
+    def holds_local_state(self) -> bool:
+        """A deployment from before the S3 backend kept its state in the stack's folder: its
+        first init copies that into the bucket (and empties the file, keeping a `.backup`)
+        instead of starting from an empty state."""
+        local = self.directory / "terraform.tfstate"
+        return local.is_file() and local.stat().st_size > 0
 
     def plan(self) -> Command:
         return self._command(
