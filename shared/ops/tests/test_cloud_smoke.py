@@ -43,6 +43,7 @@ class Run:
     stack: DeployedStack
     lines: list[str] = field(default_factory=list)
     validated: list[tuple[int, int]] = field(default_factory=list)
+    quarters_validated: list[str] = field(default_factory=list)
 
     def output(self) -> str:
         return "\n".join(self.lines)
@@ -55,10 +56,12 @@ class Run:
         sleep: Callable[[float], None] = time.sleep,
         during_validation: Callable[[DeployedStack], None] | None = None,
         on_line: Callable[[str], None] | None = None,
+        quarters: tuple[str, ...] = (QUARTER,),
         **overrides: Any,
     ) -> None:
         def validate(settings: FtmSettings, quarter: str) -> Checklist:
             self.validated.append(self.aws.desired(self.stack))
+            self.quarters_validated.append(quarter)
             if during_validation:
                 during_validation(self.stack)
             return checklist or checklist_that(passed=True)
@@ -71,7 +74,7 @@ class Run:
         settings = load_settings(SmokeSettings, smoke_poll_s=0.05, **overrides)
         run_cloud_smoke(
             settings,
-            QUARTER,
+            list(quarters),
             echo=echo,
             probe=HttpHealth(health_url),
             validate=validate,
@@ -79,21 +82,28 @@ class Run:
         )
 
 
-def serving_job(aws: FakeAws, stack: DeployedStack) -> threading.Thread:
-    """Stands in for the map job while the execution runs: vLLM logs the requests it serves,
+def serving_job(aws: FakeAws, stack: DeployedStack, executions: int = 1) -> threading.Thread:
+    """Stands in for the map job while each execution runs: vLLM logs the requests it serves,
     the job logs one wait on vLLM."""
 
     def work() -> None:
-        aws.wait_for_running_execution(stack)
-        line = aws.vllm_request_line
-        aws.log(stack.vllm_log_group, "vllm/vllm/task-1", line, line)
-        aws.log(
-            stack.jobs_log_group,
-            "map/default/job-1",
-            "vLLM unhealthy, waiting... (30s / 600s)",
-            "map-worker: 12/25 firms",
-            "vLLM recovered after 31.0s",
-        )
+        for n in range(1, executions + 1):
+            deadline = time.monotonic() + 120
+            while (
+                sum(e["status"] == "RUNNING" for e in aws.executions(stack)) < 1
+                or len(aws.executions(stack)) < n
+            ):
+                assert time.monotonic() < deadline, f"execution {n} did not start"
+                time.sleep(0.05)
+            line = aws.vllm_request_line
+            aws.log(stack.vllm_log_group, f"vllm/vllm/task-{n}", line, line)
+            aws.log(
+                stack.jobs_log_group,
+                f"map/default/job-{n}",
+                "vLLM unhealthy, waiting... (30s / 600s)",
+                "map-worker: 12/25 firms",
+                "vLLM recovered after 31.0s",
+            )
 
     thread = threading.Thread(target=work, daemon=True)
     thread.start()
@@ -275,3 +285,33 @@ def test_target_group_health_counts_healthy_targets(aws: FakeAws) -> None:
     healthy, status = probe()
     assert healthy, status
     assert status == "targets: 1 healthy"
+
+
+def test_several_quarters_run_in_order_on_one_fleet(aws: FakeAws, health_url: str) -> None:
+    run = Run(aws, aws.deploy("a_few_seconds"))
+    job = serving_job(aws, run.stack, executions=2)
+    run.start(health_url=health_url, quarters=(QUARTER, "2017Q2"))
+    job.join()
+    assert run.quarters_validated == [QUARTER, "2017Q2"]
+    assert run.validated == [(1, 1), (1, 1)], "scaled up once, for both"
+    started = sorted(aws.executions(run.stack), key=lambda e: e["startDate"])
+    inputs = [
+        json.loads(
+            aws.cloud.client("stepfunctions").describe_execution(executionArn=e["executionArn"])[
+                "input"
+            ]
+        )["quarter"]
+        for e in started
+    ]
+    assert inputs == [QUARTER, "2017Q2"]
+    text = run.output()
+    assert "== quarter 2/2: 2017Q2" in text and "cloud smoke passed for 2017Q1, 2017Q2" in text
+    assert aws.desired(run.stack) == (0, 0)
+
+
+def test_a_failed_quarter_stops_the_rest_and_scales_to_zero(aws: FakeAws, health_url: str) -> None:
+    run = Run(aws, aws.deploy("fail"))
+    with pytest.raises(CloudError, match=r"2017Q1: .*MapFailed.*not started: 2017Q2, 2017Q3"):
+        run.start(health_url=health_url, quarters=(QUARTER, "2017Q2", "2017Q3"))
+    assert len(aws.executions(run.stack)) == 1 and run.validated == []
+    assert aws.desired(run.stack) == (0, 0)

@@ -66,7 +66,7 @@ def test_the_manifest_names_the_hosts_and_their_ami(
     settings = load_settings(SmokeSettings, smoke_poll_s=0.05)
     run_cloud_smoke(
         settings,
-        QUARTER,
+        [QUARTER],
         echo=lines.append,
         probe=HttpHealth(health_url),
         validate=validate,
@@ -80,4 +80,4 @@ def test_the_manifest_names_the_hosts_and_their_ami(
     assert {"instance_type", "market"} <= set(host)
     assert gpu["minutes"] > 0
     assert any(line.startswith(f"GPU hosts: {host['instance_id']} (") for line in lines)
-    assert f"GPU time and hosts recorded in run {RUN_ID}'s manifest" in lines
+    assert f"GPU time and hosts recorded in run {RUN_ID}'s manifest ({QUARTER})" in lines

@@ -12,7 +12,7 @@ from ftm_ops.cloud.commands import Runner
 from ftm_ops.cloud.settings import CloudSettings, DeploySettings, SmokeSettings, WeightsSettings
 from ftm_shared.config import load_settings
 from ftm_shared.errors import InputError
-from ftm_shared.layout import validate_quarter
+from ftm_shared.layout import parse_quarters, validate_quarter
 
 
 @click.group()
@@ -74,19 +74,28 @@ def deploy_command(dry_run: bool, yes: bool, repo_root: Path) -> None:
 
 
 @cloud.command("smoke")
-@click.option("--quarter", default="2017Q1", show_default=True)
+@click.option("--quarter", help="One calendar quarter (default 2017Q1).")
+@click.option(
+    "--quarters",
+    "spec",
+    help="Several, in calendar order, one execution after another: 2017Q1..2017Q4 or "
+    "2017Q1,2017Q3.",
+)
 @click.option("--yes", is_flag=True, help="Do not ask above COST_CONFIRM_ABOVE_USD.")
-def smoke_command(quarter: str, yes: bool) -> None:
-    """Preflight, scale vLLM up, run the pipeline on Step Functions, validate, always scale
-    to zero."""
+def smoke_command(quarter: str | None, spec: str | None, yes: bool) -> None:
+    """Preflight, scale vLLM up, run the pipeline on Step Functions for each quarter in
+    order (stopping at the first that fails), validate, always scale to zero."""
     from ftm_ops.cloud.preflight import smoke_preflight
     from ftm_ops.cloud.signals import Interrupted
     from ftm_ops.cloud.smoke import run_cloud_smoke
 
+    if quarter and spec:
+        raise click.UsageError("give one of --quarter 2017Q1 or --quarters 2017Q1..2017Q4")
     try:
-        validate_quarter(quarter)
+        quarters = parse_quarters(spec) if spec else [validate_quarter(quarter or "2017Q1")]
     except InputError as error:
-        raise click.BadParameter(str(error), param_hint="--quarter") from None
+        hint = "--quarters" if spec else "--quarter"
+        raise click.BadParameter(str(error), param_hint=hint) from None
     settings = load_settings(SmokeSettings)
     if not smoke_preflight(settings, echo=click.echo):
         click.echo("cloud smoke not started: nothing was scaled up")
@@ -94,7 +103,7 @@ def smoke_command(quarter: str, yes: bool) -> None:
     try:
         run_cloud_smoke(
             settings,
-            quarter,
+            quarters,
             echo=_echo_while_possible,
             confirm=(lambda _question: True) if yes else click.confirm,
         )

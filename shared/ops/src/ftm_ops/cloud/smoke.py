@@ -1,9 +1,11 @@
 """`ftm cloud smoke`: the runbook, automated, and never leaving GPUs running.
 
-Verify the account; print the quarter's projected hours and GPU cost and, above
-COST_CONFIRM_ABOVE_USD, ask (`--yes` does not); scale the vLLM ASG and ECS service up; wait
-for a stable service and a healthy `/health`; run the pipeline's Step Functions execution
-for a quarter, following it; check the run (the execution SUCCEEDED, vLLM's log shows the
+Verify the account; print the quarters' projected hours and GPU cost and, above
+COST_CONFIRM_ABOVE_USD, ask (`--yes` does not); scale the vLLM ASG and ECS service up once;
+wait for a stable service and a healthy `/health`; for each quarter in calendar order, run the
+pipeline's Step Functions execution and follow it, starting the next quarter's only after
+this one passed (one quarter at a time keeps the shards in flight at the fleet's size); check
+each run (the execution SUCCEEDED, vLLM's log shows the
 chat completions it served, the jobs' waits on vLLM are printed) and validate the outputs
 with the same checklist as `make smoke`. Whatever happens (failure, timeout, Ctrl-C,
 SIGTERM, SIGHUP) the `finally` stops an execution still running and scales back to zero,
@@ -53,7 +55,7 @@ def default_probe(settings: SmokeSettings) -> HealthProbe:
 @dataclass
 class CloudSmoke:
     settings: SmokeSettings
-    quarter: str
+    quarters: list[str]
     echo: Callable[[str], None]
     probe: HealthProbe
     validate: Validator
@@ -63,7 +65,9 @@ class CloudSmoke:
     def __post_init__(self) -> None:
         client: Callable[[str], Any] = lambda service: cloud_client(service, self.settings)  # noqa: E731
         self.fleet = VllmFleet(client("autoscaling"), client("ecs"), self.settings)
-        self.execution = PipelineExecution(client("stepfunctions"))
+        self.stepfunctions = client("stepfunctions")
+        self.execution = PipelineExecution(self.stepfunctions)
+        self.executions: list[tuple[str, PipelineExecution]] = []
         self.logs = client("logs")
         self.ec2 = client("ec2")
         self.hosts: list[dict[str, str]] = []
@@ -93,30 +97,34 @@ class CloudSmoke:
         return ObjectStore(self.settings.storage_url, s3_client=cloud_client("s3", self.settings))
 
     def _cost_approved(self) -> bool:
-        """The quarter's projected hours and GPU cost, before anything scales up."""
+        """The quarters' projected hours and GPU cost, before anything scales up."""
         self.echo("\n== projected cost")
         projection = self.settings.projection()
-        firms, source = quarter_firms(self._store(), self.quarter, projection)
-        self.echo(f"{firms} firms, from {source}")
+        firms = 0
+        for quarter in self.quarters:
+            found, source = quarter_firms(self._store(), quarter, projection)
+            self.echo(f"{quarter}: {found} firms, from {source}")
+            firms += found
         return approved(projection, firms, self.echo, self.confirm)
 
     def _record_gpu_time(self) -> None:
-        """The GPU time goes into the manifest of the run the execution planned."""
-        if self.execution.arn is None:
-            return
-        name = self.execution.arn.rsplit(":", 1)[-1]
+        """The fleet's GPU time goes into the manifest of each run an execution planned; one
+        fleet served them all, so each records the whole and the quarters that shared it."""
         usage = {
             "minutes": round(self.usage.gpu_minutes, 2),
             "cost_usd": self.usage.cost_usd,
             "hosts": self.hosts,
+            "quarters": [quarter for quarter, _execution in self.executions],
         }
-        try:
-            run_id = runs.record_gpu_time(self._store(), self.quarter, name, usage)
-        except Exception as error:  # the wind-down is done; a report problem must not hide it
-            self.echo(f"note: GPU time not recorded in the run manifest: {error}")
-            return
-        if run_id:
-            self.echo(f"GPU time and hosts recorded in run {run_id}'s manifest")
+        for quarter, execution in self.executions:
+            name = str(execution.arn).rsplit(":", 1)[-1]
+            try:
+                run_id = runs.record_gpu_time(self._store(), quarter, name, usage)
+            except Exception as error:  # the wind-down is done; a report must not hide it
+                self.echo(f"note: GPU time not recorded in {quarter}'s run manifest: {error}")
+                continue
+            if run_id:
+                self.echo(f"GPU time and hosts recorded in run {run_id}'s manifest ({quarter})")
 
     def _note_hosts(self) -> None:
         """The instances vLLM serves from, their AMI included (it floats), for the manifest."""
@@ -143,11 +151,27 @@ class CloudSmoke:
 
         self.poller.until("vLLM /health", healthy, settings.smoke_ready_timeout_s)
         self._note_hosts()
+        for number, quarter in enumerate(self.quarters, start=1):
+            if len(self.quarters) > 1:
+                self.echo(f"\n== quarter {number}/{len(self.quarters)}: {quarter}")
+            try:
+                self._quarter(quarter)
+            except CloudError as error:
+                if len(self.quarters) == 1:
+                    raise
+                left = ", ".join(self.quarters[number:]) or "none"
+                raise CloudError(f"{quarter}: {error} (not started: {left})") from None
+        self.echo(f"\ncloud smoke passed for {', '.join(self.quarters)}")
 
-        self.echo(f"\n== pipeline: {self.quarter} in s3://{settings.s3_bucket}")
+    def _quarter(self, quarter: str) -> None:
+        """One quarter's execution, followed to its end, checked and validated."""
+        settings = self.settings
+        self.echo(f"\n== pipeline: {quarter} in s3://{settings.s3_bucket}")
+        self.execution = PipelineExecution(self.stepfunctions)
         arn = self.execution.start(
-            settings.state_machine_arn, self.quarter, settings.s3_bucket, count
+            settings.state_machine_arn, quarter, settings.s3_bucket, settings.vllm_instances
         )
+        self.executions.append((quarter, self.execution))
         self.echo(f"execution {arn}")
         outcome = self.execution.follow(self.poller, settings.smoke_run_timeout_s)
         run_checks = self._check_run(outcome)
@@ -159,12 +183,11 @@ class CloudSmoke:
             )
 
         self.echo("\n== validate outputs")
-        outputs = self.validate(settings, self.quarter)
+        outputs = self.validate(settings, quarter)
         checklist = Checklist(outputs.quarter, run_checks + outputs.criteria, outputs.data_docs)
         self.echo(checklist.render())
         if not checklist.passed:
             raise CloudError("the run failed validation (see the checklist above)")
-        self.echo(f"\ncloud smoke passed for {self.quarter}")
 
     def _check_run(self, outcome: Outcome) -> list[Criterion]:
         """What the seed's checklist asks of the run itself, from the execution and the logs;
@@ -212,7 +235,7 @@ class CloudSmoke:
 
 def run_cloud_smoke(
     settings: SmokeSettings,
-    quarter: str,
+    quarters: list[str],
     *,
     echo: Callable[[str], None],
     probe: HealthProbe | None = None,
@@ -222,7 +245,7 @@ def run_cloud_smoke(
 ) -> None:
     CloudSmoke(
         settings,
-        quarter,
+        quarters,
         echo,
         probe or default_probe(settings),
         validate,
