@@ -6,13 +6,17 @@ it (polars and pyarrow loaded together abort now and then at interpreter exit, p
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 
 from ftm_ops.bucket import ready_store
 from ftm_shared import layout
 from ftm_shared.errors import InputError
+
+Command = TypeVar("Command", bound=Callable[..., Any])
 
 FORMATS = ("parquet", "csv")
 
@@ -45,20 +49,29 @@ def require_writable(folder: Path) -> None:
         ) from None
 
 
+def _quarters_into_folder(written: str) -> Callable[[Command], Command]:
+    """The quarters read (each from its current run) and the folder `written` goes into."""
+
+    def options(function: Command) -> Command:
+        function = click.option(
+            "--to",
+            "folder",
+            required=True,
+            type=click.Path(file_okay=False, path_type=Path),
+            help=f"Folder to write {written} into (created; earlier files replaced).",
+        )(function)
+        return click.option(
+            "--quarters",
+            "quarters_text",
+            required=True,
+            help="Quarters, e.g. 2017Q1..2017Q4 or 2017Q1,2017Q3 (each from its current run).",
+        )(function)
+
+    return options
+
+
 @click.command("export")
-@click.option(
-    "--quarters",
-    "quarters_text",
-    required=True,
-    help="Quarters, e.g. 2017Q1,2017Q2 or 2017Q1..2017Q4 (each read from its current run).",
-)
-@click.option(
-    "--to",
-    "folder",
-    required=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Folder to write the tables into (created; earlier files of the same names replaced).",
-)
+@_quarters_into_folder("the tables")
 @click.option(
     "--format", "file_format", type=click.Choice(FORMATS), default="parquet", show_default=True
 )
@@ -75,19 +88,7 @@ def export_command(quarters_text: str, folder: Path, file_format: str) -> None:
 
 
 @click.command("panel")
-@click.option(
-    "--quarters",
-    "quarters_text",
-    required=True,
-    help="Quarters, e.g. 2015Q1..2018Q4 or 2017Q1,2017Q2 (each read from its current run).",
-)
-@click.option(
-    "--to",
-    "folder",
-    required=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Folder to write panel.parquet / .csv / .dta into (created; earlier ones replaced).",
-)
+@_quarters_into_folder("panel.parquet / .csv / .dta")
 @click.option(
     "--format",
     "formats",
