@@ -77,10 +77,12 @@ def defaults(settings: type[ReduceWorkerSettings]) -> dict[str, Any]:
     }
 
 
-def quarter_source(quarter: str) -> tuple[pd.DataFrame, pa.Table, QuarterWords]:
+def quarter_source(
+    quarter: str, file: str = "maec_2017h1_sentences.parquet"
+) -> tuple[pd.DataFrame, pa.Table, QuarterWords]:
     """The provided file's rows of the quarter, as ingest's contract, and its words (what
     map's keywords are weighed against)."""
-    path = earnings_call_file()
+    path = earnings_call_file(file)
     frame = pd.read_parquet(path)
     frame = frame[frame["quarter"] == quarter]
     table = to_contract(path, frame, merge_firm_metadata(source_firm_metadata(frame)))
