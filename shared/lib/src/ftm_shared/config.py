@@ -189,7 +189,8 @@ SettingsT = TypeVar("SettingsT", bound=BaseSettings)
 
 
 def setting_name(settings_cls: type[BaseSettings], field_name: str) -> str:
-    """The variable a field is set by, e.g. `S3_BUCKET`, or `FTM_VLLM_PORT` with an `FTM_VLLM_` prefix."""
+    """The variable a field is set by, e.g. `S3_BUCKET`, or `FTM_VLLM_PORT` with an
+    `FTM_VLLM_` prefix."""
     return (str(settings_cls.model_config.get("env_prefix") or "") + field_name).upper()
 
 
