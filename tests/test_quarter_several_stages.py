@@ -16,7 +16,8 @@ from ftm_shared.storage import ObjectStore
 
 pytestmark = pytest.mark.integration
 
-CALLS = Path(__file__).parent / "fixtures" / "ingest" / "calls.csv"
+# Across services (ops runs map-worker's plan): here, where the whole workspace is installed.
+CALLS = Path(__file__).parents[1] / "shared/ops/tests/fixtures/ingest/calls.csv"
 
 
 def test_a_quarter_without_transcripts_stops_the_command_before_the_next(
