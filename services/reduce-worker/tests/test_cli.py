@@ -11,7 +11,7 @@ from ftm_local.published import mapped_run
 from ftm_shared.llm import LlmStats
 from ftm_shared.storage import ObjectStore
 from reduce_worker.cli import render_summary
-from reduce_worker.runner import ReduceSummary, ThemeFailure
+from reduce_worker.summary import ReduceSummary, ThemeFailure
 
 
 def reduce_worker(*args: str) -> subprocess.CompletedProcess[str]:

@@ -11,7 +11,6 @@ import click
 from ftm_shared import layout, runs, schemas
 from ftm_shared.cli_support import run_cli, service_group
 from ftm_shared.config import FtmSettings, load_settings
-from ftm_shared.embedding import embed
 from ftm_shared.errors import InputError
 from ftm_shared.llm import LlmError
 from ftm_shared.llm.stats import describe as describe_llm
@@ -20,9 +19,10 @@ from ftm_shared.pipeline import EXIT_POLICY_FAILED
 from ftm_shared.plan import Plan
 from ftm_shared.storage import ObjectStore
 from reduce_worker.config import ReduceWorkerSettings
-from reduce_worker.registry import DECISIONS, Rules, decisions
-from reduce_worker.registry_store import register_run
-from reduce_worker.runner import ReduceRun, ReduceSummary
+from reduce_worker.registry import DECISIONS
+from reduce_worker.registry_store import registered
+from reduce_worker.runner import ReduceRun
+from reduce_worker.summary import ReduceSummary
 
 
 @service_group(
@@ -183,17 +183,14 @@ def register_command(quarter: str, again: bool) -> None:
     run_id = runs.current_run(store, quarter)
     if run_id is None:
         raise InputError(f"quarter {quarter} has no reduced run: `reduce-worker run` it first")
-    rules = Rules(settings.registry_min_similarity, settings.registry_name_fit_rank)
-    registry = register_run(
+    summary = registered(
         store,
         Plan.load(store, quarter, run_id),
         store.read_parquet(layout.run_themes_key(quarter, run_id)),
         store.read_parquet(layout.run_theme_contributions_key(quarter, run_id)),
-        embed,
-        rules,
+        settings,
         again=again,
     )
-    summary = {**decisions(registry, quarter), "stable_themes": len(registry.themes)}
     click.echo(f"{quarter} run {run_id}: {describe_registry(summary)}")
     click.echo(f"  registry        {store.uri(layout.STABLE_THEMES_KEY)}")
 

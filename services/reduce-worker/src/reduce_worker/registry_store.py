@@ -17,9 +17,11 @@ import numpy as np
 import pyarrow as pa
 
 from ftm_shared import layout, schemas
+from ftm_shared.embedding import embed
 from ftm_shared.llm.fit import Embed, unit_rows
 from ftm_shared.plan import Plan
 from ftm_shared.storage import ObjectNotFoundError, ObjectStore, PreconditionFailedError
+from reduce_worker.config import ReduceWorkerSettings
 from reduce_worker.inputs import read_firm_topics
 from reduce_worker.procedure import set_aside
 from reduce_worker.registry import (
@@ -28,6 +30,7 @@ from reduce_worker.registry import (
     Registry,
     Rules,
     StableTheme,
+    decisions,
     register_quarter,
 )
 from reduce_worker.themes import theme_centroids
@@ -185,3 +188,19 @@ def register_run(
         f"the theme registry ({store.uri(layout.REGISTRY_HEAD_KEY)}) changed {ATTEMPTS} times "
         f"while {plan.quarter} run {plan.run_id} was registered: run reduce again"
     )
+
+
+def registered(
+    store: ObjectStore,
+    plan: Plan,
+    themes: pa.Table,
+    contributions: pa.Table,
+    settings: ReduceWorkerSettings,
+    *,
+    again: bool = False,
+) -> dict[str, Any]:
+    """`register_run` with the settings' rules and the bundled embedding model; the quarter's
+    themes per decision and the stable themes in all (the summaries print them)."""
+    rules = Rules(settings.registry_min_similarity, settings.registry_name_fit_rank)
+    registry = register_run(store, plan, themes, contributions, embed, rules, again=again)
+    return {**decisions(registry, plan.quarter), "stable_themes": len(registry.themes)}

@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from typing import Any
 
 import pyarrow as pa
@@ -54,57 +54,11 @@ from reduce_worker.outputs import (
 from reduce_worker.procedure import procedure_counts, set_aside
 from reduce_worker.quality import ThemeView, measure, quarter_sentences
 from reduce_worker.quotes import quotes_table
-from reduce_worker.registry import Rules, decisions
-from reduce_worker.registry_store import RegistryConflictError, register_run
+from reduce_worker.registry_store import RegistryConflictError, registered
+from reduce_worker.summary import ReduceSummary, ThemeFailure
 from reduce_worker.themes import Partition, Theme, contrasts, quarter_themes, theme_centroids
 
 log = logging.getLogger("reduce_worker")
-
-
-@dataclass(frozen=True)
-class ThemeFailure:
-    theme_id: str
-    n_topics: int
-    n_firms: int
-    error_type: str
-    message: str
-
-
-@dataclass
-class ReduceSummary:
-    quarter: str
-    run_id: str
-    topics: int = 0
-    firms: int = 0
-    themes: int = 0
-    in_themes: int = 0
-    firm_specific: int = 0
-    firm_specific_groups: int = 0
-    filler: int = 0
-    """Topics of groups that were hedging and turn-taking, not a subject (`filler.py`)."""
-    filler_groups: int = 0
-    unassigned: int = 0
-    clustering_s: float = 0.0
-    naming_s: float = 0.0
-    llm: dict[str, Any] = field(default_factory=dict)
-    failures: list[ThemeFailure] = field(default_factory=list)
-    fallbacks: list[str] = field(default_factory=list)
-    """Themes named by their keyword phrases: no LLM answer fitted them."""
-    outputs: list[str] = field(default_factory=list)
-    report_uri: str = ""
-    procedure: dict[str, Any] = field(default_factory=dict)
-    oversized_themes: list[dict[str, int]] = field(default_factory=list)
-    quality: dict[str, Any] = field(default_factory=dict)
-    lineage: dict[str, Any] = field(default_factory=dict)
-    exposure: dict[str, int] = field(default_factory=dict)
-    """The exposure panel's rows, calls and themes (empty: no panel, see the log)."""
-    registry: dict[str, Any] = field(default_factory=dict)
-    """The quarter's themes per registry decision and the stable themes in all (`registry.py`),
-    or the error that left them unregistered."""
-    """The previous quarter and run linked to, and how many themes have each status."""
-    skipped: bool = False
-    """The run was reduced before: nothing was recomputed (only published again if another
-    run had become current since)."""
 
 
 def find_themes(topics: QuarterTopics, settings: ReduceWorkerSettings, quarter: str) -> Partition:
@@ -247,17 +201,13 @@ class ReduceRun:
         """The published run's themes into the registry (a no-op when registered already).
         The quarter's outputs are written by now: a registry problem is reported, and
         `reduce-worker register` redoes it."""
-        rules = Rules(self.settings.registry_min_similarity, self.settings.registry_name_fit_rank)
         try:
-            registry = register_run(self.store, self.plan, themes, contributions, embed, rules)
+            self.summary.registry = registered(
+                self.store, self.plan, themes, contributions, self.settings
+            )
         except (InputError, ObjectNotFoundError, RegistryConflictError) as error:
             log.error("reduce %s: themes not registered: %s", self.quarter, error)
             self.summary.registry = {"error": f"{type(error).__name__}: {error}"}
-            return
-        self.summary.registry = {
-            **decisions(registry, self.quarter),
-            "stable_themes": len(registry.themes),
-        }
 
     def _exposure(self, contributions: pa.Table) -> dict[str, pa.Table]:
         panel = exposure_table(self.store, self.plan, contributions)
