@@ -45,6 +45,8 @@ def test_a_firm_is_embedded_and_clustered_in_one_call(worker: object) -> None:
     mean = embed(texts).mean(axis=0)
     np.testing.assert_allclose(work.topics[0].centroid, mean / np.linalg.norm(mean), atol=1e-4)
     assert work.embed_s > 0 and work.topics_s > 0
+    # One worker, one thread: numba's first fit (at start-up) would have raised it to all CPUs.
+    assert work.threads == 1
 
 
 @pytest.mark.integration

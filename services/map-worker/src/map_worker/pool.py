@@ -1,9 +1,14 @@
 """The topic workers of one map process: Ray actors that keep the embedding model, lent to
-firms one at a time; shared by every shard the process runs."""
+firms one at a time; shared by every shard the process runs.
+
+The pool also knows when no firm of the process waits for topics any more (`all_topics`):
+where the LLM decodes on the same CPUs as the topic workers, naming waits for that.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -15,6 +20,8 @@ from ftm_shared.aws import DependencyNotReadyError
 from map_worker.config import MapWorkerSettings
 from map_worker.workers import TopicWorker, ray_logs, start_ray
 
+log = logging.getLogger("map_worker")
+
 
 class WorkerPool:
     def __init__(self, workers: list[Any], startup_s: float) -> None:
@@ -24,6 +31,10 @@ class WorkerPool:
         self._idle: asyncio.Queue[Any] = asyncio.Queue()
         for worker in workers:
             self._idle.put_nowait(worker)
+        self._firms_wanting_topics = 0
+        self._firms_lent = 0
+        self._no_firm_wants_topics = asyncio.Event()
+        self._no_firm_wants_topics.set()
 
     @classmethod
     async def start(cls, settings: MapWorkerSettings) -> WorkerPool:
@@ -61,11 +72,27 @@ class WorkerPool:
 
     @asynccontextmanager
     async def lend(self) -> AsyncIterator[Any]:
-        worker = await self._idle.get()
+        """A worker for one firm's topics, once one is free."""
+        self._firms_wanting_topics += 1
+        self._no_firm_wants_topics.clear()
         try:
-            yield worker
+            worker = await self._idle.get()
+            try:
+                yield worker
+            finally:
+                self._idle.put_nowait(worker)
         finally:
-            self._idle.put_nowait(worker)
+            self._firms_wanting_topics -= 1
+            self._firms_lent += 1
+            if not self._firms_wanting_topics:
+                # Where naming waits for this, the shards' progress moves only from here on.
+                log.info("topics: %d firm(s) done, none waiting", self._firms_lent)
+                self._no_firm_wants_topics.set()
+
+    async def all_topics(self) -> None:
+        """Until no firm of the process waits for a worker or holds one. A shard's firms all
+        ask at once, so their topics are all found by then."""
+        await self._no_firm_wants_topics.wait()
 
     def stop(self) -> None:
         for worker in self.workers:

@@ -286,6 +286,8 @@ class ShardRun:
                 work = await worker.firm_topics.remote(firm.texts, firm.speakers, self.words)
         except ray.exceptions.RayTaskError as error:
             return self._fail(firm, "topics", error.cause if error.cause is not None else error)
+        if self.settings.naming_waits_for_topics:
+            await self.pool.all_topics()
         topics = work.topics
         seconds["embed"] = seconds.get("embed", 0.0) + work.embed_s
         seconds["topics"] = seconds.get("topics", 0.0) + work.topics_s

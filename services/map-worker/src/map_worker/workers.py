@@ -34,6 +34,8 @@ class FirmWork:
     """The worker's process id."""
     nth: int
     """1 for the worker's first firm: start-up costs it missed would show there."""
+    threads: int
+    """The torch threads the embedding ran on."""
 
 
 def warm_up_topics(tuning: TopicTuning, dimensions: int, seed: int) -> None:
@@ -65,6 +67,7 @@ class TopicWorker:
         self.prototypes = embed(list(PROTOTYPES), batch_size)
         warm_up_topics(tuning, self.prototypes.shape[1], seed)
         self.batch_size, self.seed, self.tuning = batch_size, seed, tuning
+        self.threads = max(1, threads)
         self.firms = 0
         self.startup_s = time.perf_counter() - started
 
@@ -84,9 +87,15 @@ class TopicWorker:
         Firm by firm, so the first firm's topics go to the LLM while the next is embedded:
         naming never waits for a whole shard's embeddings.
         """
+        import torch
+
         from ftm_shared.embedding import embed
         from map_worker.topics import call_topics
 
+        # numba's first parallel fit sets OpenMP's thread count to every CPU, and torch follows
+        # it: two workers on 2 cores then embedded at 4 threads, 32 sentences/s each instead of
+        # 97 (docs/benchmarks.md). Pinned again before every firm's embedding.
+        torch.set_num_threads(self.threads)
         started = time.perf_counter()
         vectors = embed(texts, self.batch_size)
         embedded = time.perf_counter()
@@ -101,7 +110,12 @@ class TopicWorker:
         )
         self.firms += 1
         return FirmWork(
-            topics, embedded - started, time.perf_counter() - embedded, os.getpid(), self.firms
+            topics,
+            embedded - started,
+            time.perf_counter() - embedded,
+            os.getpid(),
+            self.firms,
+            torch.get_num_threads(),
         )
 
 

@@ -162,7 +162,7 @@ def llm_up(directory: Path | None = None) -> dict[str, str]:
         record = llm_server.start_llm(directory, port=_port_to_reuse(port_file))
         record.save(record_path(llm_server.LLM, directory))
         port_file.write_text(str(record.port), encoding="utf-8")
-    env = llm_server.env_for(record.url, llm_server.server_threads(record.command))
+    env = llm_server.env_for(record.url, shares_cpus=True)
     update_env_file(directory / ENV_FILE_NAME, env)
     return env
 
@@ -172,7 +172,7 @@ def llm_down(directory: Path | None = None) -> Stopped | None:
     stopped = _stop(record_path(llm_server.LLM, directory))
     env_file = directory / ENV_FILE_NAME
     if env_file.is_file():
-        update_env_file(env_file, drop=llm_server.env_for("", threads=1).keys())
+        update_env_file(env_file, drop=llm_server.env_for("", shares_cpus=True).keys())
     return stopped
 
 

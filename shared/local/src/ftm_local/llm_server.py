@@ -8,9 +8,7 @@ client talks to it exactly as to vLLM in the cloud.
 
 from __future__ import annotations
 
-import itertools
 import os
-from collections.abc import Sequence
 from pathlib import Path
 
 from pydantic import Field
@@ -84,30 +82,22 @@ class LocalLlmSettings(BaseSettings):
         return max(1, cpus // 2)
 
 
-def topic_workers_beside(threads: int) -> int:
-    """map-worker's topic workers (RAY_WORKERS) on the CPUs a local LLM server of `threads`
-    threads leaves: more would only take turns with it on the same cores."""
-    return max(1, (os.cpu_count() or 2) - threads)
+def env_for(url: str, *, shares_cpus: bool = False) -> dict[str, str]:
+    """What a service needs to talk to this server (see `ftm_shared.llm.LlmSettings`).
 
-
-def server_threads(command: Sequence[str]) -> int | None:
-    """The `--threads` a running server was started with (its record's command)."""
-    for flag, value in itertools.pairwise(command):
-        if flag == "--threads" and value.isdigit():
-            return int(value)
-    return None
-
-
-def env_for(url: str, threads: int | None = None) -> dict[str, str]:
-    """What a service needs to talk to this server (see `ftm_shared.llm.LlmSettings`), and,
-    given the server's `threads`, the topic workers that leave it its cores (RAY_WORKERS)."""
+    `shares_cpus`: the server decodes on this machine's CPUs, which map-worker's topic workers
+    use too. Every decoding thread meets the others at a barrier after each layer, so an
+    embedding beside it stalls them all: map-worker then finds every firm's topics first, on
+    every CPU (RAY_WORKERS), and names them after (NAMING_WAITS_FOR_TOPICS); a warm smoke run's
+    map took 240 s so against 286 s side by side (docs/benchmarks.md)."""
     env = {
         "LLM_BASE_URL": f"{url}/v1",
         "LLM_MODEL": LOCAL_MODEL,
         "LLM_RESPONSE_FORMAT": "json_schema",
     }
-    if threads is not None:
-        env["RAY_WORKERS"] = str(topic_workers_beside(threads))
+    if shares_cpus:
+        env["RAY_WORKERS"] = str(os.cpu_count() or 1)
+        env["NAMING_WAITS_FOR_TOPICS"] = "true"
     return env
 
 
@@ -125,6 +115,11 @@ def server_command(
         # A KV cache of its own per slot: in one shared pool every token attends over the
         # cells of all slots (masked), which costs more the more slots decode together.
         "--no-kv-unified",
+        # Gemma 3's sliding-window layers otherwise keep only a window of each slot's cache, so
+        # no prompt prefix could be reused: every request evaluated its whole ~300-token prompt,
+        # the instruction and worked examples again (64 map naming prompts, 8 in flight, 2
+        # threads: 1.13 req/s, and 1.50 with a full cache; docs/benchmarks.md).
+        "--swa-full",
         "--ctx-size", str(parallel * CONTEXT_TOKENS),
         "--threads", str(threads),
         "--jinja", "--chat-template", PLAIN_TEXT_TEMPLATE,
