@@ -6,14 +6,14 @@ from ftm_ops.smoke.budget import BUDGET_FIRMS, MachineLoad, stage_budget_s
 
 
 @pytest.mark.unit
-def test_the_default_warm_run_is_budgeted_585_seconds() -> None:
+def test_the_default_warm_run_is_budgeted_465_seconds() -> None:
     stages = [
         "local up", "ingest", "plan", "map", "collect", "reduce", "validate", "copy outputs",
         "model-tester", "local down",
     ]  # fmt: skip
     budgets = [stage_budget_s(stage, BUDGET_FIRMS) for stage in stages]
     assert None not in budgets
-    assert sum(b for b in budgets if b is not None) == pytest.approx(585.0)
+    assert sum(b for b in budgets if b is not None) == pytest.approx(465.0)
 
 
 @pytest.mark.unit

@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -24,8 +24,10 @@ from ftm_shared.plan import Plan
 from ftm_shared.storage import ObjectStore
 from map_worker.collect import collect
 from map_worker.config import MapWorkerSettings
-from map_worker.fanout import MapSummary, run_shards
 from map_worker.planning import Planned, Selection, plan_quarter
+
+if TYPE_CHECKING:
+    from map_worker.fanout import MapSummary
 
 
 @service_group(
@@ -145,6 +147,10 @@ def run_command(
     PIPELINE_TOLERATED_FAILURE_PCT allows."""
     if shard and not run_id:
         raise click.UsageError("--shard needs --run-id (the run the shard belongs to)")
+    # Ray, torch and scikit-learn take seconds to import: only `run` needs them, not plan or
+    # collect, each its own process (a Step Functions state, a smoke stage).
+    from map_worker.fanout import run_shards
+
     settings, store = _setup(bucket)
     plan = Plan.load(store, quarter, run_id) if run_id else _plan(store, settings, quarter, options)
     summary = asyncio.run(run_shards(settings, store, plan, shard))
