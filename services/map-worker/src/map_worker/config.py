@@ -121,13 +121,14 @@ class MapWorkerSettings(LlmSettings, FtmSettings, TopicTuning, NamingTuning, Pip
     ray_cpus_per_worker: float = Field(1.0, gt=0, description="CPUs each topic worker reserves")
     # An LLM server on the CPUs the topic workers use decodes with every thread meeting at a
     # barrier after each layer: an embedding beside it stalls them all (a warm smoke run's map
-    # on 2 cores: naming at under 0.7 requests a second beside the embedding; see
-    # docs/benchmarks.md). In AWS vLLM has a GPU box of its own and the overlap is free.
+    # on 2 cores: 286 s side by side, 240 s topics first; docs/benchmarks.md). In AWS vLLM has
+    # a GPU box of its own and the overlap is free.
     naming_waits_for_topics: bool = Field(
         False,
         description="Name firms' topics only once every firm the process maps has its topics, "
         "instead of each firm as soon as its own are found: for an LLM on the same CPUs as "
-        "the topic workers (`ftm llm up` sets it for its local server)",
+        "the topic workers (`ftm llm up` sets it for its local server). Firms are checkpointed "
+        "once named, so a run killed before then finds their topics again",
     )
     ray_startup_timeout_s: float = Field(
         300.0, gt=0, description="Give up when the topic workers have not started by then"

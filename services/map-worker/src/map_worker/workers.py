@@ -58,7 +58,8 @@ class TopicWorker:
 
         from ftm_shared.embedding import embed, load_model
 
-        torch.set_num_threads(max(1, threads))  # one slot, one core: no oversubscription
+        self.threads = max(1, threads)
+        torch.set_num_threads(self.threads)  # one slot, one core: no oversubscription
         load_model()
         # The first encode pays one-off set-up costs: pay them here, not in the embedding stage.
         embed(WARM_UP_TEXTS, batch_size)
@@ -67,7 +68,6 @@ class TopicWorker:
         self.prototypes = embed(list(PROTOTYPES), batch_size)
         warm_up_topics(tuning, self.prototypes.shape[1], seed)
         self.batch_size, self.seed, self.tuning = batch_size, seed, tuning
-        self.threads = max(1, threads)
         self.firms = 0
         self.startup_s = time.perf_counter() - started
 
@@ -84,8 +84,8 @@ class TopicWorker:
         """One firm's topics (its call procedure last, as topic -1), and the seconds its
         embedding and its clustering took. `quarter`: the quarter's word counts, for keywords.
 
-        Firm by firm, so the first firm's topics go to the LLM while the next is embedded:
-        naming never waits for a whole shard's embeddings.
+        Firm by firm, so the first firm's topics can go to the LLM while the next is embedded
+        (unless NAMING_WAITS_FOR_TOPICS holds naming back for an LLM on these CPUs).
         """
         import torch
 

@@ -89,7 +89,7 @@ def env_for(url: str, *, shares_cpus: bool = False) -> dict[str, str]:
     use too. Every decoding thread meets the others at a barrier after each layer, so an
     embedding beside it stalls them all: map-worker then finds every firm's topics first, on
     every CPU (RAY_WORKERS), and names them after (NAMING_WAITS_FOR_TOPICS); a warm smoke run's
-    map took 240 s so against 286 s side by side (docs/benchmarks.md)."""
+    map took 240 s that way, against 286 s side by side (docs/benchmarks.md)."""
     env = {
         "LLM_BASE_URL": f"{url}/v1",
         "LLM_MODEL": LOCAL_MODEL,
