@@ -19,6 +19,7 @@ TARGETS = {
     "unfinished_or_looping_summary_share": "0",
     "theme_unfinished_or_looping_description_share": "0",
     "theme_first_person_description_share": "0",
+    "theme_unsupported_description_share": "0",
     "topic_name_fit_at1": ">= keyword names",
     "theme_name_fit_at1": ">= 0.70 and >= keyword names",
 }
@@ -62,6 +63,7 @@ def verdicts(result: dict[str, Any]) -> dict[str, bool | None]:
             "theme_unfinished_or_looping_description_share"
         ),
         "theme_first_person_description_share": none_of("theme_first_person_description_share"),
+        "theme_unsupported_description_share": none_of("theme_unsupported_description_share"),
         "topic_name_fit_at1": beats_keywords("topic"),
         "theme_name_fit_at1": None
         if theme_fit is None
@@ -93,12 +95,14 @@ SHOWN = (
     "largest_theme_filler",
     "fragment_or_copied_name_share",
     "ungrounded_summary_share",
+    "unsupported_summary_share",
     "theme_fragment_name_share",
     "unfinished_or_repeated_names",
     "theme_copied_description_share",
     "unfinished_or_looping_summary_share",
     "theme_unfinished_or_looping_description_share",
     "theme_first_person_description_share",
+    "theme_unsupported_description_share",
     "topic_llm_name_share",
     "topic_name_fit_at1",
     "topic_keyword_name_fit_at1",

@@ -62,6 +62,8 @@ def test_the_prompt_shows_the_nearby_themes_to_name_this_one_apart() -> None:
         ("Quarterly results", "Firms raised prices on demand.", "fits any theme"),
         ("Wage costs", "Firms raised prices on demand.", "nearby theme"),
         ("Pricing power", "Firms raised prices 12% in Ohio.", "12, Ohio"),
+        ("Pricing power", "Firms raised prices in the midst of a pandemic.", "pandemic"),
+        ("Pricing power", "Pricing power is the ability to raise prices.", "defines the name"),
     ],
 )
 def test_fragments_generic_or_borrowed_names_and_invented_facts_are_rejected(

@@ -97,6 +97,22 @@ def test_fragment_and_copied_names_and_invented_facts_are_counted() -> None:
     assert report["theme_fragment_name_share"] == 1.0
 
 
+def test_summaries_and_descriptions_saying_more_than_their_sources_are_counted() -> None:
+    table = rows(
+        good("A", 0),
+        {**good("A", 1), "summary": "Freight costs rose in the midst of a pandemic."},
+        {**good("B", 0), "name": "Freight", "summary": "Freight is the carriage of goods."},
+        good("B", 1),
+    )
+    themes = [
+        ThemeView([0, 2], "Freight costs", description="Firms report freight costs rising."),
+        ThemeView([1, 3], "Trucking", description="Firms report trucking insolvency."),
+    ]
+    report = measure(table, SENTENCES, themes)
+    assert report["unsupported_summary_share"] == 0.5
+    assert report["theme_unsupported_description_share"] == 0.5
+
+
 def test_descriptions_retelling_a_member_topics_summary_are_counted() -> None:
     summary = "Freight costs rose again as trucking capacity stayed tight this quarter."
     table = rows(*({**good(firm, 0), "summary": summary} for firm in "ABC"))

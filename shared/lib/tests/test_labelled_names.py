@@ -15,13 +15,16 @@ from ftm_shared.llm.grounding import (
     lone_name,
     naming_problem,
     repeated_phrase,
+    said_beyond,
 )
+from ftm_shared.llm.support import defines_name, unsupported_words
 
 pytestmark = pytest.mark.unit
 
 LABELLED = json.loads((Path(__file__).parent / "data" / "labelled_names.json").read_text())
 ITEMS = {item["key"]: item for item in LABELLED["items"]}
 NAMES = LABELLED["names"]
+SUMMARIES = LABELLED["summaries"]
 
 
 def _case(entry: dict[str, Any]) -> tuple[str, list[str], list[str], str]:
@@ -54,3 +57,20 @@ def test_the_namers_refuse_every_bad_name_the_text_can_show(entry: dict[str, Any
 def test_the_labelled_set_holds_every_kind_of_name() -> None:
     kinds = {entry["label"] for entry in NAMES}
     assert kinds == {"good", "fragment", "repeated", "lone_name", "copied", "misfit"}
+
+
+@pytest.mark.parametrize("entry", SUMMARIES, ids=[e["summary"][:40] for e in SUMMARIES])
+def test_a_summary_saying_more_than_its_sources_is_refused_and_no_other(
+    entry: dict[str, Any],
+) -> None:
+    item = ITEMS[entry["item"]]
+    shown = [*item["sentences"], ", ".join(item["keywords"])]
+    name, summary, label = entry["name"], entry["summary"], entry["label"]
+    assert bool(unsupported_words(f"{name} {summary}", shown)) == (label == "unsupported")
+    assert defines_name(name, summary) == (label == "defining")
+    assert (said_beyond(name, summary, shown) is None) == (label == "good")
+    assert (naming_problem(name, summary, shown, item["keywords"]) is None) == (label == "good")
+
+
+def test_the_labelled_summaries_hold_every_kind() -> None:
+    assert {entry["label"] for entry in SUMMARIES} == {"good", "unsupported", "defining"}

@@ -90,7 +90,10 @@ def describe_texts(quality: dict[str, Any]) -> str:
         f"{_shown(quality, 'unfinished_or_looping_summary_share')}; theme descriptions cut off "
         f"or looping {_shown(quality, 'theme_unfinished_or_looping_description_share')}, "
         f"speaking as one firm {_shown(quality, 'theme_first_person_description_share')}, "
-        f"retelling one topic {_shown(quality, 'theme_copied_description_share')}"
+        f"retelling one topic {_shown(quality, 'theme_copied_description_share')}, "
+        f"saying more than their topics "
+        f"{_shown(quality, 'theme_unsupported_description_share')}; topic summaries saying more "
+        f"than their sentences {_shown(quality, 'unsupported_summary_share')}"
     )
 
 

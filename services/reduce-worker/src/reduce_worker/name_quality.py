@@ -15,6 +15,9 @@
   (`grounding.summary_problem`); the topic summaries' share is in `quality.py`.
 - **descriptions speaking as one firm**: LLM theme descriptions in the first or second person
   ("We are looking to focus on the store"): a firm's words, not what the firms share.
+- **descriptions saying more than their topics**: LLM theme names and descriptions with a word
+  that neither the member topics' names, summaries and keywords nor common call language use
+  ("pandemic" in 2017), or a description defining the name ("Net income is the net income").
 - **theme keywords one firm uses**: the share of theme keywords that only one of the theme's
   firms uses in its topics' keywords or sentences (a name, a product, a place;
   `themes.TopicTerms`).
@@ -36,6 +39,7 @@ from ftm_shared.llm.grounding import (
     fragment_reason,
     lone_name,
     repeated_phrase,
+    said_beyond,
     speaker_word,
     summary_problem,
 )
@@ -128,19 +132,28 @@ def name_checks(
 def description_checks(
     topics: pd.DataFrame,
     members: Sequence[Sequence[int]],
+    names: Sequence[str],
     descriptions: Sequence[str | None],
 ) -> dict[str, Any]:
     """The shares of LLM theme descriptions (None: named by keywords) that retell one member
-    topic's summary, that have no whole sentence or loop, and that speak as one firm."""
-    written = [
-        (rows, text) for rows, text in zip(members, descriptions, strict=True) if text is not None
+    topic's summary, that have no whole sentence or loop, that speak as one firm, and that with
+    their name use a word neither the members nor common call language use or define the name
+    (`grounding.said_beyond`)."""
+    named = [
+        (rows, name, text)
+        for rows, name, text in zip(members, names, descriptions, strict=True)
+        if text is not None
     ]
+    written = [(rows, text) for rows, _, text in named]
     copied = sum(
         copied_run(text, topics["summary"].iloc[list(rows)].tolist()) is not None
         for rows, text in written
     )
     unusable = sum(summary_problem(text) is not None for _, text in written)
     speaking = sum(speaker_word(text) is not None for _, text in written)
+    beyond = sum(
+        said_beyond(name, text, _shown(topics, rows)) is not None for rows, name, text in named
+    )
 
     def share(count: int) -> float | None:
         return round(count / len(written), 4) if written else None
@@ -150,7 +163,19 @@ def description_checks(
         "theme_copied_description_share": share(copied),
         "theme_unfinished_or_looping_description_share": share(unusable),
         "theme_first_person_description_share": share(speaking),
+        "theme_unsupported_description_share": share(beyond),
     }
+
+
+def _shown(topics: pd.DataFrame, rows: Sequence[int]) -> list[str]:
+    """What a theme's prompt shows of its members, at most: their names, summaries and
+    keywords."""
+    member = topics.iloc[list(rows)]
+    return [
+        *member["name"].fillna(""),
+        *member["summary"].fillna(""),
+        *(", ".join(keywords) for keywords in member["keywords"]),
+    ]
 
 
 def keyword_spread(

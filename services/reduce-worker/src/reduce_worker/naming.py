@@ -6,7 +6,8 @@ what sets this theme apart (as Anthropic's Clio names its clusters): so that gen
 ("Quarterly results", "Growth") do not recur across themes. An answer that is a fragment,
 generic, a nearby theme's topic, has no whole sentence of description or loops, speaks as one
 firm ("we"), retells one topic's summary, states a number or name none of the theme's topics shown
-gives (`accept_theme`), or whose name or description fits another of the quarter's themes
+gives, brings in a word neither they nor common call language use, defines its name
+(`accept_theme`), or whose name or description fits another of the quarter's themes
 better than its own (`ftm_shared.llm.fit`) is asked again. When no answer is accepted, the
 theme is named by its own keyword phrases, the candidate that fits it best (`keyword_label`),
 marked `keyword_fallback` in the themes' `naming_method`. A theme the LLM gives no usable answer
@@ -32,6 +33,7 @@ from ftm_shared.llm.grounding import (
     copied_run,
     fragment_reason,
     lone_name,
+    said_beyond,
     speaker_word,
     summary_problem,
     ungrounded_facts,
@@ -178,8 +180,9 @@ def accept_theme(
     """Raise `AnswerRejectedError` for an answer that copies an example, is a fragment or
     generic, a lone name, takes a nearby theme's topic name, has no whole sentence of
     description or loops, speaks as one firm ("we"), retells one topic's summary,
-    states a number or name that none of the theme's topics shown gives, or fits another theme
-    better (with `fit`)."""
+    states a number or name that none of the theme's topics shown gives, uses a word neither
+    they nor common call language use or defines the name (`grounding.said_beyond`), or fits
+    another theme better (with `fit`)."""
     name = label.name.strip()
     if {name.lower(), label.description.strip().lower()} & _EXAMPLE_ANSWERS:
         raise AnswerRejectedError("the answer copies the prompt's example")
@@ -209,6 +212,9 @@ def accept_theme(
         raise AnswerRejectedError(
             f"the description states what the topics do not: {', '.join(invented[:5])}"
         )
+    beyond = said_beyond(name, description, shown)
+    if beyond:
+        raise AnswerRejectedError(beyond)
     if fit is not None:
         fit.check(name, description)
 

@@ -12,7 +12,9 @@ quality benchmark (`nox -s quality`), so that ftm and its baseline are compared 
   themes made of it (by wording, `ftm_shared.procedure`: a topic whose representative
   sentences are mostly procedure; a theme whose members are half or more such topics).
 - **names**: the share of LLM topic names that are fragments or copy a sentence, of
-  summaries stating a number or name absent from what the model was shown, and of theme names
+  summaries stating a number or name absent from what the model was shown, of summaries and
+  theme descriptions using a word neither that nor common call language uses or defining their
+  name (`ftm_shared.llm.support`), and of theme names
   that are fragments, of LLM summaries and theme descriptions with no whole sentence or that
   loop, of theme descriptions that retell one member topic's summary
   (`ftm_shared.llm.grounding`, the checks the namers ask again on); how
@@ -42,6 +44,7 @@ from ftm_shared.llm.fit import Embed
 from ftm_shared.llm.grounding import (
     copied_sentence,
     fragment_reason,
+    said_beyond,
     summary_problem,
     ungrounded_facts,
 )
@@ -206,7 +209,11 @@ def measure(
     members = [list(t.members) for t in themes]
     report.update(_name_measures(named, theme_names))
     report.update(keyword_spread(topics, members, keywords))
-    report.update(description_checks(topics, members, [t.description for t in themes]))
+    report.update(
+        description_checks(
+            topics, members, [t.name or "" for t in themes], [t.description for t in themes]
+        )
+    )
     if len(theme_names) == len(themes):
         report.update(name_checks(topics, theme_names, keywords))
     if embed is not None and len(topics):
@@ -215,7 +222,7 @@ def measure(
 
 
 def _name_measures(named: pd.DataFrame, theme_names: Sequence[str]) -> dict[str, Any]:
-    fragments = copies = ungrounded = unusable = 0
+    fragments = copies = ungrounded = unusable = beyond = 0
     for name, summary, docs, keywords in zip(
         named["name"],
         named["summary"],
@@ -227,13 +234,16 @@ def _name_measures(named: pd.DataFrame, theme_names: Sequence[str]) -> dict[str,
         fragments += fragment_reason(name) is not None
         copies += copied_sentence(name, docs) is not None
         ungrounded += bool(ungrounded_facts(summary, shown))
-        unusable += summary_problem(summary) is not None
+        problem = summary_problem(summary)
+        unusable += problem is not None
+        beyond += problem is None and said_beyond(name, summary, shown) is not None
     return {
         "fragment_name_share": _share(fragments, len(named)),
         "copied_name_share": _share(copies, len(named)),
         "fragment_or_copied_name_share": _share(fragments + copies, len(named)),
         "ungrounded_summary_share": _share(ungrounded, len(named)),
         "unfinished_or_looping_summary_share": _share(unusable, len(named)),
+        "unsupported_summary_share": _share(beyond, len(named)),
         "theme_fragment_name_share": _share(
             sum(fragment_reason(name) is not None for name in theme_names), len(theme_names)
         ),

@@ -7,7 +7,10 @@ letters, digits and spaces removed ("year-over-year" is one word, "we're" is "we
 
 from __future__ import annotations
 
+import functools
 import re
+
+import snowballstemmer
 
 _DROPPED = re.compile(r"[^a-z0-9 ]+")
 WORD_PATTERN = r"\b[a-z][a-z0-9]+\b"
@@ -30,6 +33,23 @@ def singular(word: str) -> str:
     """`word` without a plural's final "s" ("revenues" -> "revenue"; "gas", "business" kept):
     enough to tell that two keywords or name parts say the same word."""
     return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
+
+
+_LETTERS = re.compile(r"[a-z]+")
+_STEMMER = snowballstemmer.stemmer("english")
+
+
+@functools.lru_cache(maxsize=65536)
+def _stem(word: str) -> str:
+    return str(_STEMMER.stemWord(word))
+
+
+def stems(text: str) -> list[str]:
+    """The Snowball (Porter 2) stems of `text`'s words, in order, a hyphenated word as its
+    parts ("cloud-based" -> "cloud", "base"), a possessive without its "s": so that "carried"
+    and "carry", "sustainability" and "sustainable" are one word."""
+    plain = re.sub(r"['\u2019]s\b", "", text.lower())
+    return [_stem(word) for word in _LETTERS.findall(plain)]
 
 
 def split_sentences(text: str) -> list[str]:

@@ -5,9 +5,10 @@ a sentence ("Turn", "Yes, let me do that and I'll turn it over", "Increased grow
 for the company,"), says a phrase twice ("Lower labor costs and lower labor costs"), is a lone
 person's or company's name found in no keyword ("Ahmad"), or is copied word for word from a
 sentence it was shown; or a summary that states a number or a name found in none of the
-sentences. Each check returns why the answer fails, or None; the namers raise that reason as
-`AnswerRejectedError` to ask again (`accept.structured_accepted`), and the quality measures
-count the same failures.
+sentences, uses a word that neither they nor common call language use, or defines the name
+(`said_beyond`, `ftm_shared.llm.support`). Each check returns why the answer fails, or None;
+the namers raise that reason as `AnswerRejectedError` to ask again
+(`accept.structured_accepted`), and the quality measures count the same failures.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
+from ftm_shared.llm.support import defines_name, unsupported_words
 from ftm_shared.text import singular
 
 
@@ -273,4 +275,18 @@ def naming_problem(
     invented = ungrounded_facts(summary, sentences)
     if invented:
         return f"the summary states what the sentences do not: {', '.join(invented[:5])}"
+    return said_beyond(name, written_summary(summary), sentences)
+
+
+def said_beyond(name: str, summary: str, sources: Sequence[str]) -> str | None:
+    """Why a name and summary say more than `sources` support (`ftm_shared.llm.support`): a
+    word neither the sources nor common call language use, or a summary defining the name."""
+    unsupported = unsupported_words(f"{name} {summary}", sources)
+    if unsupported:
+        return (
+            "the answer uses words neither its sources nor common call language use: "
+            + ", ".join(unsupported[:5])
+        )
+    if defines_name(name, summary):
+        return f"the summary defines the name rather than saying what was reported: {summary!r}"
     return None

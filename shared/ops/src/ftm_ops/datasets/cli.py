@@ -14,10 +14,12 @@ from ftm_ops.datasets.notices import write_notices
 from ftm_ops.datasets.registry import DATASETS
 from ftm_ops.datasets.sample import cut_sample
 from ftm_ops.datasets.source import Dataset, DatasetError
+from ftm_ops.datasets.vocabulary import SOURCE, vocabulary_file
 from ftm_shared.config import local_paths
-from ftm_shared.data import FETCHED_SUBDIR, bundled_sample, data_location
+from ftm_shared.data import FETCHED_SUBDIR, bundled_sample, data_location, earnings_call_file
 from ftm_shared.errors import InputError
 from ftm_shared.layout import QUARTER_PATTERN, quarters_between
+from ftm_shared.llm.support import CALL_WORDS_FILE
 
 # An error that is the user's to fix (no network, a wrong checkout): one line, exit 2.
 INPUT_ERROR = 2
@@ -178,3 +180,18 @@ def sample_command(full: Path, target: Path | None) -> None:
     for relative, rows in cut_sample(full, target).items():
         size = (target / relative).stat().st_size
         click.echo(f"{relative}: {rows:,} rows, {size / 1024:,.0f} KiB")
+
+
+@data_group.command("vocabulary")
+@click.option(
+    "--to",
+    "target",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=CALL_WORDS_FILE,
+    show_default=True,
+    help="Where to write the stems.",
+)
+def vocabulary_command(target: Path) -> None:
+    """Rebuild the common call language the namers' word check allows (call_words.txt)."""
+    target.write_text(vocabulary_file(earnings_call_file(SOURCE)), encoding="utf-8")
+    click.echo(f"{target}: {target.read_text(encoding='utf-8').splitlines()[0]}")

@@ -93,7 +93,19 @@ MEASURES = (
         "0",
     ),
     Measure(
+        "theme_unsupported_description_share",
+        "LLM theme descriptions with a word their topics and common call language lack, "
+        "or defining the name",
+        "0",
+    ),
+    Measure(
         "ungrounded_summary_share", "summaries with a number or name not in their sentences", "0"
+    ),
+    Measure(
+        "unsupported_summary_share",
+        "LLM topic summaries with a word their sentences and common call language lack, "
+        "or defining the name",
+        "0",
     ),
 )
 _BASELINE_KEYS = {m.baseline for m in MEASURES}
