@@ -263,7 +263,10 @@ class ShardRun:
         summary = self.summary
         progress = Progress(f"map {summary.quarter} shard {summary.shard} firms", len(firms), log)
         async with LlmClient(self.settings.llm_config()) as client:
-            await client.ensure_ready()
+            # The name checks embed every answer. Loading the model at the first answer blocked
+            # the event loop, and so every other request, for ~17 s in a smoke run while the
+            # local server held the CPUs; loaded now, it is ready before the first answer.
+            await asyncio.gather(client.ensure_ready(), asyncio.to_thread(embed, ["warm up"]))
             # Largest first: the last firm to finish is a small one, so workers end together.
             ordered = sorted(firms, key=lambda firm: -len(firm.texts))
             tasks = [asyncio.create_task(self._firm(firm, client)) for firm in ordered]

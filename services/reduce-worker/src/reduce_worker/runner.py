@@ -276,7 +276,9 @@ class ReduceRun:
             progress.advance(note=f"{theme.theme_id} {'named' if named else 'FAILED'}")
 
         async with LlmClient(self.settings.llm_config()) as client:
-            await client.ensure_ready()
+            # Loaded before the first request, not by the first answer's check: that blocked
+            # the event loop and every request behind it for ~40 s of a smoke run's naming.
+            await asyncio.gather(client.ensure_ready(), asyncio.to_thread(embed, ["warm up"]))
             tasks = [
                 asyncio.create_task(one(client, own, theme)) for own, theme in enumerate(themes)
             ]

