@@ -121,7 +121,14 @@ def test_a_summary_is_written_as_whole_sentences_each_once(
         ("Firms describe investment strategy and growth,", "no whole sentence"),
         ("Store management is a key focus. We are looking to focus on the store management and "
          "the customer experience. We are looking to focus on the store.", "loops"),
+        ("The company reported lower revenue from the underlying underlying core business.",
+         "stutters"),
+        ("Firms expect growth to raise market share, which is important for the company's.",
+         "ends mid-phrase"),
+        ("Firms describe the costs and the impact of the.", "ends mid-phrase"),
         ("Same-store sales rose 4% as traffic improved. Management expects more.", None),
+        ("Management said that that pricing held; the plan had had its test.", None),
+        ("Results should be better than management thought they would be.", None),
         ("Gross margin fell on freight costs; gross margin should recover in the fall.", None),
     ],
 )  # fmt: skip

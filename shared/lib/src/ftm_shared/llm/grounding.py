@@ -219,15 +219,38 @@ def speaker_word(text: str) -> str | None:
     return next((word for word in _words(text) if word in _SPEAKER_WORDS), None)
 
 
+# A word said twice in a row is a stutter ("from the underlying underlying core business");
+# English doubles these two on purpose.
+_STUTTER = re.compile(r"\b([a-z]{3,})\s+\1\b", re.IGNORECASE)
+_DOUBLED_ON_PURPOSE = _vocabulary("had that")
+# Words a name may not end on and, narrower, a sentence: "... than they would be." is whole.
+_SENTENCE_DANGLING_ENDS = _vocabulary("and or but of the a an to for with from our their its")
+
+
+def _ends_mid_phrase(sentence: str) -> bool:
+    """The sentence's full stop follows a word no sentence ends on: "... important for the
+    company's." is the grammar's cut, or the model's, with a full stop after it."""
+    last = sentence.rstrip(" .!?\"')]").split()[-1:] or [""]
+    word = last[0].lower()
+    return word in _SENTENCE_DANGLING_ENDS or word.endswith(("'s", "\u2019s"))
+
+
 def summary_problem(text: str, what: str = "summary") -> str | None:
     """Why a summary (or description: `what`) is not one a reader can use as written, or None:
-    no whole sentence in it, or it loops (`clean_summary` trims the rest)."""
+    no whole sentence in it, it loops or stutters, or its last sentence ends mid-phrase
+    (`clean_summary` trims the rest)."""
     cleaned = clean_summary(text)
     if cleaned is None:
         return f"the {what} has no whole sentence: {text[-60:]!r}"
     looping = looping_summary(cleaned)
     if looping:
         return f"the {what} loops on {looping!r}"
+    stutters = (m for m in _STUTTER.finditer(cleaned) if m[1].lower() not in _DOUBLED_ON_PURPOSE)
+    stutter = next(stutters, None)
+    if stutter:
+        return f"the {what} stutters: {stutter[0]!r}"
+    if _ends_mid_phrase(cleaned):
+        return f"the {what} ends mid-phrase: {cleaned[-40:]!r}"
     return None
 
 

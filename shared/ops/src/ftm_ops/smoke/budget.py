@@ -2,7 +2,7 @@
 
 A budget is what the stage of a warm run (the llama.cpp server built, the demo adapter cached)
 of the default 25 firms takes on the quiet 2-core development box, with a margin: 465 s in
-all (measured 2026-12-07: 351-387 s, the map 219-225 s, the reduce 51-77 s;
+all (measured 2026-12-07: 346-387 s, the map 214-225 s, the reduce 51-77 s;
 docs/benchmarks.md). Naming is the long pole: ~230 LLM requests to the local 270M model at
 about 1.2 a second. Stages that grow with the firms (plan, map, collect, reduce) scale with
 the run's firms. A run over budget on a busy machine says so, with the load average it
