@@ -188,6 +188,18 @@ def test_firms_sharing_fewer_than_two_subject_words_make_no_theme(
 
 
 @pytest.mark.unit
+def test_a_phrase_as_shared_as_its_words_takes_their_place() -> None:
+    terms = [
+        TopicTerms.of(["lease", "estate", "real estate", "building"]),
+        TopicTerms.of(["estate", "lease"], ["Our real estate and building costs rose."]),
+        TopicTerms.of(["real", "building", "lease"], ["We sold real estate."]),
+    ]
+    keywords = shared_keywords(terms, ["a", "b", "c"], keyword_idf(terms), 5)
+    assert "real estate" in keywords
+    assert "estate" not in keywords and "real" not in keywords
+
+
+@pytest.mark.unit
 def test_a_plural_beside_its_singular_is_one_keyword_and_one_subject_word() -> None:
     terms = [TopicTerms.of(["store", "stores"]), TopicTerms.of(["stores", "store"])]
     assert shared_keywords(terms, ["a", "b"], keyword_idf(terms), 5) in (["store"], ["stores"])

@@ -32,6 +32,7 @@ import math
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 import numpy as np
 
@@ -239,8 +240,8 @@ def contrasts(
 class TopicTerms:
     """A topic's candidate theme keywords, best first: its keyword phrases, each followed by
     its words (function words and filler left out); and every term it uses, in its keywords or
-    its representative sentences, so that a firm that says "cloud" without it leading its
-    keywords still counts as using it."""
+    its representative sentences (words and two-word phrases), so that a firm that says
+    "cloud" or "real estate" without it leading its keywords still counts as using it."""
 
     candidates: tuple[str, ...]
     used: frozenset[str]
@@ -254,14 +255,12 @@ class TopicTerms:
             # A phrase of non-subject words only ("next year", "the company") says nothing.
             phrase = " ".join(said) if subjects else ""
             candidates += [term for term in [phrase, *subjects] if term and term not in candidates]
-        text = f" {' '.join(' '.join(words(doc)) for doc in docs)} "
         used = set(candidates)
-        used |= {w for w in text.split() if w not in NOT_SUBJECT_WORDS}
-        return cls(tuple(candidates), frozenset(used | _phrases_in(text, candidates)))
-
-
-def _phrases_in(text: str, candidates: Sequence[str]) -> set[str]:
-    return {term for term in candidates if " " in term and f" {term} " in text}
+        for doc in docs:
+            said = words(doc)
+            used |= {w for w in said if w not in NOT_SUBJECT_WORDS}
+            used |= {f"{a} {b}" for a, b in pairwise(said)}
+        return cls(tuple(candidates), frozenset(used))
 
 
 def keyword_idf(terms: Sequence[TopicTerms]) -> dict[str, float]:
@@ -280,7 +279,9 @@ def shared_keywords(
     """A theme's `n` keywords from its member topics' candidates (`terms`, with each topic's
     firm): those most of its firms use, weighted by `idf`; ties go to the better average rank
     among the topics that list it, then alphabetical order. A term inside a chosen phrase
-    ("cash" beside "cash flow") comes only when it has more firms than it. A term only one
+    ("cash" beside "cash flow") comes only when it has more firms than it; a phrase as many
+    firms use as a chosen term inside it takes that term's place ("real estate" for "estate",
+    so that "real" does not follow on its own). A term only one
     firm uses (its name, products, places) is never chosen, nor a plural beside its singular:
     firms that share no term get no keywords (and `partition` writes no theme for them)."""
     firms: defaultdict[str, set[str]] = defaultdict(set)
@@ -304,9 +305,15 @@ def shared_keywords(
     for term in sorted(candidates, key=order):
         if _one_form(term) in {_one_form(c) for c in chosen}:  # "stores" beside "store"
             continue
+        if len(firms[term]) <= 1 and n_firms > 1:
+            continue
+        widened = [c for c in chosen if f" {c} " in f" {term} "]
+        if widened and all(len(firms[term]) >= len(firms[c]) for c in widened):
+            chosen[chosen.index(widened[0])] = term
+            chosen = [c for c in chosen if c not in widened[1:]]
+            continue
         inside = [c for c in chosen if f" {term} " in f" {c} " or f" {c} " in f" {term} "]
         if any(len(firms[term]) <= len(firms[c]) for c in inside):
             continue
-        if len(firms[term]) > 1 or n_firms == 1:
-            chosen.append(term)
+        chosen.append(term)
     return chosen[:n]
