@@ -126,6 +126,7 @@ def test_a_summary_is_written_as_whole_sentences_each_once(
         ("Firms expect growth to raise market share, which is important for the company's.",
          "ends mid-phrase"),
         ("Firms describe the costs and the impact of the.", "ends mid-phrase"),
+        ("Firms look to the end of this quarter's quarter.", "stutters"),
         ("Same-store sales rose 4% as traffic improved. Management expects more.", None),
         ("Management said that that pricing held; the plan had had its test.", None),
         ("Results should be better than management thought they would be.", None),

@@ -17,7 +17,7 @@ from ftm_shared.llm.grounding import (
     repeated_phrase,
     said_beyond,
 )
-from ftm_shared.llm.support import defines_name, unsupported_words
+from ftm_shared.llm.support import defines_name, restates_name, unsupported_words
 
 pytestmark = pytest.mark.unit
 
@@ -68,9 +68,11 @@ def test_a_summary_saying_more_than_its_sources_is_refused_and_no_other(
     name, summary, label = entry["name"], entry["summary"], entry["label"]
     assert bool(unsupported_words(f"{name} {summary}", shown)) == (label == "unsupported")
     assert defines_name(name, summary) == (label == "defining")
+    assert restates_name(name, summary) == (label == "restating")
     assert (said_beyond(name, summary, shown) is None) == (label == "good")
     assert (naming_problem(name, summary, shown, item["keywords"]) is None) == (label == "good")
 
 
 def test_the_labelled_summaries_hold_every_kind() -> None:
-    assert {entry["label"] for entry in SUMMARIES} == {"good", "unsupported", "defining"}
+    kinds = {entry["label"] for entry in SUMMARIES}
+    assert kinds == {"good", "unsupported", "defining", "restating"}

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from ftm_shared.llm.support import call_words, defines_name, unsupported_words
+from ftm_shared.llm.support import call_words, defines_name, restates_name, unsupported_words
 from ftm_shared.text import stems
 
 pytestmark = pytest.mark.unit
@@ -49,3 +49,15 @@ def test_a_source_supports_a_rare_word() -> None:
 )
 def test_a_summary_defining_its_name_is_found(name: str, summary: str, defining: bool) -> None:
     assert defines_name(name, summary) is defining
+
+
+@pytest.mark.parametrize(
+    ("name", "summary", "restates"),
+    [
+        ("The end of this quarter's quarter", "The end of this quarter's quarter.", True),
+        ("Tax rates", "Tax rate.", True),
+        ("Tax rates", "Firms expect lower tax rates next year.", False),
+    ],
+)
+def test_a_summary_saying_only_its_name_is_found(name: str, summary: str, restates: bool) -> None:
+    assert restates_name(name, summary) is restates

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-from ftm_shared.llm.support import defines_name, unsupported_words
+from ftm_shared.llm.support import defines_name, restates_name, unsupported_words
 from ftm_shared.text import singular
 
 
@@ -221,7 +221,7 @@ def speaker_word(text: str) -> str | None:
 
 # A word said twice in a row is a stutter ("from the underlying underlying core business");
 # English doubles these two on purpose.
-_STUTTER = re.compile(r"\b([a-z]{3,})\s+\1\b", re.IGNORECASE)
+_STUTTER = re.compile(r"\b([a-z]{3,})(?:['\u2019]s)?\s+\1\b", re.IGNORECASE)
 _DOUBLED_ON_PURPOSE = _vocabulary("had that")
 # Words a name may not end on and, narrower, a sentence: "... than they would be." is whole.
 _SENTENCE_DANGLING_ENDS = _vocabulary("and or but of the a an to for with from our their its")
@@ -312,4 +312,6 @@ def said_beyond(name: str, summary: str, sources: Sequence[str]) -> str | None:
         )
     if defines_name(name, summary):
         return f"the summary defines the name rather than saying what was reported: {summary!r}"
+    if restates_name(name, summary):
+        return f"the summary only says the name again: {summary!r}"
     return None

@@ -14,7 +14,8 @@ subject of its own.
   2015-2016 calls use (1,986 calls; built by `ftm data vocabulary`). Those years are neither the
   smoke run's nor the quality benchmark's quarters.
 
-A name or summary that restates its name as a definition ("Net income is the net income of the
+A summary that only says its name again tells the reader nothing (`restates_name`); one that
+restates its name as a definition ("Net income is the net income of the
 company", "Tax rate is a measure of ...") says what the words mean, not what the firms said:
 `defines_name` finds it.
 """
@@ -51,6 +52,12 @@ def unsupported_words(text: str, sources: Iterable[str]) -> list[str]:
         if len(stem) >= MIN_STEM_CHARS and stem not in known:
             found.setdefault(stem, word)
     return list(found.values())
+
+
+def restates_name(name: str, summary: str) -> bool:
+    """`summary` says no word its name does not ("The end of this quarter's quarter." under
+    "The end of this quarter's quarter"): it tells the reader nothing more."""
+    return set(stems(summary)) <= set(stems(name))
 
 
 _DEFINING = re.compile(r"\s+(?:(?:is|are)\s+(?:a|an|the)|refers? to|means)\b")
